@@ -1,0 +1,471 @@
+//! The employee directory: admins write (one by one or by bulk import), staff read and search.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{Employee, location, nullable};
+use crate::auth::{Admin, Member};
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::{self, ValidJson, ValidQuery};
+use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
+use crate::models::teams;
+use crate::pagination::{self, NameKey, Page};
+use crate::startup::AppState;
+
+/// Largest import accepted, in rows and in bytes.
+pub const IMPORT_MAX_ROWS: usize = 10_000;
+pub const IMPORT_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmployee {
+    /// The identity provider's subject (the `sub` of this person's tokens).
+    #[validate(custom(function = "external_id_rule"))]
+    #[schema(example = "alice")]
+    pub external_id: String,
+    #[validate(custom(function = "text::short_text"))]
+    #[schema(example = "Alice Example")]
+    pub display_name: String,
+    #[validate(
+        email(message = "must be an e-mail address"),
+        length(max = 320, message = "must be at most 320 characters")
+    )]
+    #[schema(example = "alice@example.com")]
+    pub email: String,
+    pub team_id: Option<Uuid>,
+    #[validate(custom(function = "text::short_text"))]
+    pub title: Option<String>,
+}
+
+/// Absent fields stay as they are; `null` clears `team_id` or `title`; `active: false` marks a
+/// leaver (their history is kept).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEmployee {
+    #[validate(custom(function = "external_id_rule"))]
+    pub external_id: Option<String>,
+    #[validate(custom(function = "text::short_text"))]
+    pub display_name: Option<String>,
+    #[validate(
+        email(message = "must be an e-mail address"),
+        length(max = 320, message = "must be at most 320 characters")
+    )]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub team_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub title: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// One row of a bulk import (a JSON array element, or a CSV line with these columns; an empty
+/// CSV cell means "not given").
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportEmployee {
+    #[validate(custom(function = "external_id_rule"))]
+    pub external_id: String,
+    #[validate(custom(function = "text::short_text"))]
+    pub display_name: String,
+    #[validate(
+        email(message = "must be an e-mail address"),
+        length(max = 320, message = "must be at most 320 characters")
+    )]
+    pub email: String,
+    #[serde(default)]
+    pub team_id: Option<Uuid>,
+    #[serde(default)]
+    #[validate(custom(function = "text::short_text"))]
+    pub title: Option<String>,
+    /// Default `true`; `false` imports a leaver.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EmployeeQuery {
+    /// Matches name, e-mail, external id or title (case-insensitive, anywhere in the text).
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub q: Option<String>,
+    /// Only members of this team or any team beneath it.
+    pub team_id: Option<Uuid>,
+    /// `true` (the default) lists current staff, `false` leavers.
+    pub active: Option<bool>,
+    /// 1-100, default 20.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+fn external_id_rule(value: &str) -> Result<(), validator::ValidationError> {
+    if value.is_empty() || value.chars().count() > 200 || value.trim() != value {
+        return Err(validator::ValidationError::new("external_id")
+            .with_message("must be 1 to 200 characters without surrounding spaces".into()));
+    }
+    Ok(())
+}
+
+fn clean(field: &str, value: &str) -> ApiResult<String> {
+    text::trimmed(value, 1, 200).map_err(|m| ApiError::invalid(field, m))
+}
+
+/// Adds someone to the directory.
+#[utoipa::path(
+    tag = "directory",
+    request_body = CreateEmployee,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Employee,
+         headers(("Location" = String, description = "URL of the new employee"))),
+        (status = 409, description = "The external_id or e-mail is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees")]
+pub async fn create_employee(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    body: ValidJson<CreateEmployee>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let new = NewEmployee {
+        id: Uuid::now_v7(),
+        external_id: body.external_id,
+        display_name: clean("display_name", &body.display_name)?,
+        email: body.email.trim().to_owned(),
+        team_id: body.team_id,
+        title: body
+            .title
+            .as_deref()
+            .map(|t| clean("title", t))
+            .transpose()?,
+        active: true,
+    };
+    let mut conn = state.pool.get().await?;
+    let row = employees::insert(&mut conn, &new).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", location("employees", row.id)))
+        .json(Employee::from(row)))
+}
+
+/// Searches the directory, by name.
+#[utoipa::path(
+    tag = "directory",
+    params(EmployeeQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of employees, by name", body = Page<Employee>))
+)]
+#[get("/employees")]
+pub async fn list_employees(
+    _member: Member,
+    state: web::Data<AppState>,
+    query: ValidQuery<EmployeeQuery>,
+) -> ApiResult<web::Json<Page<Employee>>> {
+    let query = query.0;
+    let limit = pagination::limit(query.limit);
+    let after = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<NameKey>)
+        .transpose()?
+        .map(|NameKey(name, id)| (name, id));
+    let mut conn = state.pool.get().await?;
+    let team_ids = match query.team_id {
+        Some(team) => Some(teams::subtree_ids(&mut conn, team).await?),
+        None => None,
+    };
+    let filter = EmployeeFilter {
+        q: query
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
+        team_ids,
+        active: Some(query.active.unwrap_or(true)),
+        after,
+        limit: i64::from(limit) + 1,
+    };
+    let rows = employees::search(&mut conn, &filter).await?;
+    Ok(web::Json(pagination::page(
+        rows,
+        limit,
+        |e| NameKey(e.display_name.to_lowercase(), e.id),
+        Employee::from,
+    )))
+}
+
+/// One employee, active or not.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = Uuid, Path, description = "Employee id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The employee", body = Employee),
+        (status = 404, description = "No such employee", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/employees/{id}")]
+pub async fn get_employee(
+    _member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Employee>> {
+    let mut conn = state.pool.get().await?;
+    let row = employees::find(&mut conn, *id)
+        .await
+        .map_err(|e| not_found_as(e, *id))?;
+    Ok(web::Json(row.into()))
+}
+
+/// Changes an employee; `active: false` for a leaver.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = Uuid, Path, description = "Employee id")),
+    request_body = UpdateEmployee,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated employee", body = Employee),
+        (status = 404, description = "No such employee", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The external_id or e-mail is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/employees/{id}")]
+pub async fn update_employee(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: ValidJson<UpdateEmployee>,
+) -> ApiResult<web::Json<Employee>> {
+    let body = body.0;
+    let changes = EmployeeChanges {
+        external_id: body.external_id,
+        display_name: body
+            .display_name
+            .as_deref()
+            .map(|n| clean("display_name", n))
+            .transpose()?,
+        email: body.email.map(|e| e.trim().to_owned()),
+        team_id: body.team_id,
+        title: body
+            .title
+            .map(|t| t.as_deref().map(|t| clean("title", t)).transpose())
+            .transpose()?,
+        active: body.active,
+        updated_at: None,
+    };
+    let mut conn = state.pool.get().await?;
+    let row = employees::update(&mut conn, *id, changes)
+        .await
+        .map_err(|e| not_found_as(e, *id))?;
+    Ok(web::Json(row.into()))
+}
+
+/// Bulk upsert by `external_id`, all or nothing.
+///
+/// Send a JSON array of rows, or `text/csv` with a header line naming the columns
+/// `external_id,display_name,email,team_id,title,active`. Every row is checked before anything
+/// is written; if any row is wrong, nothing is written and the answer lists every wrong row as
+/// `[index].field` (index 0 is the first row, for CSV the first line after the header).
+#[utoipa::path(
+    tag = "directory",
+    request_body(content(
+        (Vec<ImportEmployee> = "application/json"),
+        (String = "text/csv", example = "external_id,display_name,email,team_id,title,active\nalice,Alice Example,alice@example.com,,Agent,true\n"),
+    )),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Everything was imported", body = ImportReport))
+)]
+#[post("/employees/import")]
+pub async fn import_employees(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<web::Json<ImportReport>> {
+    let rows: Vec<ImportEmployee> = read_import(&req, payload.into_inner()).await?;
+    let new_rows = check_rows(&rows)?;
+    let mut conn = state.pool.get().await?;
+    let report = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let mut report = ImportReport {
+                created: 0,
+                updated: 0,
+            };
+            for (index, new) in new_rows.iter().enumerate() {
+                let (_, created) = employees::upsert_by_external_id(conn, new)
+                    .await
+                    .map_err(|e| at_row(index, e.into()))?;
+                if created {
+                    report.created += 1;
+                } else {
+                    report.updated += 1;
+                }
+            }
+            Ok(report)
+        })
+        .await?;
+    Ok(web::Json(report))
+}
+
+/// Parses an import body as a JSON array or CSV, by its content type.
+pub async fn read_import<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: actix_web::dev::Payload,
+) -> ApiResult<Vec<T>> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let is_csv = match content_type.as_str() {
+        "application/json" => false,
+        "text/csv" => true,
+        other => {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "send a JSON array as application/json or a table as text/csv (got `{other}`)"
+            )));
+        }
+    };
+    let body = extract::read_body(req, payload, IMPORT_MAX_BYTES).await?;
+    let rows: Vec<T> = if is_csv {
+        parse_csv(&body)?
+    } else {
+        extract::parse_json(&body)?
+    };
+    if rows.is_empty() {
+        return Err(ApiError::invalid("body", "there are no rows to import"));
+    }
+    if rows.len() > IMPORT_MAX_ROWS {
+        return Err(ApiError::invalid(
+            "body",
+            format!(
+                "at most {IMPORT_MAX_ROWS} rows per import (got {}); split the file",
+                rows.len()
+            ),
+        ));
+    }
+    Ok(rows)
+}
+
+/// Parses CSV with a header line. Every bad line is reported, not just the first.
+fn parse_csv<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec<T>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .from_reader(body);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::Malformed(format!("the CSV header line is unreadable: {e}")))?
+        .clone();
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let parsed = record.map_err(|e| e.to_string()).and_then(|r| {
+            r.deserialize::<T>(Some(&headers))
+                .map_err(|e| e.to_string())
+        });
+        match parsed {
+            Ok(row) => rows.push(row),
+            Err(message) => {
+                errors.push(FieldError::new(format!("[{index}]"), csv_message(&message)))
+            }
+        }
+        if errors.len() >= 100 {
+            break;
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// The csv crate prefixes positions ("CSV deserialize error: record 1 (line: 2, byte: 46): ...");
+/// the field path already says which row.
+fn csv_message(message: &str) -> String {
+    message.rsplit("): ").next().unwrap_or(message).to_owned()
+}
+
+/// Validates every row (and duplicates between rows) before the database sees any of them.
+fn check_rows(rows: &[ImportEmployee]) -> ApiResult<Vec<NewEmployee>> {
+    let mut errors = Vec::new();
+    let mut seen_ids: HashMap<&str, usize> = HashMap::new();
+    let mut seen_emails: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        if let Err(ApiError::Invalid(fields)) = extract::validate(row) {
+            errors.extend(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(format!("[{index}].{}", f.field), f.message)),
+            );
+            continue;
+        }
+        if let Some(first) = seen_ids.insert(&row.external_id, index) {
+            errors.push(FieldError::new(
+                format!("[{index}].external_id"),
+                format!("repeats row {first}"),
+            ));
+        }
+        if let Some(first) = seen_emails.insert(row.email.trim().to_lowercase(), index) {
+            errors.push(FieldError::new(
+                format!("[{index}].email"),
+                format!("repeats row {first}"),
+            ));
+        }
+        out.push(NewEmployee {
+            id: Uuid::now_v7(),
+            external_id: row.external_id.clone(),
+            display_name: row.display_name.trim().to_owned(),
+            email: row.email.trim().to_owned(),
+            team_id: row.team_id,
+            title: row.title.as_ref().map(|t| t.trim().to_owned()),
+            active: row.active.unwrap_or(true),
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// Places a row's database error at that row: `[index].field`.
+pub fn at_row(index: usize, error: ApiError) -> ApiError {
+    match error {
+        ApiError::Invalid(fields) | ApiError::Conflict(_, fields) => ApiError::Invalid(
+            fields
+                .into_iter()
+                .map(|f| FieldError::new(format!("[{index}].{}", f.field), f.message))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn not_found_as(error: diesel::result::Error, id: Uuid) -> ApiError {
+    match error {
+        diesel::result::Error::NotFound => ApiError::not_found(format!("no employee with id {id}")),
+        other => other.into(),
+    }
+}

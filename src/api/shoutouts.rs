@@ -1,0 +1,566 @@
+//! Shout-outs: give, read, list, retract, cheer.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{EmployeeSummary, location};
+use crate::auth::{Member, Staff};
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::shoutouts::{
+    self, FeedFilter, IdempotencyClaim, NewShoutout, ShoutoutDetails, ShoutoutRow,
+};
+use crate::models::teams;
+use crate::pagination::{self, Page};
+use crate::startup::AppState;
+
+/// Most people one shout-out may thank.
+pub const MAX_RECIPIENTS: usize = 25;
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// Who gave a shout-out.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Giver {
+    Employee {
+        employee: EmployeeSummary,
+    },
+    /// Praise from a customer; their e-mail is never shown here.
+    Customer {
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Shoutout {
+    pub id: Uuid,
+    pub source: ShoutoutSource,
+    pub giver: Giver,
+    /// Everyone thanked; each counts once.
+    pub recipients: Vec<EmployeeSummary>,
+    pub value: HeartValue,
+    pub message: String,
+    pub status: ShoutoutStatus,
+    pub created_at: DateTime<Utc>,
+    /// +1s from colleagues; counted apart from shout-outs.
+    pub cheers: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retracted_at: Option<DateTime<Utc>>,
+}
+
+impl From<ShoutoutDetails> for Shoutout {
+    fn from(details: ShoutoutDetails) -> Self {
+        let row = details.row;
+        let giver = match (&details.giver, row.source) {
+            (Some(employee), ShoutoutSource::Staff) => Giver::Employee {
+                employee: employee.into(),
+            },
+            _ => Giver::Customer {
+                name: row.customer_name.clone(),
+            },
+        };
+        Self {
+            id: row.id,
+            source: row.source,
+            giver,
+            recipients: details.recipients.iter().map(Into::into).collect(),
+            value: row.value,
+            message: row.message,
+            status: row.status,
+            created_at: row.created_at,
+            cheers: details.cheers,
+            retracted_at: row.retracted_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateShoutout {
+    /// 1-25 colleagues to thank; a repeated id counts once.
+    #[validate(length(min = 1, max = 25, message = "name 1 to 25 colleagues"))]
+    pub recipient_ids: Vec<Uuid>,
+    pub value: HeartValue,
+    /// 1-1000 characters after trimming.
+    #[validate(custom(function = "text::message"))]
+    #[schema(example = "Thank you for staying late to get the release out!")]
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    pub recipient_id: Option<Uuid>,
+    pub giver_id: Option<Uuid>,
+    /// Shout-outs received by members of this team or any team beneath it.
+    pub team_id: Option<Uuid>,
+    pub value: Option<HeartValue>,
+    pub source: Option<ShoutoutSource>,
+    /// RFC 3339 instant (inclusive), e.g. `2026-10-05T00:00:00Z`.
+    pub since: Option<DateTime<Utc>>,
+    /// RFC 3339 instant (exclusive).
+    pub until: Option<DateTime<Utc>>,
+    /// 1-100, default 20.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FeedKey(DateTime<Utc>, Uuid);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheerState {
+    pub shoutout_id: Uuid,
+    /// Cheers the shout-out has now.
+    pub cheers: i64,
+    /// Whether the caller's cheer is on it.
+    pub cheered: bool,
+}
+
+/// What the create transaction ended with.
+enum Created {
+    New {
+        body: serde_json::Value,
+        location: String,
+    },
+    Replay {
+        status: u16,
+        body: serde_json::Value,
+        location: Option<String>,
+    },
+}
+
+/// Thanks one or more colleagues.
+///
+/// With an `Idempotency-Key` header, a retry (even one racing the first request) returns the
+/// first response and creates nothing new; reusing a key for a different request is refused.
+/// Each giver may give `SHOUTOUT_DAILY_LIMIT` shout-outs a day (in `SHOUTOUT_TIMEZONE`).
+#[utoipa::path(
+    tag = "shoutouts",
+    request_body = CreateShoutout,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 printable ASCII characters; a retry with the same key creates nothing new")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created (or replayed for a repeated Idempotency-Key)", body = Shoutout,
+         headers(("Location" = String, description = "URL of the shout-out"))),
+        (status = 429, description = "The daily limit is reached; `Retry-After` says when it resets", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/shoutouts")]
+pub async fn create_shoutout(
+    staff: Staff,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<CreateShoutout>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let key = idempotency_key(&req)?;
+    let giver = staff.employee;
+    let mut recipient_ids: Vec<Uuid> = Vec::with_capacity(body.recipient_ids.len());
+    for id in body.recipient_ids {
+        if !recipient_ids.contains(&id) {
+            recipient_ids.push(id);
+        }
+    }
+    if let Some(index) = recipient_ids.iter().position(|&id| id == giver.id) {
+        return Err(ApiError::invalid(
+            format!("recipient_ids[{index}]"),
+            "you cannot thank yourself",
+        ));
+    }
+    let message = text::trimmed(&body.message, 1, text::MESSAGE_MAX)
+        .map_err(|m| ApiError::invalid("message", m))?;
+    let request_hash = request_fingerprint(&recipient_ids, body.value, &message);
+    let now = Utc::now();
+    let today = now.with_timezone(&state.config.timezone).date_naive();
+    let daily_limit = state.config.daily_limit;
+    let retry_after = seconds_until_tomorrow(now, state.config.timezone);
+
+    let mut conn = state.pool.get().await?;
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(key) = &key {
+                match shoutouts::claim_idempotency_key(conn, giver.id, key, &request_hash).await? {
+                    IdempotencyClaim::Fresh => {}
+                    IdempotencyClaim::Replay { status, body, location } => {
+                        return Ok(Created::Replay { status, body, location });
+                    }
+                    IdempotencyClaim::Mismatch => {
+                        return Err(ApiError::invalid(
+                            IDEMPOTENCY_HEADER,
+                            "this key was already used for a different request; use a new key",
+                        ));
+                    }
+                }
+            }
+            // Lock everyone involved, so nobody is deactivated half-way through.
+            let mut involved = recipient_ids.clone();
+            involved.push(giver.id);
+            let active = shoutouts::lock_active_employees(conn, &involved).await?;
+            if !active.contains(&giver.id) {
+                return Err(ApiError::forbidden("you are no longer an active employee"));
+            }
+            let missing: Vec<FieldError> = recipient_ids
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| !active.contains(id))
+                .map(|(i, id)| FieldError::new(format!("recipient_ids[{i}]"), format!("no active employee with id {id}")))
+                .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::Invalid(missing));
+            }
+            if !shoutouts::take_daily_slot(conn, giver.id, today, daily_limit).await? {
+                return Err(ApiError::TooManyRequests {
+                    detail: format!("you have given {daily_limit} shout-outs today, the daily limit; more tomorrow"),
+                    retry_after_secs: retry_after,
+                });
+            }
+            let new = NewShoutout {
+                id: Uuid::now_v7(),
+                source: ShoutoutSource::Staff,
+                giver_id: Some(giver.id),
+                customer_name: None,
+                value: body.value,
+                message: message.clone(),
+                status: ShoutoutStatus::Published,
+                created_at: now,
+            };
+            let row = shoutouts::insert(conn, &new, &recipient_ids).await?;
+            let view = one_view(conn, row).await?;
+            let body = serde_json::to_value(&view).map_err(anyhow::Error::from)?;
+            let location = location("shoutouts", view.id);
+            if let Some(key) = &key {
+                shoutouts::record_idempotent_response(conn, giver.id, key, 201, &body, &location).await?;
+            }
+            Ok(Created::New { body, location })
+        })
+        .await?;
+
+    Ok(match outcome {
+        Created::New { body, location } => HttpResponse::Created()
+            .insert_header(("Location", location))
+            .json(body),
+        Created::Replay {
+            status,
+            body,
+            location,
+        } => {
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED));
+            response.insert_header(("Idempotent-Replayed", "true"));
+            if let Some(location) = location {
+                response.insert_header(("Location", location));
+            }
+            response.json(body)
+        }
+    })
+}
+
+/// The feed of published shout-outs, newest first.
+#[utoipa::path(
+    tag = "shoutouts",
+    params(FeedQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of shout-outs, newest first", body = Page<Shoutout>))
+)]
+#[get("/shoutouts")]
+pub async fn list_shoutouts(
+    _member: Member,
+    state: web::Data<AppState>,
+    query: ValidQuery<FeedQuery>,
+) -> ApiResult<web::Json<Page<Shoutout>>> {
+    let query = query.0;
+    if let (Some(since), Some(until)) = (query.since, query.until)
+        && since >= until
+    {
+        return Err(ApiError::invalid("until", "must be later than `since`"));
+    }
+    let limit = pagination::limit(query.limit);
+    let before = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<FeedKey>)
+        .transpose()?
+        .map(|FeedKey(at, id)| (at, id));
+    let mut conn = state.pool.get().await?;
+    let team_ids = match query.team_id {
+        Some(team) => Some(teams::subtree_ids(&mut conn, team).await?),
+        None => None,
+    };
+    let filter = FeedFilter {
+        recipient_id: query.recipient_id,
+        giver_id: query.giver_id,
+        team_ids,
+        value: query.value,
+        source: query.source,
+        since: query.since,
+        until: query.until,
+        before,
+        limit: i64::from(limit) + 1,
+    };
+    let rows = shoutouts::feed(&mut conn, &filter).await?;
+    let has_more = rows.len() > limit as usize;
+    let mut details = shoutouts::details(&mut conn, rows).await?;
+    details.truncate(limit as usize);
+    let next_cursor = if has_more {
+        details
+            .last()
+            .map(|d| pagination::encode(&FeedKey(d.row.created_at, d.row.id)))
+    } else {
+        None
+    };
+    Ok(web::Json(Page {
+        items: details.into_iter().map(Shoutout::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One shout-out. Published ones are visible to all staff; a retracted one only to its giver and
+/// admins.
+#[utoipa::path(
+    tag = "shoutouts",
+    params(("id" = Uuid, Path, description = "Shout-out id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The shout-out", body = Shoutout),
+        (status = 404, description = "No such shout-out (or not visible to you)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/shoutouts/{id}")]
+pub async fn get_shoutout(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Shoutout>> {
+    let id = id.into_inner();
+    let mut conn = state.pool.get().await?;
+    let row = shoutouts::find(&mut conn, id)
+        .await
+        .map_err(|e| not_found_as(e, id))?;
+    if !visible_to(&row, &member) {
+        return Err(not_found(id));
+    }
+    Ok(web::Json(one_view(&mut conn, row).await?))
+}
+
+/// Retracts a shout-out: its giver within the grace period (`SHOUTOUT_RETRACT_GRACE_MINUTES`),
+/// or an admin at any time. It is kept for the audit trail and leaves every list and board.
+/// Retracting a retracted shout-out changes nothing.
+#[utoipa::path(
+    tag = "shoutouts",
+    params(("id" = Uuid, Path, description = "Shout-out id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Retracted"),
+        (status = 404, description = "No such shout-out (or not visible to you)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/shoutouts/{id}")]
+pub async fn retract_shoutout(
+    member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let grace = state.config.retract_grace();
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        // The row lock makes retraction and its checks one step, however many race.
+        let row = shoutouts::find_for_update(conn, id)
+            .await
+            .map_err(|e| not_found_as(e, id))?;
+        if !visible_to(&row, &member) {
+            return Err(not_found(id));
+        }
+        if row.status == ShoutoutStatus::Retracted {
+            return Ok(());
+        }
+        let is_giver = member
+            .employee
+            .as_ref()
+            .is_some_and(|e| Some(e.id) == row.giver_id);
+        if !member.caller.is_admin() {
+            if !is_giver {
+                return Err(ApiError::forbidden(
+                    "only the giver or an admin can retract a shout-out",
+                ));
+            }
+            if Utc::now() - row.created_at > grace {
+                return Err(ApiError::forbidden(format!(
+                    "the {}-minute grace period for retracting has passed; ask an admin",
+                    grace.num_minutes()
+                )));
+            }
+        }
+        shoutouts::mark_retracted(conn, id, &member.caller.subject).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds the caller's +1. Cheering twice changes nothing; nobody cheers a shout-out they gave or
+/// received.
+#[utoipa::path(
+    tag = "shoutouts",
+    params(("id" = Uuid, Path, description = "Shout-out id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Cheered", body = CheerState),
+        (status = 200, description = "Already cheered; nothing changed", body = CheerState),
+        (status = 404, description = "No published shout-out with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/shoutouts/{id}/cheers")]
+pub async fn add_cheer(
+    staff: Staff,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let mut conn = state.pool.get().await?;
+    let row = published(&mut conn, id).await?;
+    if row.giver_id == Some(staff.employee.id)
+        || shoutouts::recipient_ids(&mut conn, id)
+            .await?
+            .contains(&staff.employee.id)
+    {
+        return Err(ApiError::forbidden(
+            "you cannot cheer a shout-out you gave or received",
+        ));
+    }
+    let added = shoutouts::add_cheer(&mut conn, id, staff.employee.id).await?;
+    let cheers = shoutouts::cheer_count(&mut conn, id).await?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(CheerState {
+        shoutout_id: id,
+        cheers,
+        cheered: true,
+    }))
+}
+
+/// Takes the caller's +1 back (if there was none, nothing changes).
+#[utoipa::path(
+    tag = "shoutouts",
+    params(("id" = Uuid, Path, description = "Shout-out id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Not cheered by the caller any more", body = CheerState),
+        (status = 404, description = "No published shout-out with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/shoutouts/{id}/cheers")]
+pub async fn remove_cheer(
+    staff: Staff,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<CheerState>> {
+    let id = id.into_inner();
+    let mut conn = state.pool.get().await?;
+    published(&mut conn, id).await?;
+    shoutouts::remove_cheer(&mut conn, id, staff.employee.id).await?;
+    let cheers = shoutouts::cheer_count(&mut conn, id).await?;
+    Ok(web::Json(CheerState {
+        shoutout_id: id,
+        cheers,
+        cheered: false,
+    }))
+}
+
+async fn published(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> ApiResult<ShoutoutRow> {
+    let row = shoutouts::find(conn, id)
+        .await
+        .map_err(|e| not_found_as(e, id))?;
+    if row.status != ShoutoutStatus::Published {
+        return Err(not_found(id));
+    }
+    Ok(row)
+}
+
+async fn one_view(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: ShoutoutRow,
+) -> ApiResult<Shoutout> {
+    let details = shoutouts::details(conn, vec![row]).await?;
+    details
+        .into_iter()
+        .next()
+        .map(Shoutout::from)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("shout-out vanished while loading")))
+}
+
+/// Published shout-outs are public to staff; anything else only to its giver and admins.
+fn visible_to(row: &ShoutoutRow, member: &Member) -> bool {
+    row.status == ShoutoutStatus::Published
+        || member.caller.is_admin()
+        || member
+            .employee
+            .as_ref()
+            .is_some_and(|e| Some(e.id) == row.giver_id)
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("no shout-out with id {id}"))
+}
+
+fn not_found_as(error: diesel::result::Error, id: Uuid) -> ApiError {
+    match error {
+        diesel::result::Error::NotFound => not_found(id),
+        other => other.into(),
+    }
+}
+
+/// The `Idempotency-Key` header, if sent, checked.
+fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value.to_str().ok().map(str::trim).unwrap_or("");
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid(
+            IDEMPOTENCY_HEADER,
+            "must be 1 to 255 printable ASCII characters",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// What makes two requests "the same" for idempotency: the normalised body.
+fn request_fingerprint(recipient_ids: &[Uuid], value: HeartValue, message: &str) -> Vec<u8> {
+    let mut sorted = recipient_ids.to_vec();
+    sorted.sort();
+    let mut hasher = Sha256::new();
+    for id in sorted {
+        hasher.update(id.as_bytes());
+    }
+    hasher.update(value.code().as_bytes());
+    hasher.update([0]);
+    hasher.update(message.as_bytes());
+    hasher.finalize().to_vec()
+}
+
+/// Seconds until the next midnight in the organisation's time zone (when daily limits reset).
+fn seconds_until_tomorrow(now: DateTime<Utc>, tz: chrono_tz::Tz) -> u64 {
+    let local_today = now.with_timezone(&tz).date_naive();
+    let tomorrow = local_today.succ_opt().unwrap_or(local_today);
+    let midnight = tomorrow
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(tz).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now + chrono::Duration::hours(24));
+    (midnight - now).num_seconds().max(1) as u64
+}

@@ -1,0 +1,191 @@
+//! Teams: admins write, staff read.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{Team, location, nullable};
+use crate::auth::{Admin, Member};
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::teams::{self, NewTeam, TeamChanges};
+use crate::pagination::{self, NameKey, Page};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    /// 1-200 characters; unique among its siblings (case-insensitively).
+    #[validate(custom(function = "text::short_text"))]
+    #[schema(example = "Customer Care")]
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub manager_id: Option<Uuid>,
+}
+
+/// Absent fields stay as they are; `null` clears `parent_id` or `manager_id`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeam {
+    #[validate(custom(function = "text::short_text"))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub parent_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub manager_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TeamQuery {
+    /// Only the direct children of this team.
+    pub parent_id: Option<Uuid>,
+    /// 1-100, default 20.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+fn trimmed_name(name: &str) -> ApiResult<String> {
+    text::trimmed(name, 1, 200).map_err(|m| ApiError::invalid("name", m))
+}
+
+/// Creates a team, optionally beneath another.
+#[utoipa::path(
+    tag = "directory",
+    request_body = CreateTeam,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Team,
+         headers(("Location" = String, description = "URL of the new team"))),
+        (status = 409, description = "A sibling has this name", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/teams")]
+pub async fn create_team(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    body: ValidJson<CreateTeam>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let mut conn = state.pool.get().await?;
+    let row = teams::insert(
+        &mut conn,
+        &NewTeam {
+            id: Uuid::now_v7(),
+            name: trimmed_name(&body.name)?,
+            parent_id: body.parent_id,
+            manager_id: body.manager_id,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", location("teams", row.id)))
+        .json(Team::from(row)))
+}
+
+/// Lists teams by name.
+#[utoipa::path(
+    tag = "directory",
+    params(TeamQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of teams", body = Page<Team>))
+)]
+#[get("/teams")]
+pub async fn list_teams(
+    _member: Member,
+    state: web::Data<AppState>,
+    query: ValidQuery<TeamQuery>,
+) -> ApiResult<web::Json<Page<Team>>> {
+    let query = query.0;
+    let limit = pagination::limit(query.limit);
+    let after = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<NameKey>)
+        .transpose()?
+        .map(|NameKey(name, id)| (name, id));
+    let mut conn = state.pool.get().await?;
+    let rows = teams::list(&mut conn, query.parent_id, after, i64::from(limit) + 1).await?;
+    Ok(web::Json(pagination::page(
+        rows,
+        limit,
+        |t| NameKey(t.name.to_lowercase(), t.id),
+        Team::from,
+    )))
+}
+
+/// One team.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = Uuid, Path, description = "Team id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The team", body = Team),
+        (status = 404, description = "No such team", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/teams/{id}")]
+pub async fn get_team(
+    _member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Team>> {
+    let mut conn = state.pool.get().await?;
+    let row = teams::find(&mut conn, *id)
+        .await
+        .map_err(|e| not_found_as(e, *id))?;
+    Ok(web::Json(row.into()))
+}
+
+/// Renames a team, moves it in the tree or changes its manager.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = Uuid, Path, description = "Team id")),
+    request_body = UpdateTeam,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated team", body = Team),
+        (status = 404, description = "No such team", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A sibling has this name", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/teams/{id}")]
+pub async fn update_team(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: ValidJson<UpdateTeam>,
+) -> ApiResult<web::Json<Team>> {
+    let body = body.0;
+    let changes = TeamChanges {
+        name: body.name.as_deref().map(trimmed_name).transpose()?,
+        parent_id: body.parent_id,
+        manager_id: body.manager_id,
+        updated_at: None,
+    };
+    let mut conn = state.pool.get().await?;
+    if changes.name.is_none() && changes.parent_id.is_none() && changes.manager_id.is_none() {
+        let row = teams::find(&mut conn, *id)
+            .await
+            .map_err(|e| not_found_as(e, *id))?;
+        return Ok(web::Json(row.into()));
+    }
+    let row = teams::update(&mut conn, *id, changes)
+        .await
+        .map_err(|e| not_found_as(e, *id))?;
+    Ok(web::Json(row.into()))
+}
+
+fn not_found_as(error: diesel::result::Error, id: Uuid) -> ApiError {
+    match error {
+        diesel::result::Error::NotFound => ApiError::not_found(format!("no team with id {id}")),
+        other => other.into(),
+    }
+}

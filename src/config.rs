@@ -1,0 +1,164 @@
+//! Typed configuration, read from the environment and command-line flags.
+//!
+//! Every setting is both an environment variable and a flag of `shoutout serve`:
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | unset: the embedded cluster | PostgreSQL connection URL |
+//! | `SHOUTOUT_DATA_DIR` | `~/.local/share/shoutout` (`/var/lib/shoutout` for root) | where the embedded cluster and the development secret live |
+//! | `SHOUTOUT_BIND` | `127.0.0.1:8080` | address the HTTP server listens on |
+//! | `SHOUTOUT_JWT_SECRET` | generated into the data dir when the embedded database is used | HS256 key, at least 32 bytes |
+//! | `SHOUTOUT_JWT_ISSUER` | unset | when set, tokens must carry this `iss` |
+//! | `SHOUTOUT_JWT_AUDIENCE` | unset | when set, tokens must carry this `aud` |
+//! | `SHOUTOUT_TIMEZONE` | `UTC` | IANA zone where the organisation's days, weeks, months and years begin |
+//! | `SHOUTOUT_DAILY_LIMIT` | `20` | shout-outs one employee may give per day |
+//! | `SHOUTOUT_RETRACT_GRACE_MINUTES` | `15` | how long a giver may retract their own shout-out |
+//! | `SHOUTOUT_DB_POOL_SIZE` | `10` | connections in the pool |
+//! | `SHOUTOUT_DB_WAIT_MS` | `3000` | how long a request waits for a connection before answering 503 |
+//! | `SHOUTOUT_STATEMENT_TIMEOUT_MS` | `5000` | PostgreSQL `statement_timeout` on every connection |
+//! | `SHOUTOUT_SHUTDOWN_TIMEOUT_SECS` | `30` | how long SIGTERM waits for in-flight requests |
+//! | `SHOUTOUT_DEMO` | `false` | load demo data when the directory is empty |
+//! | `SHOUTOUT_LOG_FORMAT` | `json` | `json` or `text` |
+//!
+//! Nothing here is global: the binary parses a `Config` and passes it down, so tests build
+//! their own.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use clap::{Args, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Shortest HS256 secret accepted: 256 bits, the size of the HMAC-SHA256 output.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL URL; when absent the service runs its own embedded cluster.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+
+    /// Folder for the embedded cluster and the generated development secret.
+    #[arg(long, env = "SHOUTOUT_DATA_DIR", default_value_os_t = default_data_dir())]
+    pub data_dir: PathBuf,
+
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "SHOUTOUT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// HS256 signing key for bearer tokens (at least 32 bytes).
+    #[arg(long, env = "SHOUTOUT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// Required `iss` claim, when set.
+    #[arg(long, env = "SHOUTOUT_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim, when set.
+    #[arg(long, env = "SHOUTOUT_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// IANA time zone where the organisation's days, weeks, months and years begin.
+    #[arg(long, env = "SHOUTOUT_TIMEZONE", default_value = "UTC", value_parser = parse_timezone)]
+    pub timezone: Tz,
+
+    /// Shout-outs one employee may give per day.
+    #[arg(long, env = "SHOUTOUT_DAILY_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub daily_limit: u32,
+
+    /// Minutes during which a giver may retract their own shout-out.
+    #[arg(long, env = "SHOUTOUT_RETRACT_GRACE_MINUTES", default_value_t = 15)]
+    pub retract_grace_minutes: u32,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "SHOUTOUT_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub db_pool_size: u32,
+
+    /// Milliseconds a request waits for a database connection before answering 503.
+    #[arg(long, env = "SHOUTOUT_DB_WAIT_MS", default_value_t = 3000)]
+    pub db_wait_ms: u64,
+
+    /// PostgreSQL statement_timeout, in milliseconds, on every pooled connection.
+    #[arg(long, env = "SHOUTOUT_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
+    pub statement_timeout_ms: u64,
+
+    /// Seconds SIGTERM waits for in-flight requests before closing them.
+    #[arg(long, env = "SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Load demo teams, employees and shout-outs when the directory is empty.
+    #[arg(long, env = "SHOUTOUT_DEMO", default_value_t = false)]
+    pub demo: bool,
+
+    /// Log line format.
+    #[arg(long, env = "SHOUTOUT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+impl Config {
+    /// A configuration with every default and the given database and secret; what tests
+    /// and tools start from before overriding fields.
+    pub fn with_database(database_url: String, jwt_secret: String) -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parse an empty command line so that the defaults live in one place: the attributes
+        // above. (The process environment still applies, as it would to the binary.)
+        let mut config = Wrapper::parse_from(["shoutout"]).config;
+        config.database_url = Some(database_url.into());
+        config.jwt_secret = Some(jwt_secret.into());
+        config
+    }
+
+    pub fn db_wait(&self) -> Duration {
+        Duration::from_millis(self.db_wait_ms)
+    }
+
+    pub fn retract_grace(&self) -> chrono::Duration {
+        chrono::Duration::minutes(i64::from(self.retract_grace_minutes))
+    }
+
+    /// The HS256 secret, checked for length.
+    pub fn checked_jwt_secret(&self) -> anyhow::Result<&SecretString> {
+        let secret = self
+            .jwt_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("SHOUTOUT_JWT_SECRET is not set"))?;
+        anyhow::ensure!(
+            secret.expose_secret().len() >= MIN_JWT_SECRET_BYTES,
+            "SHOUTOUT_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes"
+        );
+        Ok(secret)
+    }
+}
+
+fn parse_timezone(name: &str) -> Result<Tz, String> {
+    name.parse::<Tz>()
+        .map_err(|_| format!("`{name}` is not an IANA time zone name (e.g. Europe/London)"))
+}
+
+/// Where the embedded cluster lives by default. Root's home is usually private (mode 0700), and
+/// the cluster runs as the `postgres` user when we are root, so root gets a system folder.
+pub fn default_data_dir() -> PathBuf {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return PathBuf::from("/var/lib/shoutout");
+    }
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("shoutout");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".local/share/shoutout"),
+        None => PathBuf::from(".shoutout"),
+    }
+}

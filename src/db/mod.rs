@@ -1,0 +1,138 @@
+//! The connection pool, embedded migrations and readiness checks.
+//!
+//! Every pooled connection gets a statement timeout and an application name, so a runaway query
+//! cannot hold a connection for ever and `pg_stat_activity` shows who is connected. Requests wait
+//! a bounded time for a connection and answer 503 when none comes (see `error.rs`).
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::prelude::*;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::FutureExt;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+
+/// Settings applied to each new connection.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: usize,
+    pub wait: Duration,
+    pub statement_timeout: Duration,
+}
+
+pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
+    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let mut manager_config = ManagerConfig::default();
+    manager_config.custom_setup = Box::new(move |url| {
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(&format!(
+                "SET application_name = 'shoutout'; \
+                 SET statement_timeout = {statement_timeout_ms}; \
+                 SET idle_in_transaction_session_timeout = 60000; \
+                 SET TIME ZONE 'UTC';"
+            ))
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        database_url,
+        manager_config,
+    );
+    Pool::builder(manager)
+        .max_size(settings.max_size)
+        .wait_timeout(Some(settings.wait))
+        .create_timeout(Some(settings.wait))
+        .recycle_timeout(Some(settings.wait))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the database pool")
+}
+
+/// Applies every pending migration. Migrations are synchronous in diesel, so they run on a
+/// blocking thread through `AsyncConnectionWrapper` (a current-thread runtime must not block).
+pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+                .context("connecting to run migrations")?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+        for version in applied {
+            tracing::info!(%version, "applied migration");
+        }
+        Ok(())
+    })
+    .await
+    .context("migration task panicked")?
+}
+
+/// Reverts every migration, newest first (used by the migration round-trip test).
+pub async fn revert_all_migrations(database_url: &str) -> anyhow::Result<()> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        conn.revert_all_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("reverting migrations: {e}"))?;
+        Ok(())
+    })
+    .await?
+}
+
+/// The versions of the migrations compiled into this binary.
+pub fn embedded_versions() -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    let migrations: Vec<Box<dyn diesel::migration::Migration<diesel::pg::Pg>>> =
+        MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+            .expect("embedded migrations are readable");
+    migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect()
+}
+
+diesel::table! {
+    __diesel_schema_migrations (version) {
+        version -> VarChar,
+    }
+}
+
+/// Why the service is not ready, if it is not: the database must answer and every migration
+/// this binary knows must be applied.
+pub async fn readiness(pool: &DbPool) -> Result<(), String> {
+    let mut conn = pool
+        .get()
+        .await
+        .map_err(|e| format!("no database connection: {e}"))?;
+    let applied: Vec<String> = __diesel_schema_migrations::table
+        .select(__diesel_schema_migrations::version)
+        .load(&mut conn)
+        .await
+        .map_err(|e| format!("cannot read applied migrations: {e}"))?;
+    let missing: Vec<String> = embedded_versions()
+        .into_iter()
+        .filter(|v| !applied.contains(v))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("migrations not applied: {}", missing.join(", ")))
+    }
+}

@@ -1,0 +1,301 @@
+//! Demo data for a first look: a few departments and teams, a few dozen people and a few hundred
+//! shout-outs spread over the past year. Loaded only into an empty directory, and the same on
+//! every machine (fixed random seed).
+
+use chrono::{Duration, Utc};
+use diesel_async::AsyncConnection;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crate::db::DbPool;
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
+use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
+use crate::models::shoutouts::{self, NewShoutout};
+use crate::models::teams::{self, NewTeam, TeamChanges};
+
+/// The demo admin (also a manager of Customer Care) and an ordinary member of staff.
+pub const ADMIN_SUBJECT: &str = "grace";
+pub const STAFF_SUBJECT: &str = "alice";
+
+/// (department, [(team, [(external_id, name, title)])])
+type Org = &'static [(
+    &'static str,
+    &'static [(
+        &'static str,
+        &'static [(&'static str, &'static str, &'static str)],
+    )],
+)];
+
+const ORG: Org = &[
+    (
+        "Customer Care",
+        &[
+            (
+                "Tier 1 Support",
+                &[
+                    ("grace", "Grace Hopper", "Head of Customer Care"),
+                    ("alice", "Alice Martin", "Support Agent"),
+                    ("bob", "Bob Okafor", "Support Agent"),
+                    ("chloe", "Chloé Dubois", "Support Agent"),
+                    ("dev", "Dev Patel", "Support Agent"),
+                    ("elena", "Elena Rossi", "Team Lead"),
+                    ("farid", "Farid Haddad", "Support Agent"),
+                ],
+            ),
+            (
+                "Tier 2 Support",
+                &[
+                    ("gustav", "Gustav Lind", "Team Lead"),
+                    ("hana", "Hana Sato", "Support Engineer"),
+                    ("ivan", "Ivan Petrov", "Support Engineer"),
+                    ("jade", "Jade Nguyen", "Support Engineer"),
+                    ("kofi", "Kofi Mensah", "Support Engineer"),
+                ],
+            ),
+            (
+                "Billing",
+                &[
+                    ("lena", "Lena Schmidt", "Billing Lead"),
+                    ("marco", "Marco Bianchi", "Billing Specialist"),
+                    ("nadia", "Nadia Benali", "Billing Specialist"),
+                    ("oscar", "Oscar Silva", "Billing Specialist"),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Engineering",
+        &[
+            (
+                "Platform",
+                &[
+                    ("priya", "Priya Raman", "Engineering Manager"),
+                    ("quentin", "Quentin Moreau", "Site Reliability Engineer"),
+                    ("rosa", "Rosa Jiménez", "Backend Engineer"),
+                    ("sam", "Sam Taylor", "Backend Engineer"),
+                    ("tomas", "Tomás García", "Database Engineer"),
+                ],
+            ),
+            (
+                "Mobile",
+                &[
+                    ("uma", "Uma Krishnan", "Engineering Manager"),
+                    ("victor", "Victor Hugo", "iOS Engineer"),
+                    ("wen", "Wen Li", "Android Engineer"),
+                    ("xavier", "Xavier Dupont", "Designer"),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Sales",
+        &[
+            (
+                "Enterprise",
+                &[
+                    ("yara", "Yara Haddad", "Sales Director"),
+                    ("zane", "Zane Cooper", "Account Executive"),
+                    ("amara", "Amara Obi", "Account Executive"),
+                    ("ben", "Ben Carter", "Solutions Consultant"),
+                ],
+            ),
+            (
+                "SMB",
+                &[
+                    ("carla", "Carla Mendes", "Sales Manager"),
+                    ("diego", "Diego Alvarez", "Account Executive"),
+                    ("emma", "Emma Wilson", "Account Executive"),
+                    ("finn", "Finn O'Brien", "Sales Development Rep"),
+                ],
+            ),
+        ],
+    ),
+];
+
+const MESSAGES: &[(HeartValue, &[&str])] = &[
+    (
+        HeartValue::HelpingOthers,
+        &[
+            "Thanks for jumping in to cover my queue while I was out sick.",
+            "You walked me through the new refund tool three times without a sigh. Thank you!",
+            "Stayed late to help the new starters with their first tickets.",
+        ],
+    ),
+    (
+        HeartValue::ExceedingExpectations,
+        &[
+            "Turned a furious customer into a five-star review. Incredible work.",
+            "Rewrote the whole knowledge-base article overnight, with screenshots.",
+            "Shipped the fix a week early and documented it beautifully.",
+        ],
+    ),
+    (
+        HeartValue::AchievingGoals,
+        &[
+            "Hit the quarter's first-contact-resolution target a month early!",
+            "Closed the biggest renewal of the year. Congratulations!",
+            "The migration finished on schedule with zero downtime.",
+        ],
+    ),
+    (
+        HeartValue::RespondingWithCare,
+        &[
+            "The way you handled that bereavement call was kind and thoughtful.",
+            "You noticed the customer was struggling and called them back yourself.",
+            "Patient, clear and warm with a very confused caller. Thank you.",
+        ],
+    ),
+    (
+        HeartValue::ThrivingThroughTeamwork,
+        &[
+            "Pairing with you on the outage made a stressful night bearable.",
+            "Great cross-team effort getting billing and support aligned.",
+            "You kept everyone in the loop during the launch. Real teamwork.",
+        ],
+    ),
+];
+
+/// Loads the demo data unless the directory already has people in it.
+pub async fn seed_if_empty(pool: &DbPool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    let existing = employees::search(
+        &mut conn,
+        &EmployeeFilter {
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    if !existing.is_empty() {
+        return Ok(());
+    }
+    conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        let mut rng = StdRng::seed_from_u64(2026);
+        let mut people: Vec<Uuid> = Vec::new();
+        for (department, department_teams) in ORG {
+            let department_row = teams::insert(
+                conn,
+                &NewTeam {
+                    id: Uuid::now_v7(),
+                    name: (*department).to_owned(),
+                    parent_id: None,
+                    manager_id: None,
+                },
+            )
+            .await?;
+            for (index, (team, members)) in department_teams.iter().enumerate() {
+                let team_row = teams::insert(
+                    conn,
+                    &NewTeam {
+                        id: Uuid::now_v7(),
+                        name: (*team).to_owned(),
+                        parent_id: Some(department_row.id),
+                        manager_id: None,
+                    },
+                )
+                .await?;
+                for (position, (external_id, name, title)) in members.iter().enumerate() {
+                    let row = employees::insert(
+                        conn,
+                        &NewEmployee {
+                            id: Uuid::now_v7(),
+                            external_id: (*external_id).to_owned(),
+                            display_name: (*name).to_owned(),
+                            email: format!("{external_id}@example.com"),
+                            team_id: Some(team_row.id),
+                            title: Some((*title).to_owned()),
+                            active: true,
+                        },
+                    )
+                    .await?;
+                    people.push(row.id);
+                    // The first person of each team leads it; the first of a department's first
+                    // team leads the department too.
+                    if position == 0 {
+                        teams::update(
+                            conn,
+                            team_row.id,
+                            TeamChanges {
+                                manager_id: Some(Some(row.id)),
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
+                        if index == 0 {
+                            teams::update(
+                                conn,
+                                department_row.id,
+                                TeamChanges {
+                                    manager_id: Some(Some(row.id)),
+                                    ..Default::default()
+                                },
+                            )
+                            .await?;
+                        }
+                    }
+                }
+            }
+        }
+        // One leaver, to show that history outlives a departure.
+        let leaver = people[people.len() - 1];
+
+        let now = Utc::now();
+        for _ in 0..420 {
+            // Skew: some people give and receive far more than others.
+            let giver = people[skewed(&mut rng, people.len())];
+            let mut recipients = vec![people[skewed(&mut rng, people.len())]];
+            if rng.random_bool(0.15) {
+                recipients.push(people[rng.random_range(0..people.len())]);
+            }
+            recipients.retain(|&r| r != giver);
+            recipients.dedup();
+            if recipients.is_empty() {
+                continue;
+            }
+            let (value, messages) = MESSAGES[skewed(&mut rng, MESSAGES.len())];
+            let message = messages[rng.random_range(0..messages.len())];
+            let created_at = now - Duration::minutes(rng.random_range(60..365 * 24 * 60));
+            let row = shoutouts::insert(
+                conn,
+                &NewShoutout {
+                    id: Uuid::now_v7(),
+                    source: ShoutoutSource::Staff,
+                    giver_id: Some(giver),
+                    customer_name: None,
+                    value,
+                    message: message.to_owned(),
+                    status: ShoutoutStatus::Published,
+                    created_at,
+                },
+                &recipients,
+            )
+            .await?;
+            for _ in 0..rng.random_range(0..4) {
+                let fan = people[rng.random_range(0..people.len())];
+                if fan != giver && !recipients.contains(&fan) {
+                    shoutouts::add_cheer(conn, row.id, fan).await?;
+                }
+            }
+        }
+        employees::update(
+            conn,
+            leaver,
+            EmployeeChanges {
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!("loaded demo data");
+    Ok(())
+}
+
+/// An index in `0..len`, lower indices more likely (roughly a power law).
+fn skewed(rng: &mut StdRng, len: usize) -> usize {
+    let x: f64 = rng.random();
+    ((x * x) * len as f64) as usize % len
+}

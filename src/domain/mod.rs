@@ -1,0 +1,8 @@
+//! Domain types: the values a request must parse into before it reaches the database.
+
+pub mod enums;
+pub mod heart;
+pub mod text;
+
+pub use enums::{ShoutoutSource, ShoutoutStatus};
+pub use heart::HeartValue;

@@ -1,0 +1,304 @@
+//! Errors as clients see them: RFC 9457 `application/problem+json`.
+//!
+//! Which type to use where:
+//! - Handlers and domain code return [`ApiResult<T>`]; build an [`ApiError`] with one of the
+//!   constructors (`ApiError::invalid`, `not_found`, `forbidden`, ...) for anything the client
+//!   can act on.
+//! - Database errors convert with `?`: `NotFound` becomes 404, a unique violation 409 and a
+//!   foreign-key or check violation 422, each naming the field through [`constraint_field`];
+//!   a lost connection, a pool timeout or a cancelled statement becomes 503.
+//! - Anything else (`anyhow::Error`) becomes an opaque 500. Its cause is logged, with the request
+//!   id, and never sent to the client.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Where the problem is: a JSON path such as `recipient_ids[2]`, a query parameter, a header
+    /// name, or `rows[3].email` for a bulk import.
+    pub field: String,
+    /// Why it was refused, in words a person can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The problem document (RFC 9457) every error answers with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem.
+    #[serde(rename = "type")]
+    #[schema(example = "/problems/validation-error")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON at all (400).
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// One or more fields are wrong (422).
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("no such route")]
+    NoRoute,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0}")]
+    Conflict(String, Vec<FieldError>),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
+    #[error("too many requests: {detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    /// The database is unreachable or overloaded; the client may retry.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: impl fmt::Display) -> Self {
+        Self::NotFound(what.to_string())
+    }
+
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        Self::Forbidden(why.into())
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Conflict(message.clone(), vec![FieldError::new(field, message)])
+    }
+
+    fn kind_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::Malformed(_) => ("/problems/malformed-request", "Malformed request"),
+            Self::Invalid(_) => ("/problems/validation-error", "Invalid request"),
+            Self::Unauthorized(_) => ("/problems/unauthorized", "Authentication required"),
+            Self::Forbidden(_) => ("/problems/forbidden", "Forbidden"),
+            Self::NotFound(_) => ("/problems/not-found", "Not found"),
+            Self::NoRoute => ("/problems/no-such-route", "Not found"),
+            Self::MethodNotAllowed => ("/problems/method-not-allowed", "Method not allowed"),
+            Self::Conflict(..) => ("/problems/conflict", "Conflict"),
+            Self::PayloadTooLarge(_) => ("/problems/payload-too-large", "Payload too large"),
+            Self::UnsupportedMediaType(_) => {
+                ("/problems/unsupported-media-type", "Unsupported media type")
+            }
+            Self::NotAcceptable(_) => ("/problems/not-acceptable", "Not acceptable"),
+            Self::TooManyRequests { .. } => ("/problems/rate-limited", "Too many requests"),
+            Self::Unavailable(_) => ("/problems/unavailable", "Service unavailable"),
+            Self::Internal(_) => ("/problems/internal", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Malformed(d)
+            | Self::Unauthorized(d)
+            | Self::Forbidden(d)
+            | Self::NotFound(d)
+            | Self::Conflict(d, _)
+            | Self::PayloadTooLarge(d)
+            | Self::UnsupportedMediaType(d)
+            | Self::NotAcceptable(d)
+            | Self::Unavailable(d) => d.clone(),
+            Self::TooManyRequests { detail, .. } => detail.clone(),
+            Self::Invalid(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                _ => format!("{} fields are invalid", errors.len()),
+            },
+            Self::NoRoute => "there is no such route; see /docs for the API".into(),
+            Self::MethodNotAllowed => "this route does not accept that method".into(),
+            // Never the cause: it may hold SQL, paths or personal data.
+            Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (kind, title) = self.kind_and_title();
+        let errors = match self {
+            Self::Invalid(errors) | Self::Conflict(_, errors) => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: kind.into(),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(..) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            Self::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            Self::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}
+
+/// Which request field a named constraint protects, and what to tell the client.
+fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
+    Some(match constraint {
+        "teams_sibling_name_key" => ("name", "a team with this name already exists at this level"),
+        "teams_parent_id_fkey" => ("parent_id", "no team with this id"),
+        "teams_manager_id_fkey" => ("manager_id", "no employee with this id"),
+        "teams_no_cycle" | "teams_not_own_parent" => {
+            ("parent_id", "a team cannot be placed beneath itself")
+        }
+        "teams_name_length" => ("name", "must be 1 to 200 characters"),
+        "employees_external_id_key" => ("external_id", "an employee with this external_id exists"),
+        "employees_email_key" => ("email", "an employee with this e-mail exists"),
+        "employees_team_id_fkey" => ("team_id", "no team with this id"),
+        "employees_external_id_length" => ("external_id", "must be 1 to 200 characters"),
+        "employees_display_name_length" => ("display_name", "must be 1 to 200 characters"),
+        "employees_email_shape" => ("email", "must be an e-mail address"),
+        "employees_title_length" => ("title", "must be 1 to 200 characters"),
+        "shoutout_recipients_not_self" => ("recipient_ids", "you cannot thank yourself"),
+        "shoutout_recipients_recipient_id_fkey" => ("recipient_ids", "no employee with this id"),
+        "shoutouts_message_length" => ("message", "must be 1 to 1000 characters"),
+        _ => return None,
+    })
+}
+
+impl From<DieselError> for ApiError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => ApiError::NotFound("no such resource".into()),
+            DieselError::DatabaseError(kind, info) => {
+                let known = info.constraint_name().and_then(constraint_field);
+                match (kind, known) {
+                    (DatabaseErrorKind::UniqueViolation, Some((field, message))) => {
+                        ApiError::conflict(field, message)
+                    }
+                    (
+                        DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation,
+                        Some((field, message)),
+                    ) => ApiError::invalid(field, message),
+                    (DatabaseErrorKind::ClosedConnection, _) => {
+                        ApiError::Unavailable("the database connection was lost".into())
+                    }
+                    (DatabaseErrorKind::SerializationFailure, _) => {
+                        ApiError::Unavailable("the request collided with another; retry it".into())
+                    }
+                    _ if is_unavailable(info.message()) => ApiError::Unavailable(format!(
+                        "the database is unavailable ({})",
+                        info.message()
+                    )),
+                    (kind, _) => ApiError::Internal(anyhow::anyhow!(
+                        "database error {kind:?}: {} (constraint {:?})",
+                        info.message(),
+                        info.constraint_name()
+                    )),
+                }
+            }
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Errors that mean "try again later" rather than "we have a bug": the statement timed out, the
+/// server is shutting down or restarting, or the connection went away mid-query.
+fn is_unavailable(message: &str) -> bool {
+    const SIGNS: [&str; 6] = [
+        "canceling statement due to statement timeout",
+        "terminating connection",
+        "the database system is",
+        "connection closed",
+        "Connection reset",
+        "broken pipe",
+    ];
+    SIGNS.iter().any(|sign| message.contains(sign))
+}
+
+impl From<crate::db::PoolError> for ApiError {
+    fn from(error: crate::db::PoolError) -> Self {
+        ApiError::Unavailable(format!("no database connection available: {error}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(anyhow::anyhow!("blocking task failed: {error}"))
+    }
+}

@@ -1,0 +1,225 @@
+//! Request extractors that turn every kind of bad input into a problem naming the field.
+//!
+//! actix-web's own `Json`/`Query` extractors answer with plain-text errors that do not say which
+//! field was wrong; these parse with `serde_path_to_error` (so the error knows its path), then run
+//! the type's `validator` rules, and answer 400/413/415/422 problems.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest JSON body an ordinary endpoint accepts.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// A JSON body, parsed with `deny_unknown_fields` types and validated.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            require_json(&req)?;
+            let body = read_body(&req, payload, JSON_LIMIT).await?;
+            let value: T = parse_json(&body)?;
+            validate(&value)?;
+            Ok(Self(value))
+        })
+    }
+}
+
+/// Refuses bodies that do not say they are JSON.
+pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "send the body as application/json (got `{}`)",
+            if content_type.is_empty() {
+                "nothing"
+            } else {
+                content_type
+            }
+        )))
+    }
+}
+
+/// Reads the whole body, refusing (413) anything over `limit` bytes before buffering it all.
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let too_large = || ApiError::PayloadTooLarge(format!("the body is over {limit} bytes"));
+    if let Some(length) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && length > limit
+    {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::Malformed(format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Parses JSON, naming the field that failed.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Malformed(
+            "the body is empty; send a JSON object".into(),
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::Malformed(format!("the body is not valid JSON: {inner}"));
+        }
+        field_error(&path, &inner.to_string())
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::Malformed(format!("unexpected data after the JSON value: {e}")))?;
+    Ok(value)
+}
+
+/// Turns a serde message into a field error. serde reports an unknown field at the path of the
+/// object that holds it, so the field's own name is taken from the message.
+pub fn field_error(path: &str, message: &str) -> ApiError {
+    let message = strip_position(message);
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let field = if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        return ApiError::invalid(
+            field,
+            format!(
+                "unknown field; {}",
+                message.split_once(", ").map_or("", |(_, r)| r)
+            ),
+        );
+    }
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let field = if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        return ApiError::invalid(field, "is required");
+    }
+    let field = if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    ApiError::invalid(field, message)
+}
+
+/// serde_json appends " at line 1 column 17"; the field path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Runs the type's validation rules and reports every failing field.
+pub fn validate<T: Validate>(value: &T) -> Result<(), ApiError> {
+    value.validate().map_err(|errors| {
+        let mut fields = Vec::new();
+        flatten_validation("", &errors, &mut fields);
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        ApiError::Invalid(fields)
+    })
+}
+
+fn flatten_validation(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| format!("fails the `{}` rule", error.code));
+                    out.push(FieldError::new(path.clone(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten_validation(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten_validation(&format!("{path}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// Query parameters, parsed with `deny_unknown_fields` types and validated.
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Validate> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Self))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        // Query values arrive as strings; serde's message names the expected type.
+        let message = message.replace("invalid type: string ", "invalid value ");
+        field_error(&path, &message)
+    })?;
+    validate(&value)?;
+    Ok(value)
+}

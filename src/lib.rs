@@ -1,0 +1,22 @@
+//! Shoutout: year-round peer recognition. Staff thank colleagues with one of the five
+//! H.E.A.R.T. values; everything lives in PostgreSQL and is served over a REST API.
+//!
+//! The binary (`main.rs`) only reads the command line and calls into this library, so every
+//! piece here can be tested, and tests start the real server on port 0 (`startup`).
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod models;
+pub mod operations;
+pub mod pagination;
+pub mod routes;
+pub mod schema;
+pub mod startup;
+pub mod telemetry;

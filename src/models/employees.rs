@@ -1,0 +1,190 @@
+//! The `employees` table.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::schema::employees;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = employees)]
+pub struct EmployeeRow {
+    pub id: Uuid,
+    pub external_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub team_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = employees)]
+pub struct NewEmployee {
+    pub id: Uuid,
+    pub external_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub team_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub active: bool,
+}
+
+/// A partial update; `None` leaves a column as it is, `Some(None)` clears a nullable one.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = employees)]
+pub struct EmployeeChanges {
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub team_id: Option<Option<Uuid>>,
+    pub title: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<EmployeeRow> {
+    employees::table
+        .find(id)
+        .select(EmployeeRow::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find_by_external_id(
+    conn: &mut AsyncPgConnection,
+    external_id: &str,
+) -> QueryResult<Option<EmployeeRow>> {
+    employees::table
+        .filter(employees::external_id.eq(external_id))
+        .select(EmployeeRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<EmployeeRow>> {
+    employees::table
+        .filter(employees::id.eq_any(ids))
+        .select(EmployeeRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewEmployee) -> QueryResult<EmployeeRow> {
+    diesel::insert_into(employees::table)
+        .values(new)
+        .returning(EmployeeRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    mut changes: EmployeeChanges,
+) -> QueryResult<EmployeeRow> {
+    changes.updated_at = Some(Utc::now());
+    diesel::update(employees::table.find(id))
+        .set(&changes)
+        .returning(EmployeeRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Inserts or updates by `external_id`; returns the row and whether it was new.
+pub async fn upsert_by_external_id(
+    conn: &mut AsyncPgConnection,
+    new: &NewEmployee,
+) -> QueryResult<(EmployeeRow, bool)> {
+    let row: EmployeeRow = diesel::insert_into(employees::table)
+        .values(new)
+        .on_conflict(employees::external_id)
+        .do_update()
+        .set((
+            employees::display_name.eq(&new.display_name),
+            employees::email.eq(&new.email),
+            employees::team_id.eq(new.team_id),
+            employees::title.eq(&new.title),
+            employees::active.eq(new.active),
+            employees::updated_at.eq(Utc::now()),
+        ))
+        .returning(EmployeeRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let created = row.id == new.id;
+    Ok((row, created))
+}
+
+/// Search filters for the directory.
+#[derive(Debug, Default)]
+pub struct EmployeeFilter {
+    pub q: Option<String>,
+    pub team_ids: Option<Vec<Uuid>>,
+    pub active: Option<bool>,
+    /// Keyset position: (lower(display_name), id) of the last row of the previous page.
+    pub after: Option<(String, Uuid)>,
+    pub limit: i64,
+}
+
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    filter: &EmployeeFilter,
+) -> QueryResult<Vec<EmployeeRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+
+    let lower_name = sql::<Text>("lower(employees.display_name)");
+    let mut query = employees::table
+        .select(EmployeeRow::as_select())
+        .into_boxed();
+    if let Some(q) = &filter.q {
+        let pattern = format!("%{}%", escape_like(q));
+        query = query.filter(
+            employees::display_name
+                .ilike(pattern.clone())
+                .or(employees::email.ilike(pattern.clone()))
+                .or(employees::external_id.ilike(pattern))
+                .or(employees::title.ilike(format!("%{}%", escape_like(q)))),
+        );
+    }
+    if let Some(team_ids) = &filter.team_ids {
+        query = query.filter(employees::team_id.eq_any(team_ids.clone()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(employees::active.eq(active));
+    }
+    if let Some((name, id)) = &filter.after {
+        // Row comparison keeps the keyset in one expression the name index can serve.
+        query = query.filter(
+            sql::<Bool>("(lower(employees.display_name), employees.id) > (")
+                .bind::<Text, _>(name.clone())
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(*id)
+                .sql(")"),
+        );
+    }
+    query
+        .order((lower_name.asc(), employees::id.asc()))
+        .limit(filter.limit)
+        .load(conn)
+        .await
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+pub fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}

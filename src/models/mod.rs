@@ -1,0 +1,6 @@
+//! Database rows and the queries over them, grouped by table. Every query is a plain function
+//! on `&mut AsyncPgConnection`, so the same function runs inside or outside a transaction.
+
+pub mod employees;
+pub mod shoutouts;
+pub mod teams;

@@ -1,0 +1,423 @@
+//! Shout-outs, their recipients and cheers, the per-giver daily counter and remembered
+//! idempotent responses.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
+use crate::models::employees::EmployeeRow;
+use crate::schema::{cheers, employees, idempotency_keys, shoutout_recipients, shoutouts};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = shoutouts)]
+pub struct ShoutoutRow {
+    pub id: Uuid,
+    pub source: ShoutoutSource,
+    pub giver_id: Option<Uuid>,
+    pub customer_name: Option<String>,
+    pub value: HeartValue,
+    pub message: String,
+    pub status: ShoutoutStatus,
+    pub created_at: DateTime<Utc>,
+    pub retracted_at: Option<DateTime<Utc>>,
+    pub retracted_by: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = shoutouts)]
+pub struct NewShoutout {
+    pub id: Uuid,
+    pub source: ShoutoutSource,
+    pub giver_id: Option<Uuid>,
+    pub customer_name: Option<String>,
+    pub value: HeartValue,
+    pub message: String,
+    pub status: ShoutoutStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = shoutout_recipients)]
+struct NewRecipient {
+    shoutout_id: Uuid,
+    recipient_id: Uuid,
+    giver_id: Option<Uuid>,
+}
+
+/// Inserts a shout-out and its recipients (the caller provides the transaction).
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    new: &NewShoutout,
+    recipient_ids: &[Uuid],
+) -> QueryResult<ShoutoutRow> {
+    let row = diesel::insert_into(shoutouts::table)
+        .values(new)
+        .returning(ShoutoutRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let recipients: Vec<NewRecipient> = recipient_ids
+        .iter()
+        .map(|&recipient_id| NewRecipient {
+            shoutout_id: new.id,
+            recipient_id,
+            giver_id: new.giver_id,
+        })
+        .collect();
+    diesel::insert_into(shoutout_recipients::table)
+        .values(&recipients)
+        .execute(conn)
+        .await?;
+    Ok(row)
+}
+
+/// Share-locks the given employees that are active and returns their ids, so that none of them
+/// can be deactivated until the calling transaction ends.
+pub async fn lock_active_employees(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Uuid>> {
+    employees::table
+        .filter(employees::id.eq_any(ids))
+        .filter(employees::active.eq(true))
+        .select(employees::id)
+        .for_share()
+        .load(conn)
+        .await
+}
+
+/// Takes one of the giver's shout-outs for `day`, if fewer than `limit` were given. One
+/// statement: concurrent calls for the same giver queue on the row, and each sees the count
+/// the one before it left, so the limit cannot be overrun.
+pub async fn take_daily_slot(
+    conn: &mut AsyncPgConnection,
+    giver_id: Uuid,
+    day: NaiveDate,
+    limit: u32,
+) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Given {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        given: i32,
+    }
+    let taken: Option<Given> = diesel::sql_query(
+        "INSERT INTO giver_daily_counts AS c (giver_id, day, given) VALUES ($1, $2, 1) \
+         ON CONFLICT (giver_id, day) DO UPDATE SET given = c.given + 1 WHERE c.given < $3 \
+         RETURNING c.given",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(giver_id)
+    .bind::<diesel::sql_types::Date, _>(day)
+    .bind::<diesel::sql_types::Integer, _>(i32::try_from(limit).unwrap_or(i32::MAX))
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(taken.is_some())
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ShoutoutRow> {
+    shoutouts::table
+        .find(id)
+        .select(ShoutoutRow::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ShoutoutRow> {
+    shoutouts::table
+        .find(id)
+        .select(ShoutoutRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+pub async fn mark_retracted(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    by: &str,
+) -> QueryResult<ShoutoutRow> {
+    diesel::update(shoutouts::table.find(id))
+        .set((
+            shoutouts::status.eq(ShoutoutStatus::Retracted),
+            shoutouts::retracted_at.eq(Utc::now()),
+            shoutouts::retracted_by.eq(by),
+        ))
+        .returning(ShoutoutRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Feed filters. Only published shout-outs are listed.
+#[derive(Debug, Default)]
+pub struct FeedFilter {
+    pub recipient_id: Option<Uuid>,
+    pub giver_id: Option<Uuid>,
+    /// Recipients in any of these teams (a subtree, already expanded).
+    pub team_ids: Option<Vec<Uuid>>,
+    pub value: Option<HeartValue>,
+    pub source: Option<ShoutoutSource>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Keyset position: (created_at, id) of the previous page's last item.
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+pub async fn feed(
+    conn: &mut AsyncPgConnection,
+    filter: &FeedFilter,
+) -> QueryResult<Vec<ShoutoutRow>> {
+    let mut query = shoutouts::table
+        .filter(shoutouts::status.eq(ShoutoutStatus::Published))
+        .select(ShoutoutRow::as_select())
+        .into_boxed();
+    if let Some(recipient) = filter.recipient_id {
+        query = query.filter(
+            shoutouts::id.eq_any(
+                shoutout_recipients::table
+                    .filter(shoutout_recipients::recipient_id.eq(recipient))
+                    .select(shoutout_recipients::shoutout_id),
+            ),
+        );
+    }
+    if let Some(giver) = filter.giver_id {
+        query = query.filter(shoutouts::giver_id.eq(giver));
+    }
+    if let Some(team_ids) = &filter.team_ids {
+        query = query.filter(
+            shoutouts::id.eq_any(
+                shoutout_recipients::table
+                    .inner_join(employees::table)
+                    .filter(employees::team_id.eq_any(team_ids.clone()))
+                    .select(shoutout_recipients::shoutout_id),
+            ),
+        );
+    }
+    if let Some(value) = filter.value {
+        query = query.filter(shoutouts::value.eq(value));
+    }
+    if let Some(source) = filter.source {
+        query = query.filter(shoutouts::source.eq(source));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(shoutouts::created_at.ge(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(shoutouts::created_at.lt(until));
+    }
+    if let Some((at, id)) = filter.before {
+        query = query.filter(
+            shoutouts::created_at
+                .lt(at)
+                .or(shoutouts::created_at.eq(at).and(shoutouts::id.lt(id))),
+        );
+    }
+    query
+        .order((shoutouts::created_at.desc(), shoutouts::id.desc()))
+        .limit(filter.limit)
+        .load(conn)
+        .await
+}
+
+/// A shout-out with the people it names and its cheer count: what the API shows.
+#[derive(Debug, Clone)]
+pub struct ShoutoutDetails {
+    pub row: ShoutoutRow,
+    pub giver: Option<EmployeeRow>,
+    pub recipients: Vec<EmployeeRow>,
+    pub cheers: i64,
+}
+
+/// Loads givers, recipients and cheer counts for a page of shout-outs in three queries.
+pub async fn details(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<ShoutoutRow>,
+) -> QueryResult<Vec<ShoutoutDetails>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let recipient_rows: Vec<(Uuid, EmployeeRow)> = shoutout_recipients::table
+        .inner_join(employees::table)
+        .filter(shoutout_recipients::shoutout_id.eq_any(&ids))
+        .select((shoutout_recipients::shoutout_id, EmployeeRow::as_select()))
+        .order((employees::display_name.asc(), employees::id.asc()))
+        .load(conn)
+        .await?;
+    let mut recipients: HashMap<Uuid, Vec<EmployeeRow>> = HashMap::new();
+    for (shoutout_id, employee) in recipient_rows {
+        recipients.entry(shoutout_id).or_default().push(employee);
+    }
+    let giver_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.giver_id).collect();
+    let givers: HashMap<Uuid, EmployeeRow> = employees::table
+        .filter(employees::id.eq_any(&giver_ids))
+        .select(EmployeeRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let cheer_counts: HashMap<Uuid, i64> = cheers::table
+        .filter(cheers::shoutout_id.eq_any(&ids))
+        .group_by(cheers::shoutout_id)
+        .select((cheers::shoutout_id, diesel::dsl::count_star()))
+        .load::<(Uuid, i64)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| ShoutoutDetails {
+            giver: row.giver_id.and_then(|id| givers.get(&id).cloned()),
+            recipients: recipients.remove(&row.id).unwrap_or_default(),
+            cheers: cheer_counts.get(&row.id).copied().unwrap_or(0),
+            row,
+        })
+        .collect())
+}
+
+pub async fn recipient_ids(
+    conn: &mut AsyncPgConnection,
+    shoutout_id: Uuid,
+) -> QueryResult<Vec<Uuid>> {
+    shoutout_recipients::table
+        .filter(shoutout_recipients::shoutout_id.eq(shoutout_id))
+        .select(shoutout_recipients::recipient_id)
+        .load(conn)
+        .await
+}
+
+/// Adds a cheer; returns whether it is new (a second cheer by the same person changes nothing).
+pub async fn add_cheer(
+    conn: &mut AsyncPgConnection,
+    shoutout_id: Uuid,
+    employee_id: Uuid,
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(cheers::table)
+        .values((
+            cheers::shoutout_id.eq(shoutout_id),
+            cheers::employee_id.eq(employee_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+pub async fn remove_cheer(
+    conn: &mut AsyncPgConnection,
+    shoutout_id: Uuid,
+    employee_id: Uuid,
+) -> QueryResult<bool> {
+    let deleted = diesel::delete(cheers::table.find((shoutout_id, employee_id)))
+        .execute(conn)
+        .await?;
+    Ok(deleted == 1)
+}
+
+pub async fn cheer_count(conn: &mut AsyncPgConnection, shoutout_id: Uuid) -> QueryResult<i64> {
+    cheers::table
+        .filter(cheers::shoutout_id.eq(shoutout_id))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// What a request with an `Idempotency-Key` finds.
+#[derive(Debug)]
+pub enum IdempotencyClaim {
+    /// The key is new: this transaction owns it and must record its response.
+    Fresh,
+    /// A request with this key already succeeded: replay its response.
+    Replay {
+        status: u16,
+        body: serde_json::Value,
+        location: Option<String>,
+    },
+    /// The key was used for a different request.
+    Mismatch,
+}
+
+/// Claims `key` for `owner`. If another transaction holds the same key, this waits for it to
+/// finish (that is how `INSERT ... ON CONFLICT` behaves), then replays what it recorded, so racing
+/// retries create exactly one shout-out.
+pub async fn claim_idempotency_key(
+    conn: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    key: &str,
+    request_hash: &[u8],
+) -> QueryResult<IdempotencyClaim> {
+    use idempotency_keys::dsl as k;
+    let inserted = diesel::insert_into(k::idempotency_keys)
+        .values((
+            k::owner_id.eq(owner_id),
+            k::idempotency_key.eq(key),
+            k::request_hash.eq(request_hash),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if inserted == 1 {
+        return Ok(IdempotencyClaim::Fresh);
+    }
+    let (hash, status, body, location): (
+        Vec<u8>,
+        Option<i16>,
+        Option<serde_json::Value>,
+        Option<String>,
+    ) = k::idempotency_keys
+        .find((owner_id, key))
+        .select((
+            k::request_hash,
+            k::response_status,
+            k::response_body,
+            k::location,
+        ))
+        .first(conn)
+        .await?;
+    if hash != request_hash {
+        return Ok(IdempotencyClaim::Mismatch);
+    }
+    match (status, body) {
+        (Some(status), Some(body)) => Ok(IdempotencyClaim::Replay {
+            status: status as u16,
+            body,
+            location,
+        }),
+        // Only committed rows are visible and every committed row has its response.
+        _ => Err(diesel::result::Error::NotFound),
+    }
+}
+
+pub async fn record_idempotent_response(
+    conn: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    key: &str,
+    status: u16,
+    body: &serde_json::Value,
+    location: &str,
+) -> QueryResult<()> {
+    use idempotency_keys::dsl as k;
+    diesel::update(k::idempotency_keys.find((owner_id, key)))
+        .set((
+            k::response_status.eq(status as i16),
+            k::response_body.eq(body),
+            k::location.eq(location),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets keys older than `age`; a retry after that creates a new shout-out.
+pub async fn expire_idempotency_keys(
+    conn: &mut AsyncPgConnection,
+    age: chrono::Duration,
+) -> QueryResult<usize> {
+    diesel::delete(
+        idempotency_keys::table.filter(idempotency_keys::created_at.lt(Utc::now() - age)),
+    )
+    .execute(conn)
+    .await
+}

@@ -1,0 +1,129 @@
+//! The `teams` table: a tree of departments and teams.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::schema::teams;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = teams)]
+pub struct TeamRow {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub manager_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = teams)]
+pub struct NewTeam {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub manager_id: Option<Uuid>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = teams)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub parent_id: Option<Option<Uuid>>,
+    pub manager_id: Option<Option<Uuid>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<TeamRow> {
+    teams::table
+        .find(id)
+        .select(TeamRow::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewTeam) -> QueryResult<TeamRow> {
+    diesel::insert_into(teams::table)
+        .values(new)
+        .returning(TeamRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    mut changes: TeamChanges,
+) -> QueryResult<TeamRow> {
+    changes.updated_at = Some(Utc::now());
+    diesel::update(teams::table.find(id))
+        .set(&changes)
+        .returning(TeamRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// One page of teams by name; `after` is the (lower(name), id) of the previous page's last row.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    parent_id: Option<Uuid>,
+    after: Option<(String, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<TeamRow>> {
+    use diesel::dsl::sql;
+    let mut query = teams::table.select(TeamRow::as_select()).into_boxed();
+    if let Some(parent) = parent_id {
+        query = query.filter(teams::parent_id.eq(parent));
+    }
+    if let Some((name, id)) = after {
+        query = query.filter(
+            sql::<sql_types::Bool>("(lower(teams.name), teams.id) > (")
+                .bind::<sql_types::Text, _>(name)
+                .sql(", ")
+                .bind::<sql_types::Uuid, _>(id)
+                .sql(")"),
+        );
+    }
+    query
+        .order((
+            sql::<sql_types::Text>("lower(teams.name)").asc(),
+            teams::id.asc(),
+        ))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    id: Uuid,
+}
+
+/// The team and every team beneath it. Empty when the team does not exist.
+pub async fn subtree_ids(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResult<Vec<Uuid>> {
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE subtree (id) AS ( \
+             SELECT id FROM teams WHERE id = $1 \
+             UNION \
+             SELECT t.id FROM teams t JOIN subtree s ON t.parent_id = s.id \
+         ) SELECT id FROM subtree",
+    )
+    .bind::<sql_types::Uuid, _>(root)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The teams an employee manages directly.
+pub async fn managed_by(conn: &mut AsyncPgConnection, employee_id: Uuid) -> QueryResult<Vec<Uuid>> {
+    teams::table
+        .filter(teams::manager_id.eq(employee_id))
+        .select(teams::id)
+        .order(teams::id)
+        .load(conn)
+        .await
+}

@@ -1,0 +1,151 @@
+//! Every route, in one place: this function reads as the API's table of contents. The OpenAPI
+//! document is collected from the same registrations, so the two cannot drift apart.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{self, Components, ContentBuilder, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::{employees, health, me, shoutouts, teams, values};
+use crate::operations;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(operations::metrics)
+        .service(operations::openapi_json)
+        .service(operations::docs)
+        .service(
+            scope::scope("/api/v1")
+                .service(values::list_values)
+                .service(me::me)
+                .service(teams::create_team)
+                .service(teams::list_teams)
+                .service(teams::get_team)
+                .service(teams::update_team)
+                .service(employees::import_employees)
+                .service(employees::create_employee)
+                .service(employees::list_employees)
+                .service(employees::get_employee)
+                .service(employees::update_employee)
+                .service(shoutouts::create_shoutout)
+                .service(shoutouts::list_shoutouts)
+                .service(shoutouts::get_shoutout)
+                .service(shoutouts::retract_shoutout)
+                .service(shoutouts::add_cheer)
+                .service(shoutouts::remove_cheer),
+        );
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Shoutout API",
+        version = "1.0.0",
+        description = "Year-round peer recognition: staff thank colleagues with one of the five \
+            H.E.A.R.T. values (Helping others, Exceeding expectations, Achieving goals, Responding \
+            with care, Thriving through teamwork). Errors are RFC 9457 problem documents.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&CommonResponses),
+    tags(
+        (name = "values", description = "The five H.E.A.R.T. values"),
+        (name = "directory", description = "Teams and employees"),
+        (name = "shoutouts", description = "Giving, reading and cheering shout-outs"),
+        (name = "operations", description = "Probes, metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of every route `configure` registers.
+pub fn openapi() -> openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    CommonResponses.modify(&mut api);
+    api
+}
+
+/// Adds the error answers every operation can give, so each handler only documents its own:
+/// 401/403 where a token is needed, 400/413/415/422 where a body or query is read, 500/503 always.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, api: &mut openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Components::new);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "HS256 token with `sub` (the employee's external_id), `roles` and `exp`",
+                    ))
+                    .build(),
+            ),
+        );
+        let problem = |description: &str| -> RefOr<openapi::Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        crate::error::PROBLEM_JSON,
+                        ContentBuilder::new()
+                            .schema(Some(openapi::Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in api.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let has_query = operation.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p.parameter_in == openapi::path::ParameterIn::Query)
+                });
+                let responses = &mut operation.responses.responses;
+                let mut add = |code: &str, description: &str| {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                if has_body {
+                    add("400", "The body is not valid JSON");
+                    add("413", "The body is too large");
+                    add("415", "The body is not of a supported media type");
+                }
+                if has_body || has_query {
+                    add("422", "A field is invalid; `errors` names each one");
+                }
+                if secured {
+                    add("401", "No valid bearer token");
+                    add("403", "The token does not grant this");
+                }
+                add(
+                    "500",
+                    "Something went wrong on our side (logged; no details are sent)",
+                );
+                add(
+                    "503",
+                    "The database is unavailable; retry after `Retry-After` seconds",
+                );
+            }
+        }
+    }
+}

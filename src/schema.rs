@@ -1,0 +1,114 @@
+// @generated automatically by Diesel CLI.
+
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "heart_value"))]
+    pub struct HeartValue;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "shoutout_source"))]
+    pub struct ShoutoutSource;
+
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "shoutout_status"))]
+    pub struct ShoutoutStatus;
+}
+
+diesel::table! {
+    cheers (shoutout_id, employee_id) {
+        shoutout_id -> Uuid,
+        employee_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    employees (id) {
+        id -> Uuid,
+        external_id -> Text,
+        display_name -> Text,
+        email -> Text,
+        team_id -> Nullable<Uuid>,
+        title -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    giver_daily_counts (giver_id, day) {
+        giver_id -> Uuid,
+        day -> Date,
+        given -> Int4,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (owner_id, idempotency_key) {
+        owner_id -> Uuid,
+        idempotency_key -> Text,
+        request_hash -> Bytea,
+        response_status -> Nullable<Int2>,
+        response_body -> Nullable<Jsonb>,
+        location -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    shoutout_recipients (shoutout_id, recipient_id) {
+        shoutout_id -> Uuid,
+        recipient_id -> Uuid,
+        giver_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ShoutoutSource;
+    use super::sql_types::HeartValue;
+    use super::sql_types::ShoutoutStatus;
+
+    shoutouts (id) {
+        id -> Uuid,
+        source -> ShoutoutSource,
+        giver_id -> Nullable<Uuid>,
+        customer_name -> Nullable<Text>,
+        value -> HeartValue,
+        message -> Text,
+        status -> ShoutoutStatus,
+        created_at -> Timestamptz,
+        retracted_at -> Nullable<Timestamptz>,
+        retracted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Uuid,
+        name -> Text,
+        parent_id -> Nullable<Uuid>,
+        manager_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(cheers -> employees (employee_id));
+diesel::joinable!(cheers -> shoutouts (shoutout_id));
+diesel::joinable!(giver_daily_counts -> employees (giver_id));
+diesel::joinable!(idempotency_keys -> employees (owner_id));
+diesel::joinable!(shoutout_recipients -> employees (recipient_id));
+diesel::joinable!(shoutout_recipients -> shoutouts (shoutout_id));
+diesel::joinable!(shoutouts -> employees (giver_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    cheers,
+    employees,
+    giver_daily_counts,
+    idempotency_keys,
+    shoutout_recipients,
+    shoutouts,
+    teams,
+);

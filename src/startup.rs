@@ -1,0 +1,199 @@
+//! Builds the application: the pool, migrations, the HTTP server bound to its own listener
+//! (port 0 works, so tests run the real server in-process).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use prometheus::Registry;
+use secrecy::ExposeSecret;
+use utoipa_actix_web::AppExt;
+
+use crate::auth::TokenVerifier;
+use crate::config::Config;
+use crate::db::{self, DbPool, PoolSettings};
+use crate::error::ApiError;
+use crate::operations::PoolGauges;
+use crate::routes;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub tokens: TokenVerifier,
+    pub registry: Registry,
+    pub pool_gauges: PoolGauges,
+    pub openapi_json: String,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Connects, migrates and binds. `config.database_url` must be set (the binary resolves the
+    /// embedded cluster before calling this).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let database_url = config
+            .database_url
+            .as_ref()
+            .context("a database URL is required")?
+            .expose_secret()
+            .to_owned();
+        let tokens = TokenVerifier::from_config(&config)?;
+        db::run_migrations(&database_url).await?;
+        let pool = db::build_pool(
+            &database_url,
+            &PoolSettings {
+                max_size: config.db_pool_size as usize,
+                wait: config.db_wait(),
+                statement_timeout: Duration::from_millis(config.statement_timeout_ms),
+            },
+        )?;
+        spawn_housekeeping(pool.clone());
+        let app_pool = pool.clone();
+
+        let registry = Registry::new();
+        let pool_gauges = PoolGauges::register(&registry)?;
+        let metrics = actix_web_prom::PrometheusMetricsBuilder::new("shoutout")
+            .registry(registry.clone())
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
+        let openapi_json = routes::openapi().to_json()?;
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let shutdown_timeout = config.shutdown_timeout_secs;
+        let state = web::Data::new(AppState {
+            pool,
+            config: Arc::new(config),
+            tokens,
+            registry,
+            pool_gauges,
+            openapi_json,
+        });
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(web::PathConfig::default().error_handler(|error, _| {
+                    ApiError::not_found(format!("no such resource: {error}")).into()
+                }))
+                .configure(routes::configure)
+                .into_app()
+                .service(
+                    utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
+                )
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NoRoute)
+                }))
+                .wrap(metrics.clone())
+                .wrap(from_fn(log_request))
+        })
+        .listen(listener)?
+        .shutdown_timeout(shutdown_timeout)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            pool: app_pool,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish (up to
+    /// `SHOUTOUT_SHUTDOWN_TIMEOUT_SECS`).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Background upkeep: forget idempotency keys after a day.
+fn spawn_housekeeping(pool: DbPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let Ok(mut conn) = pool.get().await else {
+                continue;
+            };
+            match crate::models::shoutouts::expire_idempotency_keys(
+                &mut conn,
+                chrono::Duration::hours(24),
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "forgot old idempotency keys"),
+                Err(e) => tracing::warn!(error = %e, "expiring idempotency keys"),
+            }
+        }
+    });
+}
+
+/// A request id for correlating log lines (taken from `X-Request-Id` when a proxy sent one).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// One structured log line per request: method, route, status, latency and request id. Headers
+/// (and so tokens) and bodies are never logged.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let result = tracing::Instrument::instrument(next.call(req), span.clone()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &result {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let route = response
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "UNMATCHED".into());
+            tracing::info!(parent: &span, status, route = %route, latency_ms, "request");
+        }
+        Err(error) => {
+            let status = error.as_response_error().status_code().as_u16();
+            tracing::info!(parent: &span, status, latency_ms, "request");
+        }
+    }
+    result.map(|mut response| {
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("x-request-id"),
+                value,
+            );
+        }
+        response
+    })
+}

@@ -1,0 +1,9 @@
+//! The API, tested from the outside: one test binary (the crate links once), one module per area.
+
+mod helpers;
+
+mod auth;
+mod directory;
+mod errors;
+mod operations;
+mod shoutouts;
