@@ -120,8 +120,11 @@ pub fn field_error(path: &str, message: &str) -> ApiError {
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some(name) = rest.split('`').next()
     {
+        // Map-like formats (query strings) already put the unknown key on the path.
         let field = if path == "." || path.is_empty() {
             name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
         } else {
             format!("{path}.{name}")
         };
