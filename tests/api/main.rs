@@ -6,4 +6,5 @@ mod auth;
 mod directory;
 mod errors;
 mod operations;
+mod schema;
 mod shoutouts;

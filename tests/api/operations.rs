@@ -152,3 +152,169 @@ async fn migrations_round_trip() {
     drop(client);
     drop_database(cluster.url("postgres"), name);
 }
+
+/// With its database unreachable the service answers 503 problems within the pool's wait instead
+/// of hanging, stays alive, and serves again as soon as the database is back, without a restart.
+#[tokio::test]
+async fn a_database_outage_is_a_503_and_heals_by_itself() {
+    let app = TestApp::spawn_with(|c| c.db_wait_ms = 500).await;
+    let (bob, _) = app.employee("bob", None).await;
+    let (_, alice) = app.employee("alice", None).await;
+    expect_status(app.get("/api/v1/shoutouts", &alice).await, StatusCode::OK).await;
+
+    let admin = cluster().await.admin().await;
+    let lock_out = format!(
+        "ALTER DATABASE \"{0}\" ALLOW_CONNECTIONS false; \
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{0}' AND pid <> pg_backend_pid();",
+        app.database
+    );
+    admin.batch_execute(&lock_out).await.unwrap();
+
+    let outage = async {
+        for _ in 0..3 {
+            let response = app.get("/api/v1/shoutouts", &alice).await;
+            let problem = expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, None).await;
+            assert_eq!(problem["type"], "/problems/unavailable", "{problem}");
+        }
+        let response = app
+            .post(
+                "/api/v1/shoutouts",
+                &alice,
+                &serde_json::json!({"recipient_ids": [bob], "value": "helping_others",
+                    "message": "Thanks for covering the phones"}),
+            )
+            .await;
+        expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, None).await;
+        let ready = app.request(Method::GET, "/readyz", None, None).await;
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let live = app.request(Method::GET, "/healthz", None, None).await;
+        assert_eq!(
+            live.status(),
+            StatusCode::OK,
+            "liveness must not depend on the database"
+        );
+    };
+    // A generous bound that only trips if a request hangs instead of answering.
+    tokio::time::timeout(std::time::Duration::from_secs(30), outage)
+        .await
+        .expect("requests hung while the database was away");
+
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true",
+            app.database
+        ))
+        .await
+        .unwrap();
+    expect_status(app.get("/api/v1/shoutouts", &alice).await, StatusCode::OK).await;
+    let ready = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(
+        app.count("shoutouts").await,
+        0,
+        "the refused POST wrote nothing"
+    );
+}
+
+/// SIGTERM lets a request that is still arriving finish and be answered, then the process exits
+/// cleanly. Every request leaves one JSON log line with its status and latency, and no token.
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+
+    let app = TestApp::spawn().await;
+    let (bob, _) = app.employee("bob", None).await;
+    app.employee("alice", None).await;
+    let token = app.token("alice", &[shoutout::auth::Role::Employee]);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shoutout"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("SHOUTOUT_JWT_SECRET", crate::helpers::SECRET)
+        .env("SHOUTOUT_BIND", "127.0.0.1:0")
+        .env("SHOUTOUT_LOG_FORMAT", "json")
+        .env("SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", "20")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let address = loop {
+        let mut line = String::new();
+        assert_ne!(
+            stdout.read_line(&mut line).unwrap(),
+            0,
+            "server exited early"
+        );
+        if let Some(rest) = line.split("running at http://").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    let mut stderr = child.stderr.take().unwrap();
+    let logs = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+
+    let body = serde_json::json!({"recipient_ids": [bob], "value": "thriving_through_teamwork",
+        "message": "Thanks for staying late"})
+    .to_string();
+    let (head, tail) = body.split_at(body.len() / 2);
+    let (head, tail) = (head.to_owned(), tail.to_owned());
+    let length = body.len();
+    let address_for_client = address.clone();
+    let token_for_client = token.clone();
+    let (sent_half, half_sent) = std::sync::mpsc::channel();
+    let client = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(&address_for_client).unwrap();
+        write!(
+            stream,
+            "POST /api/v1/shoutouts HTTP/1.1\r\nHost: {address_for_client}\r\n\
+             Authorization: Bearer {token_for_client}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{head}",
+            length
+        )
+        .unwrap();
+        stream.flush().unwrap();
+        sent_half.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        stream.write_all(tail.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    });
+    half_sent.recv().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+
+    let answer = client.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert_eq!(app.count("shoutouts").await, 1);
+
+    let logs = logs.join().unwrap();
+    assert!(!logs.contains(&token), "a token leaked into the logs");
+    let secret_part = token.rsplit('.').next().unwrap();
+    assert!(
+        !logs.contains(secret_part),
+        "a token signature leaked into the logs"
+    );
+    let mut request_lines = 0;
+    for line in logs.lines() {
+        let entry: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
+        if entry["fields"]["message"] == "request" {
+            request_lines += 1;
+            assert_eq!(entry["fields"]["status"], 201, "{line}");
+            assert!(entry["fields"]["latency_ms"].is_number(), "{line}");
+            assert_eq!(entry["fields"]["route"], "/api/v1/shoutouts", "{line}");
+        }
+    }
+    assert_eq!(request_lines, 1, "one line per request:\n{logs}");
+}
