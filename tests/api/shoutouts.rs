@@ -29,7 +29,10 @@ async fn giving_a_shoutout_to_several_colleagues() {
         .await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let body = expect_status(response, StatusCode::CREATED).await;
-    assert_eq!(location, format!("/api/v1/shoutouts/{}", body["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/api/v1/shoutouts/{}", body["id"].as_str().unwrap())
+    );
     assert_eq!(body["source"], "staff");
     assert_eq!(body["status"], "published");
     assert_eq!(body["value"], "helping_others");
@@ -37,8 +40,17 @@ async fn giving_a_shoutout_to_several_colleagues() {
     assert_eq!(body["giver"]["kind"], "employee");
     assert_eq!(body["giver"]["employee"]["display_name"], "giver Example");
     assert_eq!(body["cheers"], 0);
-    let recipients: HashSet<&str> = body["recipients"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(recipients.len(), 2, "a repeated recipient counts once: {body}");
+    let recipients: HashSet<&str> = body["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        recipients.len(),
+        2,
+        "a repeated recipient counts once: {body}"
+    );
     assert_eq!(app.count("shoutout_recipients").await, 2);
 
     // Readable by anyone on staff, and the same as what creation returned.
@@ -53,7 +65,16 @@ async fn the_rules_of_a_shoutout() {
     let (me, token) = app.employee("me", None).await;
     let (bob, _) = app.employee("bob", None).await;
     let (leaver, _) = app.employee("leaver", None).await;
-    expect_status(app.patch(&format!("/api/v1/employees/{leaver}"), &app.admin_token(), &json!({"active": false})).await, StatusCode::OK).await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/employees/{leaver}"),
+            &app.admin_token(),
+            &json!({"active": false}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
     let give = |body: Value| {
         let app = &app;
         let token = token.clone();
@@ -61,38 +82,89 @@ async fn the_rules_of_a_shoutout() {
     };
 
     // No thanking yourself, alone or among others.
-    let response = give(json!({"recipient_ids": [me], "value": "helping_others", "message": MESSAGE})).await;
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_ids[0]")).await;
-    let response = give(json!({"recipient_ids": [bob, me], "value": "helping_others", "message": MESSAGE})).await;
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_ids[1]")).await;
+    let response =
+        give(json!({"recipient_ids": [me], "value": "helping_others", "message": MESSAGE})).await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("recipient_ids[0]"),
+    )
+    .await;
+    let response =
+        give(json!({"recipient_ids": [bob, me], "value": "helping_others", "message": MESSAGE}))
+            .await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("recipient_ids[1]"),
+    )
+    .await;
     // Recipients must exist and be active.
     let response = give(json!({"recipient_ids": [bob, Uuid::now_v7()], "value": "helping_others", "message": MESSAGE})).await;
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_ids[1]")).await;
-    let response = give(json!({"recipient_ids": [leaver], "value": "helping_others", "message": MESSAGE})).await;
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_ids[0]")).await;
-    let response = give(json!({"recipient_ids": [], "value": "helping_others", "message": MESSAGE})).await;
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_ids")).await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("recipient_ids[1]"),
+    )
+    .await;
+    let response =
+        give(json!({"recipient_ids": [leaver], "value": "helping_others", "message": MESSAGE}))
+            .await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("recipient_ids[0]"),
+    )
+    .await;
+    let response =
+        give(json!({"recipient_ids": [], "value": "helping_others", "message": MESSAGE})).await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("recipient_ids"),
+    )
+    .await;
     let many: Vec<Uuid> = (0..26).map(|_| Uuid::now_v7()).collect();
-    let response = give(json!({"recipient_ids": many, "value": "helping_others", "message": MESSAGE})).await;
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("recipient_ids")).await;
+    let response =
+        give(json!({"recipient_ids": many, "value": "helping_others", "message": MESSAGE})).await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("recipient_ids"),
+    )
+    .await;
     // The message: 1-1000 characters after trimming, counted as characters.
     for message in ["", "   \n\t ", &"x".repeat(1001)] {
-        let response = give(json!({"recipient_ids": [bob], "value": "helping_others", "message": message})).await;
+        let response =
+            give(json!({"recipient_ids": [bob], "value": "helping_others", "message": message}))
+                .await;
         expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("message")).await;
     }
     // A value must be one of the five codes.
     for value in ["kindness", "Helping_Others", "H", ""] {
-        let response = give(json!({"recipient_ids": [bob], "value": value, "message": MESSAGE})).await;
+        let response =
+            give(json!({"recipient_ids": [bob], "value": value, "message": MESSAGE})).await;
         expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("value")).await;
     }
-    assert_eq!(app.count("shoutouts").await, 0, "nothing refused was written");
+    assert_eq!(
+        app.count("shoutouts").await,
+        0,
+        "nothing refused was written"
+    );
     assert_eq!(app.count("shoutout_recipients").await, 0);
 
     // The edges that are allowed.
     let long = format!("  {}  ", "é".repeat(1000));
-    let body = app.shoutout(&token, &[bob], "exceeding_expectations", &long).await;
+    let body = app
+        .shoutout(&token, &[bob], "exceeding_expectations", &long)
+        .await;
     assert_eq!(body["message"].as_str().unwrap().chars().count(), 1000);
-    for value in ["helping_others", "achieving_goals", "responding_with_care", "thriving_through_teamwork"] {
+    for value in [
+        "helping_others",
+        "achieving_goals",
+        "responding_with_care",
+        "thriving_through_teamwork",
+    ] {
         app.shoutout(&token, &[bob], value, MESSAGE).await;
     }
     assert_eq!(app.count("shoutouts").await, 5);
@@ -108,36 +180,63 @@ async fn the_feed_filters_and_pages() {
     let (bob_id, bob) = app.employee("bob", Some(other)).await;
     let (carol_id, _) = app.employee("carol", Some(parent)).await;
 
-    let first = app.shoutout(&alice, &[bob_id], "helping_others", "one").await;
-    let second = app.shoutout(&bob, &[alice_id], "achieving_goals", "two").await;
-    let third = app.shoutout(&bob, &[carol_id], "helping_others", "three").await;
+    let first = app
+        .shoutout(&alice, &[bob_id], "helping_others", "one")
+        .await;
+    let second = app
+        .shoutout(&bob, &[alice_id], "achieving_goals", "two")
+        .await;
+    let third = app
+        .shoutout(&bob, &[carol_id], "helping_others", "three")
+        .await;
     let ids = |page: &Value| -> Vec<String> {
-        page["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
     };
     let id = |s: &Value| s["id"].as_str().unwrap().to_owned();
 
     let all = expect_status(app.get("/api/v1/shoutouts", &alice).await, StatusCode::OK).await;
-    assert_eq!(ids(&all), vec![id(&third), id(&second), id(&first)], "newest first");
+    assert_eq!(
+        ids(&all),
+        vec![id(&third), id(&second), id(&first)],
+        "newest first"
+    );
     assert_eq!(all["next_cursor"], Value::Null);
 
     let check = |query: String, expected: Vec<String>| {
         let app = &app;
         let alice = alice.clone();
         async move {
-            let page = expect_status(app.get(&format!("/api/v1/shoutouts?{query}"), &alice).await, StatusCode::OK).await;
+            let page = expect_status(
+                app.get(&format!("/api/v1/shoutouts?{query}"), &alice).await,
+                StatusCode::OK,
+            )
+            .await;
             assert_eq!(ids(&page), expected, "query {query}");
         }
     };
     check(format!("recipient_id={alice_id}"), vec![id(&second)]).await;
     check(format!("giver_id={bob_id}"), vec![id(&third), id(&second)]).await;
     check("value=helping_others".into(), vec![id(&third), id(&first)]).await;
-    check("source=staff".into(), vec![id(&third), id(&second), id(&first)]).await;
+    check(
+        "source=staff".into(),
+        vec![id(&third), id(&second), id(&first)],
+    )
+    .await;
     check("source=customer".into(), vec![]).await;
     // A team means its whole subtree: Customer Care covers Tier 1.
     check(format!("team_id={parent}"), vec![id(&third), id(&second)]).await;
     check(format!("team_id={child}"), vec![id(&second)]).await;
     let at = |s: &Value| s["created_at"].as_str().unwrap().to_owned();
-    check(format!("since={}", at(&second)), vec![id(&third), id(&second)]).await;
+    check(
+        format!("since={}", at(&second)),
+        vec![id(&third), id(&second)],
+    )
+    .await;
     check(format!("until={}", at(&second)), vec![id(&first)]).await;
 
     // Cursor pagination visits everything once.
@@ -171,7 +270,14 @@ async fn the_feed_filters_and_pages() {
         expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
     }
     let response = app
-        .get(&format!("/api/v1/shoutouts?since={}&until={}", at(&third), at(&first)), &alice)
+        .get(
+            &format!(
+                "/api/v1/shoutouts?since={}&until={}",
+                at(&third),
+                at(&first)
+            ),
+            &alice,
+        )
         .await;
     expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("until")).await;
 }
@@ -181,7 +287,9 @@ async fn retracting_within_the_grace_period() {
     let app = TestApp::spawn().await;
     let (_, giver) = app.employee("giver", None).await;
     let (bob_id, bob) = app.employee("bob", None).await;
-    let shoutout = app.shoutout(&giver, &[bob_id], "helping_others", MESSAGE).await;
+    let shoutout = app
+        .shoutout(&giver, &[bob_id], "helping_others", MESSAGE)
+        .await;
     let path = format!("/api/v1/shoutouts/{}", shoutout["id"].as_str().unwrap());
 
     // Only the giver (or an admin): not the recipient.
@@ -197,7 +305,12 @@ async fn retracting_within_the_grace_period() {
     let kept = expect_status(app.get(&path, &giver).await, StatusCode::OK).await;
     assert_eq!(kept["status"], "retracted");
     assert!(kept["retracted_at"].is_string());
-    let row = app.db().await.query_one("SELECT status::text, retracted_by FROM shoutouts", &[]).await.unwrap();
+    let row = app
+        .db()
+        .await
+        .query_one("SELECT status::text, retracted_by FROM shoutouts", &[])
+        .await
+        .unwrap();
     assert_eq!(row.get::<_, String>(0), "retracted");
     assert_eq!(row.get::<_, String>(1), "giver");
 }
@@ -207,14 +320,29 @@ async fn after_the_grace_period_only_an_admin_retracts() {
     let app = TestApp::spawn_with(|c| c.retract_grace_minutes = 0).await;
     let (_, giver) = app.employee("giver", None).await;
     let (bob_id, _) = app.employee("bob", None).await;
-    let shoutout = app.shoutout(&giver, &[bob_id], "helping_others", MESSAGE).await;
+    let shoutout = app
+        .shoutout(&giver, &[bob_id], "helping_others", MESSAGE)
+        .await;
     let path = format!("/api/v1/shoutouts/{}", shoutout["id"].as_str().unwrap());
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    let problem = expect_problem(app.delete(&path, &giver).await, StatusCode::FORBIDDEN, None).await;
-    assert!(problem["detail"].as_str().unwrap().contains("grace period"), "{problem}");
-    expect_status(app.delete(&path, &app.admin_token()).await, StatusCode::NO_CONTENT).await;
+    let problem =
+        expect_problem(app.delete(&path, &giver).await, StatusCode::FORBIDDEN, None).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("grace period"),
+        "{problem}"
+    );
+    expect_status(
+        app.delete(&path, &app.admin_token()).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
     let unknown = format!("/api/v1/shoutouts/{}", Uuid::now_v7());
-    expect_problem(app.delete(&unknown, &app.admin_token()).await, StatusCode::NOT_FOUND, None).await;
+    expect_problem(
+        app.delete(&unknown, &app.admin_token()).await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -224,21 +352,53 @@ async fn cheers_are_once_per_colleague_and_apart_from_shoutouts() {
     let (bob_id, bob) = app.employee("bob", None).await;
     let (_, fan) = app.employee("fan", None).await;
     let (_, other_fan) = app.employee("other", None).await;
-    let shoutout = app.shoutout(&giver, &[bob_id], "helping_others", MESSAGE).await;
+    let shoutout = app
+        .shoutout(&giver, &[bob_id], "helping_others", MESSAGE)
+        .await;
     let id = shoutout["id"].as_str().unwrap();
     let cheers = format!("/api/v1/shoutouts/{id}/cheers");
 
-    let body = expect_status(app.request(Method::POST, &cheers, Some(&fan), None).await, StatusCode::CREATED).await;
+    let body = expect_status(
+        app.request(Method::POST, &cheers, Some(&fan), None).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(body["cheers"], 1);
     assert_eq!(body["cheered"], true);
-    let body = expect_status(app.request(Method::POST, &cheers, Some(&fan), None).await, StatusCode::OK).await;
-    assert_eq!(body["cheers"], 1, "a second cheer by the same person changes nothing");
-    expect_status(app.request(Method::POST, &cheers, Some(&other_fan), None).await, StatusCode::CREATED).await;
+    let body = expect_status(
+        app.request(Method::POST, &cheers, Some(&fan), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        body["cheers"], 1,
+        "a second cheer by the same person changes nothing"
+    );
+    expect_status(
+        app.request(Method::POST, &cheers, Some(&other_fan), None)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
     // Neither the giver nor the recipient cheers their own shout-out.
-    expect_problem(app.request(Method::POST, &cheers, Some(&giver), None).await, StatusCode::FORBIDDEN, None).await;
-    expect_problem(app.request(Method::POST, &cheers, Some(&bob), None).await, StatusCode::FORBIDDEN, None).await;
+    expect_problem(
+        app.request(Method::POST, &cheers, Some(&giver), None).await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+    expect_problem(
+        app.request(Method::POST, &cheers, Some(&bob), None).await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
 
-    let read = expect_status(app.get(&format!("/api/v1/shoutouts/{id}"), &fan).await, StatusCode::OK).await;
+    let read = expect_status(
+        app.get(&format!("/api/v1/shoutouts/{id}"), &fan).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(read["cheers"], 2);
     assert_eq!(app.count("shoutouts").await, 1, "cheers are not shout-outs");
 
@@ -249,10 +409,24 @@ async fn cheers_are_once_per_colleague_and_apart_from_shoutouts() {
     assert_eq!(body["cheers"], 1);
 
     let unknown = format!("/api/v1/shoutouts/{}/cheers", Uuid::now_v7());
-    expect_problem(app.request(Method::POST, &unknown, Some(&fan), None).await, StatusCode::NOT_FOUND, None).await;
+    expect_problem(
+        app.request(Method::POST, &unknown, Some(&fan), None).await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
     // A retracted shout-out takes no cheers.
-    expect_status(app.delete(&format!("/api/v1/shoutouts/{id}"), &giver).await, StatusCode::NO_CONTENT).await;
-    expect_problem(app.request(Method::POST, &cheers, Some(&fan), None).await, StatusCode::NOT_FOUND, None).await;
+    expect_status(
+        app.delete(&format!("/api/v1/shoutouts/{id}"), &giver).await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    expect_problem(
+        app.request(Method::POST, &cheers, Some(&fan), None).await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -261,18 +435,31 @@ async fn the_daily_limit_is_reached_with_a_clear_answer() {
     let (_, giver) = app.employee("giver", None).await;
     let (bob_id, _) = app.employee("bob", None).await;
     for _ in 0..3 {
-        app.shoutout(&giver, &[bob_id], "helping_others", MESSAGE).await;
+        app.shoutout(&giver, &[bob_id], "helping_others", MESSAGE)
+            .await;
     }
     let response = app
-        .post("/api/v1/shoutouts", &giver, &json!({"recipient_ids": [bob_id], "value": "helping_others", "message": MESSAGE}))
+        .post(
+            "/api/v1/shoutouts",
+            &giver,
+            &json!({"recipient_ids": [bob_id], "value": "helping_others", "message": MESSAGE}),
+        )
         .await;
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(retry_after >= 1 && retry_after <= 24 * 3600 + 3600, "{retry_after}");
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=24 * 3600 + 3600).contains(&retry_after),
+        "{retry_after}"
+    );
     expect_problem(response, StatusCode::TOO_MANY_REQUESTS, None).await;
     assert_eq!(app.count("shoutouts").await, 3);
     // The limit is per giver.
     let (_, other) = app.employee("other", None).await;
-    app.shoutout(&other, &[bob_id], "helping_others", MESSAGE).await;
+    app.shoutout(&other, &[bob_id], "helping_others", MESSAGE)
+        .await;
 }
 
 /// Twenty simultaneous requests from one giver with a limit of five: exactly five succeed,
@@ -300,11 +487,23 @@ async fn the_daily_limit_holds_under_concurrent_requests() {
         }
     });
     let statuses = futures_util::future::join_all(requests).await;
-    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
-    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
     assert_eq!((created, limited), (5, 15), "{statuses:?}");
     assert_eq!(app.count("shoutouts").await, 5);
-    let given: i32 = app.db().await.query_one("SELECT given FROM giver_daily_counts", &[]).await.unwrap().get(0);
+    let given: i32 = app
+        .db()
+        .await
+        .query_one("SELECT given FROM giver_daily_counts", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(given, 5);
 }
 
@@ -341,7 +540,12 @@ async fn an_idempotency_key_makes_a_retry_create_nothing() {
 
     // The same key for a different request is refused, and creates nothing.
     let other = json!({"recipient_ids": [bob_id], "value": "achieving_goals", "message": MESSAGE});
-    expect_problem(send("key-1", other.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")).await;
+    expect_problem(
+        send("key-1", other.clone()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("Idempotency-Key"),
+    )
+    .await;
     // A new key is a new shout-out; keys are per caller.
     expect_status(send("key-2", body.clone()).await, StatusCode::CREATED).await;
     assert_eq!(app.count("shoutouts").await, 2);
@@ -367,7 +571,12 @@ async fn an_idempotency_key_makes_a_retry_create_nothing() {
         .send()
         .await
         .unwrap();
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")).await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("Idempotency-Key"),
+    )
+    .await;
 }
 
 /// Retries that race each other: all get the same answer and exactly one row exists.
@@ -405,7 +614,13 @@ async fn racing_retries_with_one_key_create_one_shoutout() {
     assert_eq!(ids.len(), 1, "every answer names the same shout-out");
     assert_eq!(app.count("shoutouts").await, 1);
     assert_eq!(app.count("shoutout_recipients").await, 1);
-    let given: i32 = app.db().await.query_one("SELECT given FROM giver_daily_counts", &[]).await.unwrap().get(0);
+    let given: i32 = app
+        .db()
+        .await
+        .query_one("SELECT given FROM giver_daily_counts", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(given, 1, "replays do not count against the daily limit");
 }
 
@@ -415,7 +630,12 @@ async fn unknown_and_malformed_ids_are_not_found() {
     let (_, token) = app.employee("reader", None).await;
     let unknown = format!("/api/v1/shoutouts/{}", Uuid::now_v7());
     expect_problem(app.get(&unknown, &token).await, StatusCode::NOT_FOUND, None).await;
-    expect_problem(app.get("/api/v1/shoutouts/not-a-uuid", &token).await, StatusCode::NOT_FOUND, None).await;
+    expect_problem(
+        app.get("/api/v1/shoutouts/not-a-uuid", &token).await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
     let admin = app.token("root-admin", &[Role::Admin]);
     expect_problem(app.get(&unknown, &admin).await, StatusCode::NOT_FOUND, None).await;
 }
