@@ -9,7 +9,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::{employees, health, me, shoutouts, teams, values};
+use crate::api::{employees, health, history, leaderboards, me, shoutouts, teams, values};
 use crate::operations;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -31,12 +31,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(employees::list_employees)
                 .service(employees::get_employee)
                 .service(employees::update_employee)
+                .service(history::import_shoutouts)
                 .service(shoutouts::create_shoutout)
                 .service(shoutouts::list_shoutouts)
                 .service(shoutouts::get_shoutout)
                 .service(shoutouts::retract_shoutout)
                 .service(shoutouts::add_cheer)
-                .service(shoutouts::remove_cheer),
+                .service(shoutouts::remove_cheer)
+                .service(leaderboards::leaderboard)
+                .service(leaderboards::standing)
+                .service(leaderboards::create_campaign)
+                .service(leaderboards::list_campaigns)
+                .service(leaderboards::get_campaign),
         );
 }
 
@@ -56,6 +62,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "values", description = "The five H.E.A.R.T. values"),
         (name = "directory", description = "Teams and employees"),
         (name = "shoutouts", description = "Giving, reading and cheering shout-outs"),
+        (name = "leaderboards", description = "Boards for any period, and campaigns"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
 )]

@@ -15,6 +15,17 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    campaigns (id) {
+        id -> Uuid,
+        bucket_no -> Int4,
+        name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     cheers (shoutout_id, employee_id) {
         shoutout_id -> Uuid,
         employee_id -> Uuid,
@@ -57,10 +68,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    leaderboard_settings (singleton) {
+        singleton -> Bool,
+        timezone -> Text,
+    }
+}
+
+diesel::table! {
     shoutout_recipients (shoutout_id, recipient_id) {
         shoutout_id -> Uuid,
         recipient_id -> Uuid,
         giver_id -> Nullable<Uuid>,
+        recipient_team_id -> Nullable<Uuid>,
     }
 }
 
@@ -85,6 +104,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    tallies (board, bucket, source, subject_id) {
+        board -> Int2,
+        bucket -> Int4,
+        source -> Int2,
+        subject_id -> Uuid,
+        team_id -> Nullable<Uuid>,
+        sort_name -> Text,
+        total -> Int4,
+        helping_others -> Int4,
+        exceeding_expectations -> Int4,
+        achieving_goals -> Int4,
+        responding_with_care -> Int4,
+        thriving_through_teamwork -> Int4,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Uuid,
         name -> Text,
@@ -101,14 +137,18 @@ diesel::joinable!(giver_daily_counts -> employees (giver_id));
 diesel::joinable!(idempotency_keys -> employees (owner_id));
 diesel::joinable!(shoutout_recipients -> employees (recipient_id));
 diesel::joinable!(shoutout_recipients -> shoutouts (shoutout_id));
+diesel::joinable!(shoutout_recipients -> teams (recipient_team_id));
 diesel::joinable!(shoutouts -> employees (giver_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    campaigns,
     cheers,
     employees,
     giver_daily_counts,
     idempotency_keys,
+    leaderboard_settings,
     shoutout_recipients,
     shoutouts,
+    tallies,
     teams,
 );

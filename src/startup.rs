@@ -49,6 +49,7 @@ impl Application {
             .to_owned();
         let tokens = TokenVerifier::from_config(&config)?;
         db::run_migrations(&database_url).await?;
+        db::sync_leaderboard_timezone(&database_url, config.timezone.name()).await?;
         let pool = db::build_pool(
             &database_url,
             &PoolSettings {

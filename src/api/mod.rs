@@ -3,6 +3,8 @@
 
 pub mod employees;
 pub mod health;
+pub mod history;
+pub mod leaderboards;
 pub mod me;
 pub mod shoutouts;
 pub mod teams;

@@ -2,6 +2,7 @@
 
 pub mod enums;
 pub mod heart;
+pub mod period;
 pub mod text;
 
 pub use enums::{ShoutoutSource, ShoutoutStatus};

@@ -421,3 +421,46 @@ pub async fn expire_idempotency_keys(
     .execute(conn)
     .await
 }
+
+/// Inserts many shout-outs and their recipients (an import), in chunks that stay under
+/// PostgreSQL's bind-parameter limit. Statement-level triggers count each chunk in one pass.
+pub async fn insert_many(
+    conn: &mut AsyncPgConnection,
+    new: &[NewShoutout],
+    recipients: &[(Uuid, Uuid, Option<Uuid>)],
+) -> QueryResult<()> {
+    for chunk in new.chunks(4000) {
+        diesel::insert_into(shoutouts::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    let rows: Vec<NewRecipient> = recipients
+        .iter()
+        .map(|&(shoutout_id, recipient_id, giver_id)| NewRecipient {
+            shoutout_id,
+            recipient_id,
+            giver_id,
+        })
+        .collect();
+    for chunk in rows.chunks(10_000) {
+        diesel::insert_into(shoutout_recipients::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Employee ids by external id, for the ones that exist.
+pub async fn ids_by_external_id(
+    conn: &mut AsyncPgConnection,
+    external_ids: &[String],
+) -> QueryResult<HashMap<String, Uuid>> {
+    let rows: Vec<(String, Uuid)> = employees::table
+        .filter(employees::external_id.eq_any(external_ids))
+        .select((employees::external_id, employees::id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

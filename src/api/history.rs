@@ -1,0 +1,224 @@
+//! Moving from another tool: loading past shout-outs with their original dates, givers,
+//! recipients and values, so they count in the periods they fall in.
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpRequest, post, web};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use uuid::{NoContext, Timestamp, Uuid};
+use validator::Validate;
+
+use super::employees::read_import;
+use crate::auth::Admin;
+use crate::domain::period;
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract;
+use crate::models::shoutouts::{self, NewShoutout};
+use crate::startup::AppState;
+
+/// One past shout-out. In CSV the columns are `created_at, giver_external_id, customer_name,
+/// recipient_external_ids, value, message`, with recipients separated by `;`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportShoutout {
+    /// When it was given (RFC 3339); from 2000 on, not in the future.
+    pub created_at: DateTime<Utc>,
+    /// The giver's `external_id`, for a colleague's shout-out...
+    #[serde(default, deserialize_with = "blank_as_none")]
+    pub giver_external_id: Option<String>,
+    /// ...or the customer's name, for a customer's praise (exactly one of the two).
+    #[serde(default, deserialize_with = "blank_as_none")]
+    #[validate(custom(function = "text::short_text"))]
+    pub customer_name: Option<String>,
+    /// 1-25 `external_id`s (a JSON array, or `a;b;c` in CSV).
+    #[serde(deserialize_with = "one_or_many")]
+    #[schema(value_type = Vec<String>)]
+    #[validate(length(min = 1, max = 25, message = "name 1 to 25 recipients"))]
+    pub recipient_external_ids: Vec<String>,
+    pub value: HeartValue,
+    #[validate(custom(function = "text::message"))]
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryReport {
+    /// Shout-outs created.
+    pub imported: usize,
+    /// Recipient lines created (a shout-out to three people makes three).
+    pub recipients: usize,
+}
+
+fn blank_as_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value = Option::<String>::deserialize(d)?;
+    Ok(value.filter(|s| !s.trim().is_empty()))
+}
+
+/// A JSON array of strings, or one string with `;` between the items (CSV). CSV hands over
+/// a lone numeric id ("10045") as a number, so numbers are taken as ids too.
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Ids;
+    impl<'de> serde::de::Visitor<'de> for Ids {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of external ids, or ids separated by `;`")
+        }
+        fn visit_str<E: serde::de::Error>(self, joined: &str) -> Result<Self::Value, E> {
+            Ok(joined
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect())
+        }
+        fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<Self::Value, E> {
+            Ok(vec![id.to_string()])
+        }
+        fn visit_i64<E: serde::de::Error>(self, id: i64) -> Result<Self::Value, E> {
+            Ok(vec![id.to_string()])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut ids = Vec::new();
+            while let Some(id) = seq.next_element::<String>()? {
+                ids.push(id);
+            }
+            Ok(ids)
+        }
+    }
+    d.deserialize_any(Ids)
+}
+
+/// Imports past shout-outs (admins), all or nothing.
+///
+/// Every row is checked first (dates, giver or customer, recipients that exist, no thanking
+/// oneself, value, message); if any is wrong nothing is written and every wrong row is named
+/// as `[index].field`. Imported shout-outs are published, keep their dates, and count on the
+/// boards of the periods they fall in. Leavers may appear: history is history. The daily
+/// limit does not apply.
+#[utoipa::path(
+    tag = "shoutouts",
+    request_body(content(
+        (Vec<ImportShoutout> = "application/json"),
+        (String = "text/csv", example = "created_at,giver_external_id,customer_name,recipient_external_ids,value,message\n2025-10-06T14:30:00Z,alice,,bob;carol,helping_others,Thanks for the cover!\n"),
+    )),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Everything was imported", body = HistoryReport))
+)]
+#[post("/shoutouts/import")]
+pub async fn import_shoutouts(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<web::Json<HistoryReport>> {
+    let rows: Vec<ImportShoutout> = read_import(&req, payload.into_inner()).await?;
+    let mut errors = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        if let Err(ApiError::Invalid(fields)) = extract::validate(row) {
+            errors.extend(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(format!("[{index}].{}", f.field), f.message)),
+            );
+        }
+    }
+    let mut conn = state.pool.get().await?;
+    let external_ids: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.giver_external_id.iter().chain(&r.recipient_external_ids))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let known = shoutouts::ids_by_external_id(&mut conn, &external_ids).await?;
+    let earliest = period::local_midnight(chrono_tz::UTC, period::first_day());
+    let now = Utc::now();
+    let mut new = Vec::with_capacity(rows.len());
+    let mut recipients = Vec::new();
+    for (index, row) in rows.into_iter().enumerate() {
+        let mut fail = |field: &str, message: String| {
+            errors.push(FieldError::new(format!("[{index}].{field}"), message));
+        };
+        if row.created_at < earliest || row.created_at > now {
+            fail("created_at", "must be between 2000-01-01 and now".into());
+        }
+        let giver_id = match (&row.giver_external_id, &row.customer_name) {
+            (Some(giver), None) => match known.get(giver) {
+                Some(&id) => Some(id),
+                None => {
+                    fail(
+                        "giver_external_id",
+                        format!("no employee has external_id `{giver}`"),
+                    );
+                    None
+                }
+            },
+            (None, Some(_)) => None,
+            _ => {
+                fail(
+                    "giver_external_id",
+                    "give exactly one of `giver_external_id` and `customer_name`".into(),
+                );
+                None
+            }
+        };
+        let mut ids = BTreeSet::new();
+        for external_id in &row.recipient_external_ids {
+            match known.get(external_id) {
+                Some(&id) if Some(id) == giver_id => fail(
+                    "recipient_external_ids",
+                    format!("`{external_id}` cannot thank themselves"),
+                ),
+                Some(&id) => {
+                    ids.insert(id);
+                }
+                None => fail(
+                    "recipient_external_ids",
+                    format!("no employee has external_id `{external_id}`"),
+                ),
+            }
+        }
+        if errors.len() >= 100 {
+            break;
+        }
+        // Time-ordered ids from the original date keep the feed's order stable.
+        let nanos = row.created_at.timestamp_subsec_nanos();
+        let seconds = row.created_at.timestamp().max(0) as u64;
+        let id = Uuid::new_v7(Timestamp::from_unix(NoContext, seconds, nanos));
+        let customer = row.customer_name.is_some();
+        recipients.extend(ids.into_iter().map(|r| (id, r, giver_id)));
+        new.push(NewShoutout {
+            id,
+            source: if customer {
+                ShoutoutSource::Customer
+            } else {
+                ShoutoutSource::Staff
+            },
+            giver_id,
+            customer_name: row.customer_name.map(|n| n.trim().to_owned()),
+            value: row.value,
+            message: row.message.trim().to_owned(),
+            status: ShoutoutStatus::Published,
+            created_at: row.created_at,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let report = HistoryReport {
+        imported: new.len(),
+        recipients: recipients.len(),
+    };
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        shoutouts::insert_many(conn, &new, &recipients).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(report))
+}

@@ -1,0 +1,692 @@
+//! Leaderboards for any period, and campaigns (named date ranges with boards of their own).
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::location;
+use crate::auth::{Admin, Member};
+use crate::domain::period::{self, Period, PeriodKind};
+use crate::domain::{HeartValue, ShoutoutSource, text};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::campaigns::{self, CampaignRow, NewCampaign};
+use crate::models::tallies::{
+    self, BoardKind, BoardQuery, BoardRow, RankKey, SOURCE_ALL, SOURCE_CUSTOMER,
+};
+use crate::models::teams;
+use crate::pagination::{self, Page};
+use crate::startup::AppState;
+
+/// Longest custom span a board adds up, in days (ten years).
+const MAX_SPAN_DAYS: i64 = 3660;
+/// Most neighbours shown either side of someone's own line.
+const MAX_NEIGHBOURS: u32 = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Board {
+    /// People, by shout-outs received (each recipient of a shout-out counts it once).
+    Recipients,
+    /// People, by shout-outs given.
+    Givers,
+    /// Teams, by shout-outs their members received while in the team.
+    Teams,
+}
+
+impl Board {
+    fn kind(self) -> BoardKind {
+        match self {
+            Board::Recipients => BoardKind::Recipients,
+            Board::Givers => BoardKind::Givers,
+            Board::Teams => BoardKind::Teams,
+        }
+    }
+}
+
+/// Which period, and what to count.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BoardParams {
+    /// Default `month`.
+    pub period: Option<PeriodKind>,
+    /// A day inside the wanted week, month, quarter or year, or the last day of a rolling
+    /// period (default: today in `SHOUTOUT_TIMEZONE`).
+    pub at: Option<NaiveDate>,
+    /// First day of a `custom` period (included).
+    pub from: Option<NaiveDate>,
+    /// Last day of a `custom` period (included).
+    pub to: Option<NaiveDate>,
+    /// The campaign of a `campaign` period.
+    pub campaign_id: Option<Uuid>,
+    /// Count only shout-outs with this value.
+    pub value: Option<HeartValue>,
+    /// Only people currently in this team or beneath it (for `teams`: only these teams).
+    pub team_id: Option<Uuid>,
+    /// Count only shout-outs from staff or from customers.
+    pub source: Option<ShoutoutSource>,
+    /// `teams` only: rank by shout-outs per current active member.
+    pub per_head: Option<bool>,
+    /// 1-100, default 20.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// The same choices for one person's or team's line and their neighbours.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AroundParams {
+    pub period: Option<PeriodKind>,
+    pub at: Option<NaiveDate>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub campaign_id: Option<Uuid>,
+    pub value: Option<HeartValue>,
+    pub team_id: Option<Uuid>,
+    pub source: Option<ShoutoutSource>,
+    pub per_head: Option<bool>,
+    /// Lines shown above and below (0-10, default 2).
+    #[validate(range(max = 10, message = "must be between 0 and 10"))]
+    pub neighbours: Option<u32>,
+}
+
+/// The span a board covers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodView {
+    pub kind: PeriodKind,
+    /// First local day (included); `null` for all time.
+    pub start: Option<NaiveDate>,
+    /// Last local day (included); `null` for all time.
+    pub end: Option<NaiveDate>,
+    /// The IANA zone the days are in.
+    pub timezone: String,
+    /// The instant the period starts, in UTC.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// The instant it ends (excluded), in UTC.
+    pub ends_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Uuid>,
+}
+
+/// Counts per value.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ByValue {
+    pub helping_others: i32,
+    pub exceeding_expectations: i32,
+    pub achieving_goals: i32,
+    pub responding_with_care: i32,
+    pub thriving_through_teamwork: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardEmployee {
+    pub id: Uuid,
+    pub display_name: String,
+    pub team_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardTeam {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+}
+
+/// One line of a board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Entry {
+    /// 1 + how many rank strictly above: ties share a rank (1, 2, 2, 4).
+    pub rank: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employee: Option<BoardEmployee>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<BoardTeam>,
+    /// Shout-outs counted (of the `value`, when filtered).
+    pub count: i32,
+    pub by_value: ByValue,
+    /// Teams per head: current active members, and shout-outs per member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_head: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Leaderboard {
+    pub board: String,
+    pub period: PeriodView,
+    pub entries: Vec<Entry>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One person's (or team's) place on a board, with neighbours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Standing {
+    pub board: String,
+    pub period: PeriodView,
+    pub subject_id: Uuid,
+    /// `null` when they have nothing counted in the period.
+    pub rank: Option<i64>,
+    pub count: i32,
+    /// Their own line among their neighbours, in board order.
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct BoardKey(f64, String, Uuid);
+
+/// The shared choices of both board endpoints.
+struct Choice {
+    period: Option<PeriodKind>,
+    at: Option<NaiveDate>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    campaign_id: Option<Uuid>,
+    value: Option<HeartValue>,
+    team_id: Option<Uuid>,
+    source: Option<ShoutoutSource>,
+    per_head: Option<bool>,
+}
+
+impl From<&BoardParams> for Choice {
+    fn from(p: &BoardParams) -> Self {
+        Self {
+            period: p.period,
+            at: p.at,
+            from: p.from,
+            to: p.to,
+            campaign_id: p.campaign_id,
+            value: p.value,
+            team_id: p.team_id,
+            source: p.source,
+            per_head: p.per_head,
+        }
+    }
+}
+
+impl From<&AroundParams> for Choice {
+    fn from(p: &AroundParams) -> Self {
+        Self {
+            period: p.period,
+            at: p.at,
+            from: p.from,
+            to: p.to,
+            campaign_id: p.campaign_id,
+            value: p.value,
+            team_id: p.team_id,
+            source: p.source,
+            per_head: p.per_head,
+        }
+    }
+}
+
+fn check_day(field: &str, day: NaiveDate) -> ApiResult<NaiveDate> {
+    if day < period::first_day() || day > period::last_day() {
+        return Err(ApiError::invalid(
+            field,
+            "must be between 2000-01-01 and 2099-12-31",
+        ));
+    }
+    Ok(day)
+}
+
+/// Works out the period and the query from the parameters, naming any that do not fit.
+async fn resolve(
+    state: &AppState,
+    conn: &mut crate::db::DbConn,
+    board: Board,
+    choice: &Choice,
+) -> ApiResult<(Period, BoardQuery)> {
+    let tz = state.config.timezone;
+    let kind = choice.period.unwrap_or(PeriodKind::Month);
+    let custom = kind == PeriodKind::Custom;
+    if !custom {
+        for (field, given) in [("from", choice.from.is_some()), ("to", choice.to.is_some())] {
+            if given {
+                return Err(ApiError::invalid(field, "only goes with `period=custom`"));
+            }
+        }
+    }
+    if kind != PeriodKind::Campaign && choice.campaign_id.is_some() {
+        return Err(ApiError::invalid(
+            "campaign_id",
+            "only goes with `period=campaign`",
+        ));
+    }
+    if matches!(
+        kind,
+        PeriodKind::Custom | PeriodKind::Campaign | PeriodKind::AllTime
+    ) && choice.at.is_some()
+    {
+        return Err(ApiError::invalid("at", "does not go with this period"));
+    }
+    let at = match choice.at {
+        Some(at) => check_day("at", at)?,
+        None => period::today(tz),
+    };
+    let resolved = match kind {
+        PeriodKind::Week
+        | PeriodKind::Month
+        | PeriodKind::Quarter
+        | PeriodKind::Year
+        | PeriodKind::AllTime => Period::calendar(kind, at),
+        PeriodKind::Rolling7d => Period::rolling(kind, 7, at),
+        PeriodKind::Rolling30d => Period::rolling(kind, 30, at),
+        PeriodKind::Rolling365d => Period::rolling(kind, 365, at),
+        PeriodKind::Custom => {
+            let from = check_day(
+                "from",
+                choice
+                    .from
+                    .ok_or_else(|| ApiError::invalid("from", "is required with `period=custom`"))?,
+            )?;
+            let to = check_day(
+                "to",
+                choice
+                    .to
+                    .ok_or_else(|| ApiError::invalid("to", "is required with `period=custom`"))?,
+            )?;
+            if to < from {
+                return Err(ApiError::invalid("to", "must not be before `from`"));
+            }
+            if (to - from).num_days() >= MAX_SPAN_DAYS {
+                return Err(ApiError::invalid(
+                    "to",
+                    "a custom period spans at most 3660 days",
+                ));
+            }
+            Period::custom(from, to)
+        }
+        PeriodKind::Campaign => {
+            let id = choice.campaign_id.ok_or_else(|| {
+                ApiError::invalid("campaign_id", "is required with `period=campaign`")
+            })?;
+            let campaign = campaigns::find(conn, id).await.map_err(|e| match e {
+                diesel::result::Error::NotFound => {
+                    ApiError::invalid("campaign_id", "no such campaign")
+                }
+                other => other.into(),
+            })?;
+            Period::campaign(campaign.starts_on, campaign.ends_on, campaign.bucket_no)
+        }
+    };
+    let per_head = choice.per_head.unwrap_or(false);
+    if per_head && board != Board::Teams {
+        return Err(ApiError::invalid(
+            "per_head",
+            "only goes with the `teams` board",
+        ));
+    }
+    // Rows are stored for every source and for customers; staff only is the difference.
+    let sources = match (choice.source, board) {
+        (None, _) | (Some(ShoutoutSource::Staff), Board::Givers) => vec![(SOURCE_ALL, 1)],
+        (Some(ShoutoutSource::Customer), _) => vec![(SOURCE_CUSTOMER, 1)],
+        (Some(ShoutoutSource::Staff), _) => vec![(SOURCE_ALL, 1), (SOURCE_CUSTOMER, -1)],
+    };
+    let team_ids = match choice.team_id {
+        Some(team) => {
+            let ids = teams::subtree_ids(conn, team).await?;
+            if ids.is_empty() {
+                return Err(ApiError::invalid("team_id", "no such team"));
+            }
+            Some(ids)
+        }
+        None => None,
+    };
+    let query = BoardQuery {
+        board: board.kind(),
+        buckets: resolved.buckets(),
+        sources,
+        value: choice.value,
+        team_ids,
+        per_head,
+    };
+    Ok((resolved, query))
+}
+
+fn period_view(state: &AppState, resolved: &Period, campaign_id: Option<Uuid>) -> PeriodView {
+    let tz = state.config.timezone;
+    let instants = resolved.instants(tz);
+    PeriodView {
+        kind: resolved.kind,
+        start: resolved.days.map(|d| d.0),
+        end: resolved.days.map(|d| d.1),
+        timezone: tz.name().to_owned(),
+        starts_at: instants.map(|i| i.0),
+        ends_at: instants.map(|i| i.1),
+        campaign_id,
+    }
+}
+
+fn entry(board: Board, per_head: bool, row: BoardRow) -> Entry {
+    let by_value = ByValue {
+        helping_others: row.helping_others,
+        exceeding_expectations: row.exceeding_expectations,
+        achieving_goals: row.achieving_goals,
+        responding_with_care: row.responding_with_care,
+        thriving_through_teamwork: row.thriving_through_teamwork,
+    };
+    let (employee, team) = match board {
+        Board::Teams => (
+            None,
+            Some(BoardTeam {
+                id: row.subject_id,
+                name: row.sort_name.clone(),
+                parent_id: row.parent_id,
+            }),
+        ),
+        _ => (
+            Some(BoardEmployee {
+                id: row.subject_id,
+                display_name: row.sort_name.clone(),
+                team_id: row.team_id,
+                title: row.title.clone(),
+                active: row.active.unwrap_or(true),
+            }),
+            None,
+        ),
+    };
+    Entry {
+        rank: row.rank,
+        employee,
+        team,
+        count: row.count,
+        by_value,
+        members: row.members,
+        per_head: per_head.then_some((row.score * 100.0).round() / 100.0),
+    }
+}
+
+/// A leaderboard: people or teams ranked by shout-outs in a period.
+///
+/// Only published shout-outs count; a shout-out with three recipients adds one to each;
+/// cheers never count. Ties share a rank and are ordered by name.
+#[utoipa::path(
+    tag = "leaderboards",
+    params(("board" = Board, Path, description = "recipients, givers or teams"), BoardParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the board", body = Leaderboard),
+        (status = 404, description = "No such board", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leaderboards/{board}")]
+pub async fn leaderboard(
+    _member: Member,
+    state: web::Data<AppState>,
+    board: web::Path<String>,
+    params: ValidQuery<BoardParams>,
+) -> ApiResult<web::Json<Leaderboard>> {
+    let board = parse_board(&board)?;
+    let params = params.0;
+    let limit = pagination::limit(params.limit);
+    let after = params
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<BoardKey>)
+        .transpose()?
+        .map(|BoardKey(count, name, id)| RankKey { count, name, id });
+    let mut conn = state.pool.get().await?;
+    let (resolved, query) = resolve(&state, &mut conn, board, &(&params).into()).await?;
+    let mut rows = tallies::page(&mut conn, &query, after.as_ref(), i64::from(limit) + 1).await?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if has_more {
+        rows.last().map(|r| {
+            let key = r.key();
+            pagination::encode(&BoardKey(key.count, key.name, key.id))
+        })
+    } else {
+        None
+    };
+    Ok(web::Json(Leaderboard {
+        board: board_name(board).to_owned(),
+        period: period_view(&state, &resolved, params.campaign_id),
+        entries: rows
+            .into_iter()
+            .map(|r| entry(board, query.per_head, r))
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// Where one person (or team) stands on a board, with their neighbours: works as well for
+/// the 40,000th as for the first.
+#[utoipa::path(
+    tag = "leaderboards",
+    params(
+        ("board" = Board, Path, description = "recipients, givers or teams"),
+        ("id" = Uuid, Path, description = "The employee (or team) whose standing to show"),
+        AroundParams
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Their rank, count and neighbours", body = Standing),
+        (status = 404, description = "No such board, employee or team", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/leaderboards/{board}/{id}")]
+pub async fn standing(
+    _member: Member,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    params: ValidQuery<AroundParams>,
+) -> ApiResult<web::Json<Standing>> {
+    let (board, id) = path.into_inner();
+    let board = parse_board(&board)?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("no such employee or team"))?;
+    let params = params.0;
+    let mut conn = state.pool.get().await?;
+    let exists = match board {
+        Board::Teams => teams::find(&mut conn, id).await.map(|_| ()),
+        _ => crate::models::employees::find(&mut conn, id)
+            .await
+            .map(|_| ()),
+    };
+    exists.map_err(|e| match e {
+        diesel::result::Error::NotFound => ApiError::not_found("no such employee or team"),
+        other => other.into(),
+    })?;
+    let (resolved, query) = resolve(&state, &mut conn, board, &(&params).into()).await?;
+    let neighbours = i64::from(params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS));
+    let rows = tallies::around(&mut conn, &query, id, neighbours).await?;
+    let own = rows.iter().find(|r| r.subject_id == id);
+    let (rank, count) = match own {
+        Some(row) => (Some(row.rank), row.count),
+        None => (None, 0),
+    };
+    Ok(web::Json(Standing {
+        board: board_name(board).to_owned(),
+        period: period_view(&state, &resolved, params.campaign_id),
+        subject_id: id,
+        rank,
+        count,
+        entries: rows
+            .into_iter()
+            .map(|r| entry(board, query.per_head, r))
+            .collect(),
+    }))
+}
+
+fn parse_board(board: &str) -> ApiResult<Board> {
+    match board {
+        "recipients" => Ok(Board::Recipients),
+        "givers" => Ok(Board::Givers),
+        "teams" => Ok(Board::Teams),
+        _ => Err(ApiError::not_found(
+            "no such board; the boards are recipients, givers and teams",
+        )),
+    }
+}
+
+fn board_name(board: Board) -> &'static str {
+    match board {
+        Board::Recipients => "recipients",
+        Board::Givers => "givers",
+        Board::Teams => "teams",
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Campaign {
+    pub id: Uuid,
+    pub name: String,
+    /// First day (included), in `SHOUTOUT_TIMEZONE`.
+    pub starts_on: NaiveDate,
+    /// Last day (included).
+    pub ends_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<CampaignRow> for Campaign {
+    fn from(row: CampaignRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaign {
+    /// 1-200 characters, unique (ignoring case).
+    #[validate(custom(function = "text::short_text"))]
+    #[schema(example = "Customer Service Week 2026")]
+    pub name: String,
+    #[schema(example = "2026-10-05")]
+    pub starts_on: NaiveDate,
+    /// At most 366 days after `starts_on`.
+    #[schema(example = "2026-10-09")]
+    pub ends_on: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignListParams {
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CampaignKey(NaiveDate, Uuid);
+
+/// Creates a campaign (admins). Its boards count everything already given in its dates, and
+/// past campaigns stay queryable: a hall of fame, not a reset.
+#[utoipa::path(
+    tag = "leaderboards",
+    request_body = CreateCampaign,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Campaign,
+            headers(("Location" = String, description = "The new campaign"))),
+        (status = 409, description = "A campaign with this name exists", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/campaigns")]
+pub async fn create_campaign(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    body: ValidJson<CreateCampaign>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let starts_on = check_day("starts_on", body.starts_on)?;
+    let ends_on = check_day("ends_on", body.ends_on)?;
+    if ends_on < starts_on {
+        return Err(ApiError::invalid(
+            "ends_on",
+            "must not be before `starts_on`",
+        ));
+    }
+    if (ends_on - starts_on).num_days() >= 366 {
+        return Err(ApiError::invalid(
+            "ends_on",
+            "a campaign lasts at most 366 days",
+        ));
+    }
+    let new = NewCampaign {
+        id: Uuid::now_v7(),
+        name: body.name.trim().to_owned(),
+        starts_on,
+        ends_on,
+    };
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| Ok(campaigns::create(conn, &new).await?))
+        .await?;
+    let campaign = Campaign::from(row);
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", location("campaigns", campaign.id)))
+        .json(campaign))
+}
+
+/// Campaigns, latest first.
+#[utoipa::path(
+    tag = "leaderboards",
+    params(CampaignListParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of campaigns", body = Page<Campaign>))
+)]
+#[get("/campaigns")]
+pub async fn list_campaigns(
+    _member: Member,
+    state: web::Data<AppState>,
+    params: ValidQuery<CampaignListParams>,
+) -> ApiResult<web::Json<Page<Campaign>>> {
+    let params = params.0;
+    let limit = pagination::limit(params.limit);
+    let before = params
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<CampaignKey>)
+        .transpose()?
+        .map(|CampaignKey(d, id)| (d, id));
+    let mut conn = state.pool.get().await?;
+    let rows = campaigns::list(&mut conn, before, i64::from(limit) + 1).await?;
+    Ok(web::Json(pagination::page(
+        rows,
+        limit,
+        |r| CampaignKey(r.starts_on, r.id),
+        Campaign::from,
+    )))
+}
+
+/// One campaign.
+#[utoipa::path(
+    tag = "leaderboards",
+    params(("id" = Uuid, Path, description = "The campaign")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The campaign", body = Campaign),
+        (status = 404, description = "No such campaign", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/campaigns/{id}")]
+pub async fn get_campaign(
+    _member: Member,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Campaign>> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("no such campaign"))?;
+    let mut conn = state.pool.get().await?;
+    let row = campaigns::find(&mut conn, id).await.map_err(|e| match e {
+        diesel::result::Error::NotFound => ApiError::not_found("no such campaign"),
+        other => other.into(),
+    })?;
+    Ok(web::Json(row.into()))
+}

@@ -1,0 +1,97 @@
+//! Campaigns: named date ranges with boards of their own.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use uuid::Uuid;
+
+use crate::schema::campaigns;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = campaigns)]
+pub struct CampaignRow {
+    pub id: Uuid,
+    pub bucket_no: i32,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = campaigns)]
+pub struct NewCampaign {
+    pub id: Uuid,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<CampaignRow> {
+    campaigns::table
+        .find(id)
+        .select(CampaignRow::as_select())
+        .first(conn)
+        .await
+}
+
+/// Newest campaigns first (by start), keyset-paged.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    before: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<CampaignRow>> {
+    let mut query = campaigns::table
+        .select(CampaignRow::as_select())
+        .order((campaigns::starts_on.desc(), campaigns::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((starts_on, id)) = before {
+        query = query.filter(
+            campaigns::starts_on
+                .lt(starts_on)
+                .or(campaigns::starts_on.eq(starts_on).and(campaigns::id.lt(id))),
+        );
+    }
+    query.load(conn).await
+}
+
+/// Creates a campaign and counts what was already given in its dates onto its boards. Call
+/// inside a transaction: writers are held off while the past is counted, so a shout-out
+/// committed meanwhile is counted exactly once (by the backfill or by its own trigger).
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewCampaign) -> QueryResult<CampaignRow> {
+    conn.batch_execute("LOCK TABLE shoutouts, shoutout_recipients IN SHARE MODE")
+        .await?;
+    let row: CampaignRow = diesel::insert_into(campaigns::table)
+        .values(new)
+        .returning(CampaignRow::as_returning())
+        .get_result(conn)
+        .await?;
+    diesel::sql_query("SELECT tally_fill(7, $1)")
+        .bind::<SqlUuid, _>(row.id)
+        .execute(conn)
+        .await?;
+    Ok(row)
+}
+
+/// The zone the tallies were cut in, and a full recount when it is not `timezone`.
+pub async fn sync_timezone(conn: &mut AsyncPgConnection, timezone: &str) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Zone {
+        #[diesel(sql_type = Text)]
+        timezone: String,
+    }
+    let current: Zone = diesel::sql_query("SELECT timezone FROM leaderboard_settings FOR UPDATE")
+        .get_result(conn)
+        .await?;
+    if current.timezone == timezone {
+        return Ok(false);
+    }
+    diesel::sql_query("UPDATE leaderboard_settings SET timezone = $1")
+        .bind::<Text, _>(timezone)
+        .execute(conn)
+        .await?;
+    conn.batch_execute("SELECT tally_rebuild()").await?;
+    Ok(true)
+}
