@@ -237,6 +237,10 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
         "shoutout_recipients_not_self" => ("recipient_ids", "you cannot thank yourself"),
         "shoutout_recipients_recipient_id_fkey" => ("recipient_ids", "no employee with this id"),
         "shoutouts_message_length" => ("message", "must be 1 to 1000 characters"),
+        "campaigns_name_key" => ("name", "a campaign with this name exists"),
+        "campaigns_name_length" => ("name", "must be 1 to 200 characters"),
+        "campaigns_dates_ordered" => ("ends_on", "must not be before `starts_on`"),
+        "campaigns_at_most_a_year" => ("ends_on", "a campaign lasts at most 366 days"),
         _ => return None,
     })
 }

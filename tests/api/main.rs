@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod directory;
 mod errors;
+mod leaderboards;
 mod operations;
 mod schema;
 mod shoutouts;

@@ -1,0 +1,829 @@
+//! Leaderboards: periods cut in the organisation's zone, what counts and what does not, ranks
+//! and ties, filters, campaigns, the history import, and tallies that always equal a recount.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, expect_problem, expect_status, id_of};
+
+const MESSAGE: &str = "Thank you for the help with the queue today";
+
+/// Imports past shout-outs as an admin: `(created_at, giver, recipients, value)`.
+async fn import(app: &TestApp, rows: &[(&str, &str, &[&str], &str)]) {
+    let body: Vec<Value> = rows
+        .iter()
+        .map(|(at, giver, recipients, value)| {
+            json!({"created_at": at, "giver_external_id": giver,
+                   "recipient_external_ids": recipients, "value": value, "message": MESSAGE})
+        })
+        .collect();
+    let response = app
+        .post("/api/v1/shoutouts/import", &app.admin_token(), &json!(body))
+        .await;
+    expect_status(response, StatusCode::OK).await;
+}
+
+async fn board(app: &TestApp, query: &str) -> Value {
+    let response = app
+        .get(&format!("/api/v1/leaderboards/{query}"), &app.admin_token())
+        .await;
+    expect_status(response, StatusCode::OK).await
+}
+
+/// `(name, count, rank)` of each entry.
+fn lines(board: &Value) -> Vec<(String, i64, i64)> {
+    board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let name = e["employee"]["display_name"]
+                .as_str()
+                .or(e["team"]["name"].as_str())
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_owned();
+            (
+                name,
+                e["count"].as_i64().unwrap(),
+                e["rank"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn l(name: &str, count: i64, rank: i64) -> (String, i64, i64) {
+    (name.to_owned(), count, rank)
+}
+
+#[tokio::test]
+async fn what_counts_and_how_ties_rank() {
+    let app = TestApp::spawn().await;
+    let (_, giver) = app.employee("gia", None).await;
+    let (ann, ann_token) = app.employee("ann", None).await;
+    let (bea, _) = app.employee("bea", None).await;
+    let (cal, _) = app.employee("cal", None).await;
+    let (dan, _) = app.employee("dan", None).await;
+
+    // One shout-out to three people adds one to each.
+    let first = app
+        .shoutout(&giver, &[ann, bea, cal], "helping_others", MESSAGE)
+        .await;
+    app.shoutout(&giver, &[ann], "achieving_goals", MESSAGE)
+        .await;
+    app.shoutout(&giver, &[ann], "achieving_goals", MESSAGE)
+        .await;
+    app.shoutout(&giver, &[dan], "helping_others", MESSAGE)
+        .await;
+    app.shoutout(&giver, &[bea], "helping_others", MESSAGE)
+        .await;
+    // Cheers never count.
+    let cheer = format!("/api/v1/shoutouts/{}/cheers", first["id"].as_str().unwrap());
+    let (_, eve) = app.employee("eve", None).await;
+    let response = app
+        .request(reqwest::Method::POST, &cheer, Some(&eve), None)
+        .await;
+    expect_status(response, StatusCode::CREATED).await;
+
+    let week = board(&app, "recipients?period=week").await;
+    assert_eq!(
+        lines(&week),
+        vec![
+            l("ann", 3, 1),
+            l("bea", 2, 2),
+            l("cal", 1, 3),
+            l("dan", 1, 3)
+        ]
+    );
+    let ann_line = &week["entries"][0];
+    assert_eq!(ann_line["by_value"]["achieving_goals"], 2);
+    assert_eq!(ann_line["by_value"]["helping_others"], 1);
+    assert_eq!(week["period"]["kind"], "week");
+    assert_eq!(week["period"]["timezone"], "UTC");
+
+    // Ties share a rank and the next rank skips: 1, 2, 2, 4.
+    app.shoutout(&giver, &[cal], "helping_others", MESSAGE)
+        .await;
+    assert_eq!(
+        lines(&board(&app, "recipients?period=all_time").await),
+        vec![
+            l("ann", 3, 1),
+            l("bea", 2, 2),
+            l("cal", 2, 2),
+            l("dan", 1, 4)
+        ]
+    );
+    // A retraction leaves every board at once.
+    let retract = format!("/api/v1/shoutouts/{}", first["id"].as_str().unwrap());
+    expect_status(app.delete(&retract, &giver).await, StatusCode::NO_CONTENT).await;
+    for period in ["week", "month", "quarter", "year", "all_time", "rolling_7d"] {
+        assert_eq!(
+            lines(&board(&app, &format!("recipients?period={period}")).await),
+            vec![
+                l("ann", 2, 1),
+                l("bea", 1, 2),
+                l("cal", 1, 2),
+                l("dan", 1, 2)
+            ],
+            "{period}"
+        );
+    }
+    // Givers count shout-outs given, not recipients.
+    assert_eq!(
+        lines(&board(&app, "givers?period=year").await),
+        vec![l("gia", 5, 1)]
+    );
+    // A value filter counts that value only.
+    assert_eq!(
+        lines(&board(&app, "recipients?period=month&value=achieving_goals").await),
+        vec![l("ann", 2, 1)]
+    );
+    // Anyone on staff may read boards.
+    let response = app.get("/api/v1/leaderboards/recipients", &ann_token).await;
+    expect_status(response, StatusCode::OK).await;
+}
+
+/// A shout-out given at 23:30 on 31 March in the organisation's zone is in Q1 and March there,
+/// though it is already April in UTC; the same for the turn of the year, and across a
+/// daylight-saving change.
+#[tokio::test]
+async fn periods_start_in_the_organisations_time_zone() {
+    let app = TestApp::spawn_with(|c| c.timezone = "America/New_York".parse().unwrap()).await;
+    app.employee("gia", None).await;
+    app.employee("ann", None).await;
+    import(
+        &app,
+        &[
+            // 23:30 EDT on Tuesday 31 March 2026.
+            ("2026-04-01T03:30:00Z", "gia", &["ann"], "helping_others"),
+            // 23:30 EST on Wednesday 31 December 2025.
+            ("2026-01-01T04:30:00Z", "gia", &["ann"], "achieving_goals"),
+            // 01:30 EST on Sunday 8 March 2026, half an hour before clocks went forward, and
+            // 03:30 EDT the same day.
+            (
+                "2026-03-08T06:30:00Z",
+                "gia",
+                &["ann"],
+                "responding_with_care",
+            ),
+            (
+                "2026-03-08T07:30:00Z",
+                "gia",
+                &["ann"],
+                "responding_with_care",
+            ),
+        ],
+    )
+    .await;
+    let count = |b: &Value| b["entries"][0]["count"].as_i64().unwrap_or(0);
+    let q1 = board(&app, "recipients?period=quarter&at=2026-02-01").await;
+    assert_eq!(count(&q1), 3);
+    assert_eq!(q1["period"]["start"], "2026-01-01");
+    assert_eq!(q1["period"]["end"], "2026-03-31");
+    assert_eq!(q1["period"]["starts_at"], "2026-01-01T05:00:00Z");
+    assert_eq!(q1["period"]["ends_at"], "2026-04-01T04:00:00Z");
+    assert_eq!(
+        count(&board(&app, "recipients?period=month&at=2026-03-31").await),
+        3
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=month&at=2026-04-01").await),
+        0
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=quarter&at=2026-04-01").await),
+        0
+    );
+    // The ISO week of Tuesday 31 March runs Monday 30 March to Sunday 5 April.
+    let week = board(&app, "recipients?period=week&at=2026-04-05").await;
+    assert_eq!(
+        (count(&week), week["period"]["start"].clone()),
+        (1, json!("2026-03-30"))
+    );
+    // Both March shout-outs of the DST day are on 8 March (a Sunday: the week before).
+    assert_eq!(
+        count(
+            &board(
+                &app,
+                "recipients?period=custom&from=2026-03-08&to=2026-03-08"
+            )
+            .await
+        ),
+        2
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=week&at=2026-03-08").await),
+        2
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=week&at=2026-03-09").await),
+        0
+    );
+    // New Year's Eve counts in 2025, not 2026.
+    assert_eq!(
+        count(&board(&app, "recipients?period=year&at=2026-06-01").await),
+        3
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=year&at=2025-06-01").await),
+        1
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=week&at=2025-12-31").await),
+        1
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=week&at=2026-01-05").await),
+        0
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=rolling_7d&at=2025-12-31").await),
+        1
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=rolling_7d&at=2025-12-30").await),
+        0
+    );
+}
+
+/// Restarting with another zone recounts every board in it.
+#[tokio::test]
+async fn changing_the_time_zone_recounts() {
+    let app = TestApp::spawn().await;
+    app.employee("gia", None).await;
+    app.employee("ann", None).await;
+    import(
+        &app,
+        &[("2026-04-01T03:30:00Z", "gia", &["ann"], "helping_others")],
+    )
+    .await;
+    let count = |b: &Value| b["entries"][0]["count"].as_i64().unwrap_or(0);
+    assert_eq!(
+        count(&board(&app, "recipients?period=month&at=2026-04-01").await),
+        1
+    );
+    let url = app.database_url.clone();
+    shoutout::db::sync_leaderboard_timezone(&url, "America/New_York")
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&board(&app, "recipients?period=month&at=2026-04-01").await),
+        0
+    );
+    assert_eq!(
+        count(&board(&app, "recipients?period=month&at=2026-03-01").await),
+        1
+    );
+}
+
+#[tokio::test]
+async fn filters_by_team_subtree_source_and_per_head() {
+    let app = TestApp::spawn().await;
+    let support = app.team("Support", None).await;
+    let tier1 = app.team("Tier 1", Some(support)).await;
+    let sales = app.team("Sales", None).await;
+    app.employee("gia", Some(sales)).await;
+    app.employee("ann", Some(tier1)).await;
+    app.employee("bea", Some(support)).await;
+    app.employee("sam", Some(sales)).await;
+    app.employee("sue", Some(sales)).await;
+    let now = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let at = now.to_rfc3339();
+    import(
+        &app,
+        &[
+            (&at, "gia", &["ann", "bea", "sam"], "helping_others"),
+            (&at, "gia", &["ann"], "exceeding_expectations"),
+            (&at, "ann", &["sam"], "helping_others"),
+        ],
+    )
+    .await;
+    // Customers' praise, for the source filter.
+    let body = json!([{"created_at": at, "customer_name": "Pat Customer",
+        "recipient_external_ids": ["bea"], "value": "responding_with_care", "message": MESSAGE}]);
+    let response = app
+        .post("/api/v1/shoutouts/import", &app.admin_token(), &body)
+        .await;
+    expect_status(response, StatusCode::OK).await;
+
+    let q = |extra: &str| format!("recipients?period=all_time{extra}");
+    assert_eq!(
+        lines(&board(&app, &q(&format!("&team_id={support}"))).await),
+        vec![l("ann", 2, 1), l("bea", 2, 1)]
+    );
+    assert_eq!(
+        lines(&board(&app, &q(&format!("&team_id={tier1}"))).await),
+        vec![l("ann", 2, 1)]
+    );
+    assert_eq!(
+        lines(&board(&app, &q("&source=customer")).await),
+        vec![l("bea", 1, 1)]
+    );
+    assert_eq!(
+        lines(&board(&app, &q("&source=staff")).await),
+        vec![l("ann", 2, 1), l("sam", 2, 1), l("bea", 1, 3)]
+    );
+    assert_eq!(
+        lines(
+            &board(
+                &app,
+                &q(&format!(
+                    "&source=staff&team_id={support}&value=helping_others"
+                ))
+            )
+            .await
+        ),
+        vec![l("ann", 1, 1), l("bea", 1, 1)]
+    );
+    // Every combination answers, also on the summing path (rolling, custom, staff).
+    for period in [
+        "week",
+        "rolling_30d",
+        "custom&from=2020-01-01&to=2029-01-01",
+    ] {
+        let b = board(
+            &app,
+            &format!(
+                "recipients?period={period}&source=staff&value=helping_others&team_id={support}"
+            ),
+        )
+        .await;
+        assert_eq!(lines(&b), vec![l("ann", 1, 1), l("bea", 1, 1)], "{period}");
+    }
+
+    // Teams rank by what their members received while in them.
+    assert_eq!(
+        lines(&board(&app, "teams?period=all_time").await),
+        vec![l("Sales", 2, 1), l("Support", 2, 1), l("Tier", 2, 1)]
+    );
+    let per_head = board(&app, "teams?period=all_time&per_head=true").await;
+    let first = &per_head["entries"][0];
+    // Tier 1 and Support have one member each (2 per head); Sales three (2/3 per head).
+    assert_eq!(first["per_head"], 2.0);
+    assert_eq!(per_head["entries"][2]["team"]["name"], "Sales");
+    assert_eq!(per_head["entries"][2]["members"], 3);
+    assert_eq!(per_head["entries"][2]["rank"], 3);
+    // A move changes the team filter at once, but not what the team board counted.
+    let response = app
+        .patch(
+            &format!("/api/v1/employees/{}", employee_id(&app, "sam").await),
+            &app.admin_token(),
+            &json!({"team_id": tier1}),
+        )
+        .await;
+    expect_status(response, StatusCode::OK).await;
+    assert_eq!(
+        lines(&board(&app, &q(&format!("&team_id={tier1}"))).await),
+        vec![l("ann", 2, 1), l("sam", 2, 1)]
+    );
+    let teams = board(&app, "teams?period=all_time").await;
+    let sales_line = teams["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["team"]["id"] == json!(sales))
+        .unwrap()
+        .clone();
+    assert_eq!(sales_line["count"], 2);
+}
+
+async fn employee_id(app: &TestApp, external_id: &str) -> Uuid {
+    app.db()
+        .await
+        .query_one(
+            "SELECT id FROM employees WHERE external_id = $1",
+            &[&external_id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn pages_and_standing_far_down_the_board() {
+    let app = TestApp::spawn().await;
+    app.employee("gia", None).await;
+    // 40,050 people, each thanked once, and a few thanked more: written in bulk straight into
+    // the database (the triggers count them like any other write).
+    let db = app.db().await;
+    db.batch_execute(
+        "INSERT INTO employees (id, external_id, display_name, email)
+         SELECT gen_random_uuid(), 'p' || n, 'Person ' || lpad(n::text, 5, '0'), 'p' || n || '@example.com'
+         FROM generate_series(1, 40050) n;
+         INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at)
+         SELECT gen_random_uuid(), 'staff', (SELECT id FROM employees WHERE external_id = 'gia'),
+                'helping_others', 'thanks ' || n, 'published', now() - interval '1 hour'
+         FROM generate_series(1, 40060) n;
+         WITH s AS (SELECT id, row_number() OVER (ORDER BY message) AS n FROM shoutouts),
+              e AS (SELECT id, row_number() OVER (ORDER BY display_name) AS n FROM employees
+                    WHERE external_id <> 'gia')
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id)
+         SELECT s.id, e.id, (SELECT id FROM employees WHERE external_id = 'gia')
+         FROM s JOIN e ON e.n = CASE WHEN s.n <= 40050 THEN s.n ELSE s.n - 40050 END;",
+    )
+    .await
+    .unwrap();
+    // People 1-10 have two; everyone else one.
+    let top = board(&app, "recipients?period=all_time&limit=100").await;
+    let entries = top["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 100);
+    assert_eq!(entries[0]["rank"], 1);
+    assert_eq!(entries[9]["rank"], 1);
+    assert_eq!(entries[10]["rank"], 11);
+    assert_eq!(entries[99]["rank"], 11);
+    // The second page continues the order without a gap and keeps the shared rank.
+    let cursor = top["next_cursor"].as_str().unwrap();
+    let next = board(
+        &app,
+        &format!("recipients?period=all_time&limit=100&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(next["entries"][0]["rank"], 11);
+    assert_eq!(
+        next["entries"][0]["employee"]["display_name"],
+        "Person 00101"
+    );
+
+    // Person 40000 is 40,000th in order; their standing shows them and two either side.
+    let id = employee_id(&app, "p40000").await;
+    let standing = board(&app, &format!("recipients/{id}?period=all_time")).await;
+    assert_eq!(standing["rank"], 11);
+    assert_eq!(standing["count"], 1);
+    let names: Vec<&str> = standing["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["employee"]["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Person 39998",
+            "Person 39999",
+            "Person 40000",
+            "Person 40001",
+            "Person 40002"
+        ]
+    );
+    // The same on the summing path (a rolling period adds up several buckets).
+    let rolling = board(
+        &app,
+        &format!("recipients/{id}?period=rolling_30d&neighbours=1"),
+    )
+    .await;
+    assert_eq!(rolling["rank"], 11);
+    assert_eq!(rolling["entries"].as_array().unwrap().len(), 3);
+    // Someone with nothing this period has no rank.
+    let (nobody, _) = app.employee("nobody", None).await;
+    let standing = board(&app, &format!("recipients/{nobody}?period=week")).await;
+    assert_eq!(standing["rank"], Value::Null);
+    assert_eq!(standing["count"], 0);
+}
+
+#[tokio::test]
+async fn campaigns_have_their_own_boards_and_stay_queryable() {
+    let app = TestApp::spawn().await;
+    app.employee("gia", None).await;
+    app.employee("ann", None).await;
+    app.employee("bea", None).await;
+    import(
+        &app,
+        &[
+            ("2025-10-07T12:00:00Z", "gia", &["ann"], "helping_others"),
+            ("2025-10-08T12:00:00Z", "gia", &["ann"], "helping_others"),
+            ("2025-10-20T12:00:00Z", "gia", &["bea"], "helping_others"),
+        ],
+    )
+    .await;
+    let admin = app.admin_token();
+    let response = app
+        .post(
+            "/api/v1/campaigns",
+            &admin,
+            &json!({"name": "Customer Service Week 2025", "starts_on": "2025-10-06", "ends_on": "2025-10-10"}),
+        )
+        .await;
+    let campaign = id_of(expect_status(response, StatusCode::CREATED).await);
+    // What was already given in its dates is on its board (a hall of fame, not a reset).
+    let b = board(
+        &app,
+        &format!("recipients?period=campaign&campaign_id={campaign}"),
+    )
+    .await;
+    assert_eq!(lines(&b), vec![l("ann", 2, 1)]);
+    assert_eq!(b["period"]["start"], "2025-10-06");
+    assert_eq!(b["period"]["campaign_id"], json!(campaign));
+    // Later imports in its dates count too.
+    import(
+        &app,
+        &[("2025-10-09T12:00:00Z", "gia", &["bea"], "helping_others")],
+    )
+    .await;
+    let b = board(
+        &app,
+        &format!("recipients?period=campaign&campaign_id={campaign}"),
+    )
+    .await;
+    assert_eq!(lines(&b), vec![l("ann", 2, 1), l("bea", 1, 2)]);
+
+    // Names are unique, dates ordered, and only admins create campaigns.
+    let response = app
+        .post(
+            "/api/v1/campaigns",
+            &admin,
+            &json!({"name": "customer service week 2025", "starts_on": "2026-10-05", "ends_on": "2026-10-09"}),
+        )
+        .await;
+    expect_problem(response, StatusCode::CONFLICT, Some("name")).await;
+    let response = app
+        .post(
+            "/api/v1/campaigns",
+            &admin,
+            &json!({"name": "Backwards", "starts_on": "2026-10-09", "ends_on": "2026-10-05"}),
+        )
+        .await;
+    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("ends_on")).await;
+    let ann = app.token("ann", &[shoutout::auth::Role::Employee]);
+    let response = app
+        .post(
+            "/api/v1/campaigns",
+            &ann,
+            &json!({"name": "Mine", "starts_on": "2026-10-05", "ends_on": "2026-10-09"}),
+        )
+        .await;
+    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    let list = expect_status(app.get("/api/v1/campaigns", &ann).await, StatusCode::OK).await;
+    assert_eq!(list["items"][0]["name"], "Customer Service Week 2025");
+    let response = app
+        .get(
+            &format!(
+                "/api/v1/leaderboards/recipients?period=campaign&campaign_id={}",
+                Uuid::nil()
+            ),
+            &ann,
+        )
+        .await;
+    expect_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("campaign_id"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_history_import_is_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    app.employee("gia", None).await;
+    app.employee("ann", None).await;
+    let admin = app.admin_token();
+    let body = json!([
+        {"created_at": "2024-05-01T10:00:00Z", "giver_external_id": "gia",
+         "recipient_external_ids": ["ann"], "value": "helping_others", "message": MESSAGE},
+        {"created_at": "2024-05-02T10:00:00Z", "giver_external_id": "nobody",
+         "recipient_external_ids": ["ann"], "value": "helping_others", "message": MESSAGE},
+        {"created_at": "2024-05-03T10:00:00Z", "giver_external_id": "gia",
+         "recipient_external_ids": ["gia"], "value": "helping_others", "message": MESSAGE},
+        {"created_at": "2999-01-01T00:00:00Z", "customer_name": "Pat",
+         "recipient_external_ids": ["ann"], "value": "helping_others", "message": MESSAGE},
+        {"created_at": "2024-05-03T10:00:00Z", "giver_external_id": "gia", "customer_name": "Pat",
+         "recipient_external_ids": ["ann"], "value": "helping_others", "message": " "},
+    ]);
+    let response = app.post("/api/v1/shoutouts/import", &admin, &body).await;
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, None).await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "[1].giver_external_id",
+        "[2].recipient_external_ids",
+        "[3].created_at",
+        "[4].giver_external_id",
+        "[4].message",
+    ] {
+        assert!(
+            fields.contains(&expected),
+            "{expected} missing from {fields:?}"
+        );
+    }
+    assert_eq!(app.count("shoutouts").await, 0);
+    assert_eq!(app.count("tallies").await, 0);
+
+    // CSV, with several recipients in one cell and a customer's praise.
+    let csv = "created_at,giver_external_id,customer_name,recipient_external_ids,value,message\n\
+               2024-05-01T10:00:00Z,gia,,ann,helping_others,Thanks for the cover\n\
+               2024-05-02T10:00:00Z,,Pat Customer,ann;gia,responding_with_care,\"Kind, patient, quick\"\n";
+    let response = app
+        .client
+        .post(format!("{}/api/v1/shoutouts/import", app.base))
+        .bearer_auth(&admin)
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let report = expect_status(response, StatusCode::OK).await;
+    assert_eq!(report, json!({"imported": 2, "recipients": 3}));
+    let b = board(&app, "recipients?period=month&at=2024-05-15").await;
+    assert_eq!(lines(&b), vec![l("ann", 2, 1), l("gia", 1, 2)]);
+    let feed = expect_status(
+        app.get("/api/v1/shoutouts?source=customer", &admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(feed["items"][0]["giver"]["name"], "Pat Customer");
+    assert_eq!(feed["items"][0]["created_at"], "2024-05-02T10:00:00Z");
+}
+
+#[tokio::test]
+async fn bad_board_questions_are_named() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    for (query, field) in [
+        ("recipients?period=fortnight", "period"),
+        ("recipients?period=custom", "from"),
+        (
+            "recipients?period=custom&from=2026-01-02&to=2026-01-01",
+            "to",
+        ),
+        (
+            "recipients?period=custom&from=2000-01-01&to=2020-01-01",
+            "to",
+        ),
+        ("recipients?period=week&from=2026-01-01", "from"),
+        ("recipients?period=all_time&at=2026-01-01", "at"),
+        ("recipients?period=campaign", "campaign_id"),
+        ("recipients?at=1999-12-31", "at"),
+        ("recipients?at=yesterday", "at"),
+        ("recipients?value=kindness", "value"),
+        ("recipients?per_head=true", "per_head"),
+        ("recipients?limit=101", "limit"),
+        ("recipients?cursor=nonsense", "cursor"),
+        (
+            "recipients?team_id=00000000-0000-0000-0000-000000000000",
+            "team_id",
+        ),
+        ("recipients?colour=blue", "colour"),
+    ] {
+        let response = app
+            .get(&format!("/api/v1/leaderboards/{query}"), &token)
+            .await;
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+    let response = app.get("/api/v1/leaderboards/bosses", &token).await;
+    expect_problem(response, StatusCode::NOT_FOUND, None).await;
+    let response = app
+        .get(
+            &format!("/api/v1/leaderboards/recipients/{}", Uuid::nil()),
+            &token,
+        )
+        .await;
+    expect_problem(response, StatusCode::NOT_FOUND, None).await;
+    let response = app
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/leaderboards/recipients",
+            None,
+            None,
+        )
+        .await;
+    expect_problem(response, StatusCode::UNAUTHORIZED, None).await;
+}
+
+/// Many writers at once (gives to overlapping people, retractions, a campaign created in the
+/// middle): afterwards the tallies equal a full recount from the raw tables.
+#[tokio::test]
+async fn tallies_always_equal_a_recount() {
+    let app = TestApp::spawn_with(|c| {
+        c.db_pool_size = 10;
+        c.daily_limit = 1000;
+    })
+    .await;
+    let team = app.team("Support", None).await;
+    let mut people = Vec::new();
+    for name in ["ann", "bea", "cal", "dan", "eve", "fay"] {
+        people.push(app.employee(name, Some(team)).await);
+    }
+    let today = chrono::Utc::now().date_naive();
+    let writes = (0..60).map(|i| {
+        let app = &app;
+        let people = &people;
+        async move {
+            let giver = &people[i % people.len()];
+            let recipients: Vec<Uuid> = (1..=1 + i % 3)
+                .map(|k| people[(i + k) % people.len()].0)
+                .collect();
+            let created = app
+                .post(
+                    "/api/v1/shoutouts",
+                    &giver.1,
+                    &json!({"recipient_ids": recipients, "value": if i % 2 == 0 { "helping_others" } else { "achieving_goals" }, "message": format!("thanks {i}")}),
+                )
+                .await;
+            let body = expect_status(created, StatusCode::CREATED).await;
+            if i % 4 == 0 {
+                let path = format!("/api/v1/shoutouts/{}", body["id"].as_str().unwrap());
+                expect_status(app.delete(&path, &giver.1).await, StatusCode::NO_CONTENT).await;
+            }
+        }
+    });
+    let campaign = async {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        let response = app
+            .post(
+                "/api/v1/campaigns",
+                &app.admin_token(),
+                &json!({"name": "Today", "starts_on": today, "ends_on": today}),
+            )
+            .await;
+        expect_status(response, StatusCode::CREATED).await;
+    };
+    tokio::join!(futures_util::future::join_all(writes), campaign);
+
+    let db = app.db().await;
+    let snapshot = "SELECT board, bucket, source, subject_id, total, helping_others, \
+                    exceeding_expectations, achieving_goals, responding_with_care, \
+                    thriving_through_teamwork FROM tallies WHERE total > 0 \
+                    ORDER BY 1, 2, 3, 4";
+    let before: Vec<String> = db
+        .query(
+            &format!("SELECT row_to_json(t)::text FROM ({snapshot}) t"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    db.batch_execute("SELECT tally_rebuild()").await.unwrap();
+    let after: Vec<String> = db
+        .query(
+            &format!("SELECT row_to_json(t)::text FROM ({snapshot}) t"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!before.is_empty());
+    assert_eq!(before, after, "the live tallies drifted from a recount");
+    // 45 shout-outs stayed published; the campaign board counts all of them.
+    let recipients: i64 = db
+        .query_one(
+            "SELECT count(*) FROM shoutout_recipients r JOIN shoutouts s ON s.id = r.shoutout_id \
+             WHERE s.status = 'published'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let on_campaign: i64 = db
+        .query_one(
+            "SELECT sum(total) FROM tallies WHERE board = 1 AND source = 0 AND bucket > 100000000",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(on_campaign, recipients);
+}
+
+/// The buckets the service reads are the ones the database writes.
+#[tokio::test]
+async fn rust_and_sql_agree_on_buckets() {
+    use chrono::NaiveDate;
+    use shoutout::domain::period::{Period, PeriodKind};
+    let app = TestApp::spawn().await;
+    let db = app.db().await;
+    let mut day = NaiveDate::from_ymd_opt(2023, 12, 25).unwrap();
+    while day < NaiveDate::from_ymd_opt(2025, 2, 1).unwrap() {
+        let sql: Vec<i32> = db
+            .query_one("SELECT tally_buckets($1)", &[&day])
+            .await
+            .unwrap()
+            .get(0);
+        let rust: Vec<i32> = [
+            PeriodKind::Week,
+            PeriodKind::Month,
+            PeriodKind::Quarter,
+            PeriodKind::Year,
+        ]
+        .into_iter()
+        .map(|kind| Period::calendar(kind, day).buckets()[0])
+        .collect();
+        assert_eq!(sql[0], Period::custom(day, day).buckets()[0], "{day}");
+        assert_eq!(&sql[1..5], &rust[..], "{day}");
+        assert_eq!(
+            sql[5],
+            Period::calendar(PeriodKind::AllTime, day).buckets()[0]
+        );
+        day = day.succ_opt().unwrap();
+    }
+}
