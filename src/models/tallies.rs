@@ -257,6 +257,11 @@ async fn count_above(
 
 /// The summing path: every subject's sum over the buckets and signed sources, ranked.
 fn summed_sql(query: &BoardQuery, tail: &str) -> String {
+    summed_sql_for(query, tail, "")
+}
+
+/// `subjects`: an extra condition on the summed rows (e.g. only some subjects).
+fn summed_sql_for(query: &BoardQuery, tail: &str, subjects: &str) -> String {
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
     let (members_join, members, score) = if query.per_head {
@@ -282,7 +287,7 @@ fn summed_sql(query: &BoardQuery, tail: &str) -> String {
                     sum(x.sign * t.thriving_through_teamwork)::int4 AS thriving_through_teamwork \
              FROM tallies t \
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
-             WHERE t.board = $1 AND t.bucket = ANY($5){team_filter} \
+             WHERE t.board = $1 AND t.bucket = ANY($5){team_filter}{subjects} \
              GROUP BY t.subject_id \
          ), ranked AS ( \
              SELECT s.*, s.{col} AS count, {score} AS score, {members} AS members, \
@@ -321,6 +326,12 @@ async fn summed_page(
     after: Option<&RankKey>,
     limit: i64,
 ) -> QueryResult<Vec<BoardRow>> {
+    if after.is_none()
+        && !query.per_head
+        && let Some(rows) = top_by_threshold(conn, query, limit).await?
+    {
+        return Ok(rows);
+    }
     let tail = if after.is_some() {
         "WHERE score < $6 OR (score = $6 AND (sort_name, subject_id) > ($7, $8)) \
          ORDER BY position LIMIT $9"
@@ -337,6 +348,91 @@ async fn summed_page(
         .bind::<BigInt, _>(limit)
         .load(conn)
         .await
+}
+
+/// The first `limit` lines of a board that adds up several buckets, without adding up every
+/// subject: Fagin's threshold algorithm over the buckets' ranking indexes. Read the top `depth`
+/// of every bucket; anyone not yet seen has at most, in each bucket, the last count read there,
+/// so at most their sum (the threshold). Once the `limit`-th best exact sum among those seen is
+/// above the threshold, nobody unseen can reach the page (or tie with it), and ranks among
+/// those seen are exact. Staff-only boards read the every-source lists, an upper bound.
+/// Gives up (None) when the lists are too flat to stop early; the caller then sums everything.
+async fn top_by_threshold(
+    conn: &mut AsyncPgConnection,
+    query: &BoardQuery,
+    limit: i64,
+) -> QueryResult<Option<Vec<BoardRow>>> {
+    #[derive(QueryableByName)]
+    struct Head {
+        #[diesel(sql_type = Integer)]
+        bucket: i32,
+        #[diesel(sql_type = SqlUuid)]
+        subject_id: Uuid,
+        #[diesel(sql_type = Integer)]
+        score: i32,
+    }
+    let col = query.column();
+    let team_filter = query.team_filter("t", 4);
+    // The list that bounds every sum from above: every source, or customers only.
+    let bound_source =
+        if query.sources.iter().any(|&(s, _)| s == SOURCE_CUSTOMER) && query.sources.len() == 1 {
+            SOURCE_CUSTOMER
+        } else {
+            SOURCE_ALL
+        };
+    let heads_sql = format!(
+        "SELECT l.bucket, l.subject_id, l.score FROM unnest($2::int4[]) AS b (bucket) \
+         CROSS JOIN LATERAL ( \
+             SELECT b.bucket, t.subject_id, t.{col} AS score FROM tallies t \
+             WHERE t.board = $1 AND t.bucket = b.bucket AND t.source = $3 \
+               AND t.{col} > 0{team_filter} \
+             ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT $5 \
+         ) l"
+    );
+    let exact_sql = summed_sql_for(query, "ORDER BY position", " AND t.subject_id = ANY($6)");
+    let mut depth = (4 * limit).max(64);
+    while depth <= 8192 {
+        let heads: Vec<Head> = diesel::sql_query(&heads_sql)
+            .bind::<SmallInt, _>(query.board as i16)
+            .bind::<Array<Integer>, _>(query.buckets.clone())
+            .bind::<SmallInt, _>(bound_source)
+            .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+            .bind::<BigInt, _>(depth)
+            .load(conn)
+            .await?;
+        let mut threshold = 0i64;
+        let mut candidates: Vec<Uuid> = Vec::new();
+        for &bucket in &query.buckets {
+            let mut read = 0;
+            let mut last = 0;
+            for head in heads.iter().filter(|h| h.bucket == bucket) {
+                read += 1;
+                last = head.score;
+                candidates.push(head.subject_id);
+            }
+            // A list read to its end bounds the unseen by nothing.
+            if read == depth {
+                threshold += i64::from(last);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let rows: Vec<BoardRow> = bind_summed(query, exact_sql.clone())
+            .bind::<Array<SqlUuid>, _>(candidates)
+            .load(conn)
+            .await?;
+        let settled = match rows.get(limit as usize - 1) {
+            Some(last_on_page) => last_on_page.score > threshold as f64,
+            None => threshold == 0,
+        };
+        if settled {
+            let mut rows = rows;
+            rows.truncate(limit as usize);
+            return Ok(Some(rows));
+        }
+        depth *= 4;
+    }
+    Ok(None)
 }
 
 /// One subject's line and up to `neighbours` lines either side; empty when the subject has

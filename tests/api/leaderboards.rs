@@ -827,3 +827,105 @@ async fn rust_and_sql_agree_on_buckets() {
         day = day.succ_opt().unwrap();
     }
 }
+
+/// Boards over spans (several buckets added up, answered by the threshold algorithm) equal
+/// the plain GROUP BY over the raw rows, for skewed random data, with and without filters.
+#[tokio::test]
+async fn spans_equal_a_plain_group_by() {
+    let app = TestApp::spawn().await;
+    let db = app.db().await;
+    db.batch_execute(
+        "SELECT setseed(0.42);
+         INSERT INTO teams (id, name) SELECT gen_random_uuid(), 'Team ' || n FROM generate_series(1, 4) n;
+         INSERT INTO employees (id, external_id, display_name, email, team_id)
+         SELECT gen_random_uuid(), 'p' || n, 'Person ' || lpad(n::text, 3, '0'), 'p' || n || '@example.com',
+                (SELECT id FROM teams ORDER BY name OFFSET n % 4 LIMIT 1)
+         FROM generate_series(1, 300) n;
+         CREATE TEMP TABLE people AS SELECT row_number() OVER (ORDER BY external_id) AS n, id FROM employees;
+         INSERT INTO shoutouts (id, source, giver_id, customer_name, value, message, status, created_at)
+         SELECT gen_random_uuid(),
+                CASE WHEN g % 10 = 0 THEN 'customer' ELSE 'staff' END::shoutout_source,
+                CASE WHEN g % 10 = 0 THEN NULL ELSE (SELECT id FROM people WHERE people.n = 1 + (g * 7) % 300) END,
+                CASE WHEN g % 10 = 0 THEN 'Pat' END,
+                (enum_range(NULL::heart_value))[1 + g % 5],
+                'thanks ' || g, 'published',
+                now() - (random() * 700 || ' days')::interval
+         FROM generate_series(1, 4000) g;
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id)
+         SELECT s.id, p.id, s.giver_id FROM shoutouts s
+         CROSS JOIN LATERAL (SELECT id FROM people
+             WHERE people.n = 1 + floor(300 * power(random(), 3))::int AND id IS DISTINCT FROM s.giver_id
+             AND s.id IS NOT NULL LIMIT 1) p;",
+    )
+    .await
+    .unwrap();
+    let team: Uuid = db
+        .query_one("SELECT id FROM teams WHERE name = 'Team 2'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let today = chrono::Utc::now().date_naive();
+    for (query, since_days, value, source, team_filter) in [
+        ("period=rolling_365d", 364, None, None, false),
+        ("period=rolling_30d", 29, None, None, false),
+        (
+            "period=rolling_365d&value=achieving_goals",
+            364,
+            Some("achieving_goals"),
+            None,
+            false,
+        ),
+        (
+            "period=rolling_365d&source=staff",
+            364,
+            None,
+            Some("staff"),
+            false,
+        ),
+        (
+            "period=rolling_365d&source=customer",
+            364,
+            None,
+            Some("customer"),
+            false,
+        ),
+        ("period=rolling_365d&team_id=TEAM", 364, None, None, true),
+    ] {
+        let query = query.replace("TEAM", &team.to_string());
+        let from = today - chrono::Days::new(since_days);
+        let expected: Vec<(String, i64, i64)> = db
+            .query(
+                "SELECT split_part(e.display_name, ' ', 1) || ' ' || split_part(e.display_name, ' ', 2),
+                        count(*), rank() OVER (ORDER BY count(*) DESC)
+                 FROM shoutout_recipients r JOIN shoutouts s ON s.id = r.shoutout_id
+                 JOIN employees e ON e.id = r.recipient_id
+                 WHERE s.status = 'published' AND s.created_at >= $1::date::timestamptz
+                   AND ($2::text IS NULL OR s.value::text = $2)
+                   AND ($3::text IS NULL OR s.source::text = $3)
+                   AND (NOT $4 OR e.team_id = $5)
+                 GROUP BY e.id, e.display_name
+                 ORDER BY count(*) DESC, e.display_name, e.id LIMIT 15",
+                &[&from, &value, &source, &team_filter, &team],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let got: Vec<(String, i64, i64)> = board(&app, &format!("recipients?{query}&limit=15"))
+            .await["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["employee"]["display_name"].as_str().unwrap().to_owned(),
+                    e["count"].as_i64().unwrap(),
+                    e["rank"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "{query}");
+        assert!(!got.is_empty(), "{query}");
+    }
+}
