@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""Shoutout's benchmark: leaderboards at 100,000 and 10,000,000 shout-outs, side by side with
+the naive SQL, and the write path against pgbench running the same transaction.
+
+Run through `bench/run` (which builds and installs what this needs). Everything runs on this
+machine against loopback: a private PostgreSQL cluster per data size (durable: fsync and
+synchronous commit on), the release server, oha (open-loop, latency-corrected), wrk and
+pgbench. Writes bench/results/<date>-leaderboards.md and .json.
+"""
+
+import argparse
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "shoutout"
+GEN = ROOT / "target" / "release" / "examples" / "bench-gen"
+WORK = Path(os.environ.get("BENCH_DIR", "/var/tmp/shoutout-bench"))
+OHA = os.environ.get("OHA", shutil.which("oha") or str(Path.home() / ".cargo/bin/oha"))
+SECRET = "benchmark-secret-" + "0123456789abcdef" * 2
+PORT = 18080
+EMPLOYEES = 50_000
+AS_ROOT = os.geteuid() == 0
+
+PG_SETTINGS = {
+    "shared_buffers": "2GB",
+    "effective_cache_size": "12GB",
+    "work_mem": "32MB",
+    "maintenance_work_mem": "1GB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "15min",
+    "max_connections": "200",
+    "fsync": "on",
+    "synchronous_commit": "on",
+    "full_page_writes": "on",
+    "jit": "off",
+}
+
+BOARDS = ["recipients", "givers", "teams"]
+PERIODS = [
+    "week", "month", "quarter", "year", "all_time",
+    "rolling_7d", "rolling_30d", "rolling_365d", "custom", "campaign",
+]
+CALENDAR = {"week", "month", "quarter", "year", "all_time", "campaign"}
+
+
+def log(*parts):
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, **kw)
+
+
+def pg_bin(name):
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    return str(versions[-1] / name)
+
+
+class Cluster:
+    """A private PostgreSQL cluster on a Unix socket (as `postgres` when we are root)."""
+
+    def __init__(self, name):
+        self.root = WORK / name
+        self.data = self.root / "pgdata"
+        self.sock = self.root / "run"
+
+    def _as_pg(self, cmd):
+        return ["runuser", "-u", "postgres", "--", *cmd] if AS_ROOT else cmd
+
+    def ensure(self):
+        self.sock.mkdir(parents=True, exist_ok=True)
+        if AS_ROOT:
+            run(["chown", "-R", "postgres:postgres", str(self.root)])
+            run(["chmod", "755", str(WORK)])
+        if not (self.data / "PG_VERSION").exists():
+            run(self._as_pg([pg_bin("initdb"), "-D", str(self.data), "-U", "postgres",
+                             "--auth=trust", "-E", "UTF8"]), stdout=subprocess.DEVNULL)
+        options = " ".join(f"-c {k}={v}" for k, v in PG_SETTINGS.items())
+        options += f" -c listen_addresses='' -c unix_socket_directories={self.sock}"
+        status = subprocess.run(self._as_pg([pg_bin("pg_ctl"), "-D", str(self.data), "status"]),
+                                stdout=subprocess.DEVNULL)
+        if status.returncode != 0:
+            run(self._as_pg([pg_bin("pg_ctl"), "-D", str(self.data), "-l",
+                             str(self.root / "postgres.log"), "-w", "-o", options, "start"]),
+                stdout=subprocess.DEVNULL)
+
+    def stop(self):
+        subprocess.run(self._as_pg([pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]),
+                       stdout=subprocess.DEVNULL)
+
+    def url(self, db="shoutout"):
+        return f"host={self.sock} user=postgres dbname={db}"
+
+    def psql(self, sql, db="shoutout"):
+        return run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", str(self.sock),
+                    "-U", "postgres", "-d", db, "-c", sql], capture_output=True).stdout.strip()
+
+
+def load(cluster, shoutouts):
+    """Generates and COPYs the data set, then counts the tallies from the raw tables."""
+    marker = cluster.root / f"loaded-{EMPLOYEES}-{shoutouts}"
+    if marker.exists():
+        log(f"data set of {shoutouts:,} already loaded in {cluster.root}")
+        return json.loads(marker.read_text())
+    timings = {}
+    cluster.psql("DROP DATABASE IF EXISTS shoutout", db="postgres")
+    cluster.psql("CREATE DATABASE shoutout", db="postgres")
+    env = dict(os.environ, DATABASE_URL=cluster.url())
+    run([str(BIN), "migrate"], env=env, stdout=subprocess.DEVNULL)
+    out = cluster.root / "csv"
+    started = time.time()
+    run([str(GEN), str(out), str(EMPLOYEES), str(shoutouts)])
+    timings["generate_s"] = round(time.time() - started, 1)
+    if AS_ROOT:
+        run(["chown", "-R", "postgres:postgres", str(out)])
+    started = time.time()
+    # Triggers (and FK checks) off for the bulk load; the tallies are recounted afterwards.
+    copy = f"""
+SET session_replication_role = replica;
+COPY teams (id, name, parent_id, manager_id, created_at, updated_at) FROM '{out}/teams.csv' CSV;
+COPY employees (id, external_id, display_name, email, team_id, title, active, created_at, updated_at) FROM '{out}/employees.csv' CSV;
+COPY shoutouts (id, source, giver_id, customer_name, value, message, status, created_at, retracted_at, retracted_by) FROM '{out}/shoutouts.csv' CSV;
+COPY shoutout_recipients (shoutout_id, recipient_id, giver_id, recipient_team_id) FROM '{out}/recipients.csv' CSV;
+CREATE TABLE bench_people (n integer, id uuid, external_id text, active boolean);
+COPY bench_people FROM '{out}/bench_people.csv' CSV;
+CREATE TABLE bench_active AS SELECT (row_number() OVER (ORDER BY n) - 1)::integer AS n, id, external_id
+    FROM bench_people WHERE active;
+CREATE UNIQUE INDEX ON bench_active (n);
+"""
+    run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(cluster.sock), "-U", "postgres",
+         "-d", "shoutout"], input=copy)
+    timings["copy_s"] = round(time.time() - started, 1)
+    started = time.time()
+    cluster.psql("SELECT tally_rebuild()")
+    timings["tally_rebuild_s"] = round(time.time() - started, 1)
+    started = time.time()
+    cluster.psql("VACUUM (ANALYZE)")
+    timings["vacuum_analyze_s"] = round(time.time() - started, 1)
+    shutil.rmtree(out)
+    timings["rows"] = {
+        t: int(cluster.psql(f"SELECT count(*) FROM {t}"))
+        for t in ["employees", "teams", "shoutouts", "shoutout_recipients", "tallies"]
+    }
+    timings["database_size"] = cluster.psql("SELECT pg_size_pretty(pg_database_size('shoutout'))")
+    marker.write_text(json.dumps(timings))
+    log("loaded", timings)
+    return timings
+
+
+def token(sub, roles):
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = {"sub": sub, "roles": roles, "exp": int(time.time()) + 6 * 3600}
+    body = b64(json.dumps(claims).encode())
+    signature = hmac.new(SECRET.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{b64(signature)}"
+
+
+class Server:
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, DATABASE_URL=self.cluster.url(), SHOUTOUT_JWT_SECRET=SECRET,
+                   SHOUTOUT_BIND=f"127.0.0.1:{PORT}", SHOUTOUT_DB_POOL_SIZE="16",
+                   SHOUTOUT_DAILY_LIMIT="10000", SHOUTOUT_LOG_FORMAT="json")
+        self.log = open(self.cluster.root / "server.log", "w")
+        self.proc = subprocess.Popen([str(BIN), "serve"], env=env, stdout=self.log, stderr=self.log)
+        for _ in range(600):
+            try:
+                run(["curl", "-sf", f"http://127.0.0.1:{PORT}/readyz"], capture_output=True)
+                return
+            except subprocess.CalledProcessError:
+                time.sleep(0.2)
+        raise SystemExit("the server did not become ready; see server.log")
+
+    def peak_rss_mib(self):
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return None
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+
+
+def oha(url, auth, rate=None, duration=4, connections=16):
+    cmd = [OHA, "--no-tui", "--output-format", "json", "-z", f"{duration}s",
+           "-H", f"Authorization: Bearer {auth}"]
+    if rate:
+        cmd += ["-q", str(rate), "--latency-correction", "-c", str(connections)]
+    else:
+        cmd += ["-c", str(connections)]
+    out = json.loads(run(cmd + [url], capture_output=True).stdout)
+    statuses = out.get("statusCodeDistribution", {})
+    bad = sum(v for k, v in statuses.items() if k != "200")
+    pct = out.get("latencyPercentiles", {})
+    return {
+        "p50_ms": round((pct.get("p50") or 0) * 1000, 3),
+        "p99_ms": round((pct.get("p99") or 0) * 1000, 3),
+        "rps": round(out["summary"]["requestsPerSec"], 1),
+        "non_200": bad,
+    }
+
+
+def board_urls(cluster, campaign_id):
+    team = cluster.psql("SELECT id FROM teams WHERE name = 'Department 3.4'")
+    today = dt.date.today()
+    urls = []
+    for board in BOARDS:
+        for period in PERIODS:
+            for variant in ["none", "value", "team"]:
+                q = f"period={period}"
+                if period == "custom":
+                    q += f"&from={today - dt.timedelta(days=89)}&to={today}"
+                if period == "campaign":
+                    q += f"&campaign_id={campaign_id}"
+                if variant == "value":
+                    q += "&value=helping_others"
+                if variant == "team":
+                    q += f"&team_id={team}"
+                urls.append((board, period, variant,
+                             f"http://127.0.0.1:{PORT}/api/v1/leaderboards/{board}?{q}"))
+    return urls
+
+
+def ensure_campaign(admin):
+    """Customer Service Week of last year: the first full week of October."""
+    year = dt.date.today().year - 1
+    first = dt.date(year, 10, 1)
+    monday = first + dt.timedelta(days=(7 - first.weekday()) % 7)
+    body = json.dumps({"name": f"Customer Service Week {year}", "starts_on": str(monday),
+                       "ends_on": str(monday + dt.timedelta(days=6))})
+    created = run(["curl", "-s", "-X", "POST", f"http://127.0.0.1:{PORT}/api/v1/campaigns",
+                   "-H", f"Authorization: Bearer {admin}", "-H", "Content-Type: application/json",
+                   "-d", body], capture_output=True).stdout
+    listing = json.loads(run(["curl", "-s", f"http://127.0.0.1:{PORT}/api/v1/campaigns",
+                              "-H", f"Authorization: Bearer {admin}"], capture_output=True).stdout)
+    del created
+    return listing["items"][0]["id"]
+
+
+def naive_sql(board, period, cluster, campaign):
+    """What a naive implementation runs: GROUP BY over the raw rows of the period."""
+    tz = "UTC"
+    today = dt.date.today()
+    spans = {
+        "week": f"date_trunc('week', now() AT TIME ZONE '{tz}')",
+        "month": f"date_trunc('month', now() AT TIME ZONE '{tz}')",
+        "quarter": f"date_trunc('quarter', now() AT TIME ZONE '{tz}')",
+        "year": f"date_trunc('year', now() AT TIME ZONE '{tz}')",
+    }
+    if period in spans:
+        where = f"s.created_at >= ({spans[period]}) AT TIME ZONE '{tz}'"
+    elif period.startswith("rolling_"):
+        days = int(period[len("rolling_"):-1])
+        where = f"s.created_at >= (current_date - {days - 1})::timestamp AT TIME ZONE '{tz}'"
+    elif period == "custom":
+        where = f"s.created_at >= '{today - dt.timedelta(days=89)}'::timestamp AT TIME ZONE '{tz}'"
+    elif period == "campaign":
+        where = (f"s.created_at >= '{campaign[0]}'::timestamp AT TIME ZONE '{tz}' AND "
+                 f"s.created_at < '{campaign[1]}'::timestamp AT TIME ZONE '{tz}' + interval '1 day'")
+    else:
+        where = "true"
+    if board == "givers":
+        return (f"SELECT s.giver_id, count(*) AS n FROM shoutouts s WHERE s.status = 'published' "
+                f"AND s.giver_id IS NOT NULL AND {where} GROUP BY s.giver_id ORDER BY n DESC LIMIT 20;")
+    key = "r.recipient_id" if board == "recipients" else "r.recipient_team_id"
+    return (f"SELECT {key}, count(*) AS n FROM shoutout_recipients r JOIN shoutouts s "
+            f"ON s.id = r.shoutout_id WHERE s.status = 'published' AND {where} "
+            f"GROUP BY {key} ORDER BY n DESC LIMIT 20;")
+
+
+def pgbench(cluster, script, clients, seconds=None, transactions=None):
+    path = cluster.root / "script.sql"
+    path.write_text(script)
+    if AS_ROOT:
+        run(["chown", "postgres", str(path)])
+    # Prepared statements, as the service's driver uses.
+    cmd = ["pgbench", "-n", "-M", "prepared", "-h", str(cluster.sock), "-U", "postgres",
+           "-c", str(clients),
+           "-j", str(min(clients, 2)), "-f", str(path)]
+    cmd += ["-T", str(seconds)] if seconds else ["-t", str(transactions)]
+    out = run(cmd + ["shoutout"], capture_output=True).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
+    return {"tps": round(tps, 1), "latency_avg_ms": latency}
+
+
+POST_SQL = """\\set g random(0, 1999)
+\\set r (:g + 1 + random(0, 1998)) % 2000
+SELECT a.id AS gid, a.external_id AS ext, b.id AS rid FROM bench_active a, bench_active b WHERE a.n = :g AND b.n = :r \\gset
+BEGIN;
+SELECT id, external_id, display_name, email, team_id, title, active, created_at, updated_at FROM employees WHERE external_id = :ext;
+SELECT id FROM employees WHERE id IN (:rid, :gid) AND active FOR SHARE;
+INSERT INTO giver_daily_counts AS c (giver_id, day, given) VALUES (:gid, current_date, 1) ON CONFLICT (giver_id, day) DO UPDATE SET given = c.given + 1 WHERE c.given < 10000 RETURNING c.given;
+INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at) VALUES (gen_random_uuid(), 'staff', :gid, 'helping_others', 'Thanks for the help today', 'published', now()) RETURNING id AS sid \\gset
+INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id) VALUES (:sid, :rid, :gid);
+SELECT e.* FROM shoutout_recipients r JOIN employees e ON e.id = r.recipient_id WHERE r.shoutout_id = :sid;
+SELECT * FROM employees WHERE id = :gid;
+SELECT count(*) FROM cheers WHERE shoutout_id = :sid;
+END;
+"""
+
+WRK_LUA = """
+local tokens, ids = {}, {}
+for line in io.lines(os.getenv("BENCH_PEOPLE")) do
+  local id, tok = line:match("([^,]+),([^,]+)")
+  ids[#ids + 1] = id; tokens[#tokens + 1] = tok
+end
+local n = #ids
+math.randomseed(os.time())
+request = function()
+  local g = math.random(n)
+  local r = (g + math.random(n - 1) - 1) % n + 1
+  local body = '{"recipient_ids":["' .. ids[r] .. '"],"value":"helping_others","message":"Thanks for the help today"}'
+  return wrk.format("POST", "/api/v1/shoutouts",
+    {["Authorization"] = "Bearer " .. tokens[g], ["Content-Type"] = "application/json"}, body)
+end
+done = function(summary, latency, requests)
+  local non2xx = summary.errors.status
+  io.write(string.format('WRKJSON {"requests": %d, "duration_us": %d, "non_2xx": %d, "p50_ms": %.3f, "p99_ms": %.3f}\\n',
+    summary.requests, summary.duration, non2xx, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def post_throughput(cluster, clients, seconds):
+    people = cluster.psql("SELECT id || ',' || external_id FROM bench_active WHERE n < 2000 ORDER BY n")
+    rows = [line.split(",") for line in people.splitlines()]
+    people_file = cluster.root / "people.txt"
+    people_file.write_text("".join(f"{i},{token(ext, ['employee'])}\n" for i, ext in rows))
+    lua = cluster.root / "post.lua"
+    lua.write_text(WRK_LUA)
+    out = run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "-s", str(lua),
+               f"http://127.0.0.1:{PORT}/api/v1/shoutouts"],
+              env=dict(os.environ, BENCH_PEOPLE=str(people_file)), capture_output=True).stdout
+    stats = json.loads(out.split("WRKJSON ", 1)[1].splitlines()[0])
+    stats["rps"] = round(stats["requests"] / (stats["duration_us"] / 1e6), 1)
+    ours = stats
+    theirs = pgbench(cluster, POST_SQL, clients, seconds=seconds)
+    return {"clients": clients, "seconds": seconds, "ours": ours, "pgbench": theirs,
+            "ratio": round(ours["rps"] / theirs["tps"], 3)}
+
+
+def measure(size, args):
+    rate, quick = args.rate, args.quick
+    cluster = Cluster(f"pg-{size}")
+    cluster.ensure()
+    loaded = load(cluster, size)
+    if args.load_only:
+        cluster.stop()
+        return None
+    server = Server(cluster)
+    server.start()
+    admin = token("bench-admin", ["admin"])
+    try:
+        campaign_id = ensure_campaign(admin)
+        campaign_days = cluster.psql(
+            f"SELECT starts_on || ',' || ends_on FROM campaigns WHERE id = '{campaign_id}'").split(",")
+        boards = []
+        urls = board_urls(cluster, campaign_id)
+        for board, period, variant, url in urls:
+            oha(url, admin, duration=1)  # warm the caches for this board
+            # Spans that add up several buckets are measured at a lower fixed rate.
+            fixed_rate = rate if period in CALENDAR else args.span_rate
+            fixed = oha(url, admin, rate=fixed_rate, duration=2 if quick else 4)
+            peak = oha(url, admin, duration=2 if quick else 3)
+            entry = {"board": board, "period": period, "variant": variant, "rate": fixed_rate,
+                     "p50_ms": fixed["p50_ms"], "p99_ms": fixed["p99_ms"],
+                     "non_200": fixed["non_200"] + peak["non_200"], "max_rps": peak["rps"]}
+            if variant == "none":
+                naive = pgbench(cluster, naive_sql(board, period, cluster, campaign_days), 1,
+                                transactions=2 if size > 1_000_000 else 5)
+                entry["naive_ms"] = naive["latency_avg_ms"]
+                entry["ours_over_naive"] = round(fixed["p50_ms"] / naive["latency_avg_ms"], 4)
+            log(size, board, period, variant, entry)
+            boards.append(entry)
+        writes = post_throughput(cluster, clients=16, seconds=5 if quick else 10)
+        log(size, "writes", writes)
+        return {"size": size, "load": loaded, "boards": boards, "writes": writes,
+                "server_peak_rss_mib": server.peak_rss_mib(), "url_example": urls[0][3]}
+    finally:
+        server.stop()
+        cluster.stop()
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem = next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
+               if l.startswith("MemTotal"))
+    pg = run([pg_bin("postgres"), "--version"], capture_output=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 1024 / 1024, 1),
+            "kernel": platform.release(), "postgres": pg,
+            "oha": run([OHA, "--version"], capture_output=True).stdout.strip(),
+            "wrk": "wrk " + (run(["wrk", "-v"], capture_output=True).stdout.split()[1:2] or ["?"])[0]}
+
+
+def report(results, args):
+    today = dt.date.today().isoformat()
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = {"date": today, "machine": machine(), "postgres_settings": PG_SETTINGS,
+            "fixed_rate_rps": args.rate, "command": "bench/run " + " ".join(sys.argv[1:]),
+            "runs": results}
+    (out_dir / f"{today}-leaderboards.json").write_text(json.dumps(data, indent=2) + "\n")
+    small = {(b["board"], b["period"], b["variant"]): b for b in results[0]["boards"]}
+    large_run = results[-1]
+    lines = [f"# Leaderboard benchmark, {today}", "",
+             f"Command: `{data['command']}` (see bench/README.md). Raw numbers: "
+             f"`{today}-leaderboards.json`.", "",
+             "## Machine", ""]
+    for k, v in data["machine"].items():
+        lines.append(f"- {k}: {v}")
+    lines += ["", "PostgreSQL on the same machine, Unix socket: " +
+              ", ".join(f"`{k}={v}`" for k, v in PG_SETTINGS.items()), ""]
+    for r in results:
+        lines.append(f"- {r['size']:,} shout-outs: load {r['load']}; server peak RSS "
+                     f"{r['server_peak_rss_mib']} MiB")
+    lines += ["", f"## Boards at {large_run['size']:,} shout-outs", "",
+              f"Latency at a fixed {args.rate} requests/s ({args.span_rate}/s for rolling and custom "
+              "spans, which add up several buckets) (oha, open loop, latency-corrected, "
+              "16 connections); max throughput with 16 connections; naive = the GROUP BY over the "
+              "raw rows of the period (pgbench, one client, average); large/small = p99 here over "
+              f"p99 at {results[0]['size']:,}.", "",
+              "| board | period | filter | p50 ms | p99 ms | max req/s | naive ms | ours/naive | p99 large/small |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    verdicts = []
+    for b in large_run["boards"]:
+        s = small.get((b["board"], b["period"], b["variant"]))
+        growth = round(b["p99_ms"] / s["p99_ms"], 2) if s and s["p99_ms"] else None
+        b["p99_large_over_small"] = growth
+        lines.append(f"| {b['board']} | {b['period']} | {b['variant']} | {b['p50_ms']} | "
+                     f"{b['p99_ms']} | {b['max_rps']} | {b.get('naive_ms', '')} | "
+                     f"{b.get('ours_over_naive', '')} | {growth} |")
+        if b["period"] in CALENDAR:
+            ok = b["p50_ms"] < 2 and b["p99_ms"] < 10 and b["max_rps"] >= 2000 and (
+                growth is None or growth <= 1.5)
+        else:
+            ok = b["p99_ms"] < 50
+        if not ok:
+            verdicts.append(f"{b['board']}/{b['period']}/{b['variant']}")
+    w = large_run["writes"]
+    lines += ["", "## Writes", "",
+              f"`POST /api/v1/shoutouts` with wrk ({w['clients']} connections, {w['seconds']} s, "
+              f"random giver and recipient among 2,000 people): {w['ours']['rps']} req/s "
+              f"(p50 {w['ours']['p50_ms']} ms, p99 {w['ours']['p99_ms']} ms, non-2xx "
+              f"{w['ours']['non_2xx']}). pgbench running the same statements in one transaction "
+              f"({w['clients']} clients): {w['pgbench']['tps']} tps. Ratio ours/pgbench: "
+              f"**{w['ratio']}** (target at least 0.6).", "",
+              "## Targets", ""]
+    if verdicts:
+        lines.append("Missed on: " + ", ".join(verdicts))
+    else:
+        lines.append("Every board meets its latency and throughput target.")
+    (out_dir / f"{today}-leaderboards.md").write_text("\n".join(lines) + "\n")
+    (out_dir / f"{today}-leaderboards.json").write_text(json.dumps(data, indent=2) + "\n")
+    log("wrote", out_dir / f"{today}-leaderboards.md")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--large", type=int, default=10_000_000)
+    parser.add_argument("--rate", type=int, default=500, help="fixed request rate for latencies")
+    parser.add_argument("--span-rate", type=int, default=50,
+                        help="fixed request rate for rolling and custom periods")
+    parser.add_argument("--quick", action="store_true", help="shorter measurements")
+    parser.add_argument("--load-only", action="store_true", help="only generate and load")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = [measure(args.small, args)]
+    if args.large != args.small:
+        results.append(measure(args.large, args))
+    if not args.load_only:
+        report(results, args)
+
+
+if __name__ == "__main__":
+    main()
