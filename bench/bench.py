@@ -397,8 +397,11 @@ def measure(size, args):
             boards.append(entry)
         writes = post_throughput(cluster, clients=16, seconds=5 if quick else 10)
         log(size, "writes", writes)
-        return {"size": size, "load": loaded, "boards": boards, "writes": writes,
-                "server_peak_rss_mib": server.peak_rss_mib(), "url_example": urls[0][3]}
+        result = {"size": size, "load": loaded, "boards": boards, "writes": writes,
+                  "server_peak_rss_mib": server.peak_rss_mib(), "url_example": urls[0][3]}
+        # Kept at once, so a failure later does not lose a long measurement.
+        (WORK / f"result-{size}.json").write_text(json.dumps(result))
+        return result
     finally:
         server.stop()
         cluster.stop()
@@ -413,7 +416,8 @@ def machine():
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 1024 / 1024, 1),
             "kernel": platform.release(), "postgres": pg,
             "oha": run([OHA, "--version"], capture_output=True).stdout.strip(),
-            "wrk": "wrk " + (run(["wrk", "-v"], capture_output=True).stdout.split()[1:2] or ["?"])[0]}
+            # `wrk -v` prints its version and exits 1.
+            "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("[")[0].strip()}
 
 
 def report(results, args):
@@ -487,8 +491,14 @@ def main():
                         help="fixed request rate for rolling and custom periods")
     parser.add_argument("--quick", action="store_true", help="shorter measurements")
     parser.add_argument("--load-only", action="store_true", help="only generate and load")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report from the last measurements kept in BENCH_DIR")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        sizes = [args.small] + ([args.large] if args.large != args.small else [])
+        report([json.loads((WORK / f"result-{n}.json").read_text()) for n in sizes], args)
+        return
     results = [measure(args.small, args)]
     if args.large != args.small:
         results.append(measure(args.large, args))
