@@ -42,7 +42,16 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+}
+
+/// The `aud` claim: one audience or several (RFC 7519 section 4.1.3). `jsonwebtoken` checks it
+/// against the configured audience; this type only has to accept both shapes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Verifies tokens; built once from the configuration.
@@ -106,7 +115,7 @@ pub fn mint_token(
         roles: Some(roles.to_vec()),
         exp: (chrono::Utc::now() + ttl).timestamp().max(0) as u64,
         iss: config.jwt_issuer.clone(),
-        aud: config.jwt_audience.clone(),
+        aud: config.jwt_audience.clone().map(Audience::One),
     };
     Ok(jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),

@@ -20,7 +20,7 @@ use crate::error::{ApiError, FieldError};
 /// Largest JSON body an ordinary endpoint accepts.
 pub const JSON_LIMIT: usize = 64 * 1024;
 
-/// A JSON body, parsed with `deny_unknown_fields` types and validated.
+/// A JSON object body, parsed with `deny_unknown_fields` types and validated.
 #[derive(Debug)]
 pub struct ValidJson<T>(pub T);
 
@@ -34,7 +34,14 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
         Box::pin(async move {
             require_json(&req)?;
             let body = read_body(&req, payload, JSON_LIMIT).await?;
-            let value: T = parse_json(&body)?;
+            let parsed = parse_json::<T>(&body);
+            // serde also reads a struct from a positional array (`[[id], "helping_others", "…"]`);
+            // the contract speaks only of objects.
+            let first = body.iter().find(|b| !b.is_ascii_whitespace());
+            if !matches!(parsed, Err(ApiError::Malformed(_))) && first != Some(&b'{') {
+                return Err(ApiError::invalid("body", "must be a JSON object"));
+            }
+            let value = parsed?;
             validate(&value)?;
             Ok(Self(value))
         })
@@ -98,19 +105,25 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the body is empty; send a JSON object".into(),
         ));
     }
+    // Well-formed first, so a body that is not JSON is a 400 wherever it breaks (even after a
+    // field that would be refused), and every error of the typed pass below is about a field.
+    std::str::from_utf8(body)
+        .map_err(|e| ApiError::Malformed(format!("the body is not UTF-8: {e}")))?;
+    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::Malformed(format!("the body is not valid JSON: {inner}"));
-        }
-        field_error(&path, &inner.to_string())
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::Malformed(format!("unexpected data after the JSON value: {e}")))?;
-    Ok(value)
+        // serde_json reports some type mismatches (a number where an enum's string belongs) as
+        // syntax errors ("expected value"); the JSON is known to be well-formed here.
+        let message = if inner.is_syntax() {
+            "has the wrong type".to_owned()
+        } else {
+            inner.to_string()
+        };
+        field_error(&path, &message)
+    })
 }
 
 /// Turns a serde message into a field error. serde reports an unknown field at the path of the

@@ -282,8 +282,9 @@ CREATE FUNCTION tally_fill(p_kind integer, p_campaign uuid DEFAULT NULL) RETURNS
 LANGUAGE plpgsql AS $$
 DECLARE
     tz text := (SELECT timezone FROM leaderboard_settings);
-    since timestamptz;
-    until timestamptz;
+    -- Plain bounds (not "IS NULL OR"), so a campaign's backfill plans an index range scan.
+    since timestamptz := '-infinity';
+    until timestamptz := 'infinity';
 BEGIN
     IF p_campaign IS NOT NULL THEN
         SELECT starts_on::timestamp AT TIME ZONE tz, (ends_on + 1)::timestamp AT TIME ZONE tz
@@ -306,18 +307,18 @@ BEGIN
             SELECT 2::smallint AS board, sh.giver_id AS subject, sh.created_at AS at,
                    sh.value, sh.source = 'customer' AS customer
             FROM shoutouts sh WHERE sh.status = 'published' AND sh.giver_id IS NOT NULL
-              AND (since IS NULL OR sh.created_at >= since) AND (until IS NULL OR sh.created_at < until)
+              AND sh.created_at >= since AND sh.created_at < until
             UNION ALL
             SELECT 1::smallint, r.recipient_id, sh.created_at, sh.value, sh.source = 'customer'
             FROM shoutout_recipients r JOIN shoutouts sh ON sh.id = r.shoutout_id
             WHERE sh.status = 'published'
-              AND (since IS NULL OR sh.created_at >= since) AND (until IS NULL OR sh.created_at < until)
+              AND sh.created_at >= since AND sh.created_at < until
             UNION ALL
             SELECT 3::smallint, r.recipient_team_id, sh.created_at, sh.value,
                    sh.source = 'customer'
             FROM shoutout_recipients r JOIN shoutouts sh ON sh.id = r.shoutout_id
             WHERE sh.status = 'published' AND r.recipient_team_id IS NOT NULL
-              AND (since IS NULL OR sh.created_at >= since) AND (until IS NULL OR sh.created_at < until)
+              AND sh.created_at >= since AND sh.created_at < until
         ) ev
         CROSS JOIN LATERAL (SELECT (ev.at AT TIME ZONE tz)::date AS day) local
         CROSS JOIN LATERAL (

@@ -33,10 +33,7 @@ pub struct CreateEmployee {
     #[validate(custom(function = "text::short_text"))]
     #[schema(example = "Alice Example")]
     pub display_name: String,
-    #[validate(
-        email(message = "must be an e-mail address"),
-        length(max = 320, message = "must be at most 320 characters")
-    )]
+    #[validate(custom(function = "text::email"))]
     #[schema(example = "alice@example.com")]
     pub email: String,
     pub team_id: Option<Uuid>,
@@ -53,10 +50,7 @@ pub struct UpdateEmployee {
     pub external_id: Option<String>,
     #[validate(custom(function = "text::short_text"))]
     pub display_name: Option<String>,
-    #[validate(
-        email(message = "must be an e-mail address"),
-        length(max = 320, message = "must be at most 320 characters")
-    )]
+    #[validate(custom(function = "text::email"))]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>, nullable)]
@@ -76,10 +70,7 @@ pub struct ImportEmployee {
     pub external_id: String,
     #[validate(custom(function = "text::short_text"))]
     pub display_name: String,
-    #[validate(
-        email(message = "must be an e-mail address"),
-        length(max = 320, message = "must be at most 320 characters")
-    )]
+    #[validate(custom(function = "text::email"))]
     pub email: String,
     #[serde(default)]
     pub team_id: Option<Uuid>,
@@ -297,9 +288,10 @@ pub async fn import_employees(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
-    let rows: Vec<ImportEmployee> = read_import(&req, payload.into_inner()).await?;
-    let new_rows = check_rows(&rows)?;
+    let rows: Vec<Result<ImportEmployee, Vec<FieldError>>> =
+        read_import_rows(&req, payload.into_inner()).await?;
     let mut conn = state.pool.get().await?;
+    let new_rows = check_rows(&mut conn, rows).await?;
     let report = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let mut report = ImportReport {
@@ -322,11 +314,40 @@ pub async fn import_employees(
     Ok(web::Json(report))
 }
 
-/// Parses an import body as a JSON array or CSV, by its content type.
+/// Most field errors one import answer lists.
+const IMPORT_MAX_ERRORS: usize = 100;
+
+/// One parsed import row, or the errors naming its fields as `[index].field`.
+pub type ImportRow<T> = Result<T, Vec<FieldError>>;
+
+/// Parses an import body as a JSON array or CSV, by its content type. Fails with every row
+/// that does not parse.
 pub async fn read_import<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     payload: actix_web::dev::Payload,
 ) -> ApiResult<Vec<T>> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for row in read_import_rows(req, payload).await? {
+        match row {
+            Ok(row) => rows.push(row),
+            Err(fields) => errors.extend(fields),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        errors.truncate(IMPORT_MAX_ERRORS);
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// Parses an import body row by row, so that one answer can name every bad row: each row is
+/// parsed on its own, a bad one does not stop the others.
+pub async fn read_import_rows<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: actix_web::dev::Payload,
+) -> ApiResult<Vec<ImportRow<T>>> {
     let content_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -347,10 +368,10 @@ pub async fn read_import<T: serde::de::DeserializeOwned>(
         }
     };
     let body = extract::read_body(req, payload, IMPORT_MAX_BYTES).await?;
-    let rows: Vec<T> = if is_csv {
+    let rows: Vec<ImportRow<T>> = if is_csv {
         parse_csv(&body)?
     } else {
-        extract::parse_json(&body)?
+        parse_json_rows(&body)?
     };
     if rows.is_empty() {
         return Err(ApiError::invalid("body", "there are no rows to import"));
@@ -367,8 +388,45 @@ pub async fn read_import<T: serde::de::DeserializeOwned>(
     Ok(rows)
 }
 
-/// Parses CSV with a header line. Every bad line is reported, not just the first.
-fn parse_csv<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec<T>> {
+/// Places a parse error (from `serde_path_to_error`) at its row: `[index].field`, or `[index]`
+/// when the row as a whole is wrong.
+fn row_parse_error(index: usize, path: &str, message: &str) -> Vec<FieldError> {
+    match extract::field_error(path, message) {
+        ApiError::Invalid(fields) => fields
+            .into_iter()
+            .map(|f| {
+                let field = if f.field == "body" && (path == "." || path.is_empty()) {
+                    format!("[{index}]")
+                } else {
+                    format!("[{index}].{}", f.field)
+                };
+                FieldError::new(field, f.message)
+            })
+            .collect(),
+        other => vec![FieldError::new(format!("[{index}]"), other.to_string())],
+    }
+}
+
+/// A JSON array, each element parsed on its own.
+fn parse_json_rows<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec<ImportRow<T>>> {
+    let values: Vec<serde_json::Value> = extract::parse_json(body)?;
+    Ok(values
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| {
+            serde_path_to_error::deserialize(value).map_err(|error| {
+                let path = error.path().to_string();
+                row_parse_error(index, &path, &error.into_inner().to_string())
+            })
+        })
+        .collect())
+}
+
+/// CSV with a header line, each line parsed on its own. An empty cell is "not given": absent
+/// from the row, so an optional column may be left empty and a required one is named.
+fn parse_csv<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec<ImportRow<T>>> {
+    use serde::de::value::MapDeserializer;
+
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
         .from_reader(body);
@@ -377,76 +435,240 @@ fn parse_csv<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec<T>> {
         .map_err(|e| ApiError::Malformed(format!("the CSV header line is unreadable: {e}")))?
         .clone();
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
     for (index, record) in reader.records().enumerate() {
-        let parsed = record.map_err(|e| e.to_string()).and_then(|r| {
-            r.deserialize::<T>(Some(&headers))
-                .map_err(|e| e.to_string())
-        });
-        match parsed {
-            Ok(row) => rows.push(row),
-            Err(message) => {
-                errors.push(FieldError::new(format!("[{index}]"), csv_message(&message)))
+        let row = match record {
+            Err(error) => Err(vec![FieldError::new(
+                format!("[{index}]"),
+                csv_message(&error.to_string()),
+            )]),
+            Ok(record) => {
+                let cells = headers
+                    .iter()
+                    .zip(record.iter())
+                    .filter(|(_, cell)| !cell.is_empty())
+                    .map(|(column, cell)| (column, CsvCell(cell)));
+                let deserializer = MapDeserializer::<_, serde::de::value::Error>::new(cells);
+                serde_path_to_error::deserialize(deserializer).map_err(|error| {
+                    let path = error.path().to_string();
+                    row_parse_error(index, &path, &error.into_inner().to_string())
+                })
             }
-        }
-        if errors.len() >= 100 {
-            break;
-        }
+        };
+        rows.push(row);
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
+    Ok(rows)
 }
 
-/// The csv crate prefixes positions ("CSV deserialize error: record 1 (line: 2, byte: 46): ...");
+/// The csv crate prefixes positions ("CSV error: record 1 (line: 2, byte: 46): ...");
 /// the field path already says which row.
 fn csv_message(message: &str) -> String {
     message.rsplit("): ").next().unwrap_or(message).to_owned()
 }
 
-/// Validates every row (and duplicates between rows) before the database sees any of them.
-fn check_rows(rows: &[ImportEmployee]) -> ApiResult<Vec<NewEmployee>> {
-    let mut errors = Vec::new();
-    let mut seen_ids: HashMap<&str, usize> = HashMap::new();
+/// One CSV cell for serde: text, read as a boolean or a number when the field wants one.
+struct CsvCell<'a>(&'a str);
+
+impl<'de> serde::de::IntoDeserializer<'de, serde::de::value::Error> for CsvCell<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+macro_rules! csv_number {
+    ($($method:ident => $visit:ident: $ty:ty),* $(,)?) => {
+        $(fn $method<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            match self.0.trim().parse::<$ty>() {
+                Ok(n) => visitor.$visit(n),
+                Err(_) => Err(serde::de::Error::custom(format!(
+                    "`{}` is not a number of the right kind", self.0
+                ))),
+            }
+        })*
+    };
+}
+
+impl<'de> serde::Deserializer<'de> for CsvCell<'de> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_borrowed_str(self.0)
+    }
+
+    fn deserialize_bool<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let cell = self.0.trim();
+        if cell.eq_ignore_ascii_case("true") {
+            visitor.visit_bool(true)
+        } else if cell.eq_ignore_ascii_case("false") {
+            visitor.visit_bool(false)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "`{cell}` is not `true` or `false`"
+            )))
+        }
+    }
+
+    csv_number! {
+        deserialize_i8 => visit_i8: i8,
+        deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32,
+        deserialize_i64 => visit_i64: i64,
+        deserialize_u8 => visit_u8: u8,
+        deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64,
+        deserialize_f32 => visit_f32: f32,
+        deserialize_f64 => visit_f64: f64,
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_enum(serde::de::IntoDeserializer::<Self::Error>::into_deserializer(self.0))
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map
+        struct identifier ignored_any
+    }
+}
+
+/// Checks every row (parsed, valid, no duplicates between rows, its team exists, its e-mail
+/// is not someone else's) before the database writes any of them, and reports every wrong row.
+async fn check_rows(
+    conn: &mut diesel_async::AsyncPgConnection,
+    rows: Vec<ImportRow<ImportEmployee>>,
+) -> ApiResult<Vec<NewEmployee>> {
+    let mut errors: Vec<(usize, FieldError)> = Vec::new();
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
     let mut seen_emails: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
-    for (index, row) in rows.iter().enumerate() {
-        if let Err(ApiError::Invalid(fields)) = extract::validate(row) {
-            errors.extend(
-                fields
-                    .into_iter()
-                    .map(|f| FieldError::new(format!("[{index}].{}", f.field), f.message)),
-            );
+    for (index, row) in rows.into_iter().enumerate() {
+        let row = match row {
+            Ok(row) => row,
+            Err(fields) => {
+                errors.extend(fields.into_iter().map(|f| (index, f)));
+                continue;
+            }
+        };
+        if let Err(ApiError::Invalid(fields)) = extract::validate(&row) {
+            errors.extend(fields.into_iter().map(|f| {
+                (
+                    index,
+                    FieldError::new(format!("[{index}].{}", f.field), f.message),
+                )
+            }));
             continue;
         }
-        if let Some(first) = seen_ids.insert(&row.external_id, index) {
-            errors.push(FieldError::new(
-                format!("[{index}].external_id"),
-                format!("repeats row {first}"),
+        if let Some(first) = seen_ids.insert(row.external_id.clone(), index) {
+            errors.push((
+                index,
+                FieldError::new(
+                    format!("[{index}].external_id"),
+                    format!("repeats row {first}"),
+                ),
             ));
         }
         if let Some(first) = seen_emails.insert(row.email.trim().to_lowercase(), index) {
-            errors.push(FieldError::new(
-                format!("[{index}].email"),
-                format!("repeats row {first}"),
+            errors.push((
+                index,
+                FieldError::new(format!("[{index}].email"), format!("repeats row {first}")),
             ));
         }
-        out.push(NewEmployee {
-            id: Uuid::now_v7(),
-            external_id: row.external_id.clone(),
-            display_name: row.display_name.trim().to_owned(),
-            email: row.email.trim().to_owned(),
-            team_id: row.team_id,
-            title: row.title.as_ref().map(|t| t.trim().to_owned()),
-            active: row.active.unwrap_or(true),
-        });
+        out.push((
+            index,
+            NewEmployee {
+                id: Uuid::now_v7(),
+                external_id: row.external_id,
+                display_name: row.display_name.trim().to_owned(),
+                email: row.email.trim().to_owned(),
+                team_id: row.team_id,
+                title: row.title.as_ref().map(|t| t.trim().to_owned()),
+                active: row.active.unwrap_or(true),
+            },
+        ));
     }
+
+    // What the directory already holds: the teams named, and who has the e-mails named.
+    let team_ids: Vec<Uuid> = out
+        .iter()
+        .filter_map(|(_, new)| new.team_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let known_teams: std::collections::HashSet<Uuid> = teams::existing(conn, &team_ids)
+        .await?
+        .into_iter()
+        .collect();
+    let emails: Vec<String> = seen_emails.keys().cloned().collect();
+    let owners: HashMap<String, String> = employees::owners_of_emails(conn, &emails)
+        .await?
+        .into_iter()
+        .map(|(email, external_id)| (email.to_lowercase(), external_id))
+        .collect();
+    for (index, new) in &out {
+        if let Some(team) = new.team_id
+            && !known_teams.contains(&team)
+        {
+            errors.push((
+                *index,
+                FieldError::new(
+                    format!("[{index}].team_id"),
+                    format!("no team with id {team}"),
+                ),
+            ));
+        }
+        // Taken, unless by this row's own person, or by someone this file gives a new e-mail.
+        if let Some(owner) = owners.get(&new.email.to_lowercase())
+            && *owner != new.external_id
+            && !seen_ids.contains_key(owner)
+        {
+            errors.push((
+                *index,
+                FieldError::new(
+                    format!("[{index}].email"),
+                    format!("`{owner}` has this e-mail"),
+                ),
+            ));
+        }
+    }
+
     if errors.is_empty() {
-        Ok(out)
+        Ok(out.into_iter().map(|(_, new)| new).collect())
     } else {
-        Err(ApiError::Invalid(errors))
+        errors.sort_by_key(|(index, _)| *index);
+        Err(ApiError::Invalid(
+            errors
+                .into_iter()
+                .map(|(_, f)| f)
+                .take(IMPORT_MAX_ERRORS)
+                .collect(),
+        ))
     }
 }
 

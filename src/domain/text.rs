@@ -35,6 +35,20 @@ pub fn message(value: &str) -> Result<(), validator::ValidationError> {
 
 pub const MESSAGE_MAX: usize = 1000;
 
+/// `validator` custom rule: an e-mail address of at most 320 characters once trimmed (the
+/// directory stores it trimmed, so surrounding spaces are not an error).
+pub fn email(value: &str) -> Result<(), validator::ValidationError> {
+    use validator::ValidateEmail;
+    let trimmed = value.trim();
+    if trimmed.chars().count() > 320 {
+        return to_validation(Err("must be at most 320 characters".into()));
+    }
+    if !trimmed.validate_email() {
+        return to_validation(Err("must be an e-mail address".into()));
+    }
+    Ok(())
+}
+
 fn to_validation(result: Result<(), String>) -> Result<(), validator::ValidationError> {
     result.map_err(|message| validator::ValidationError::new("text").with_message(message.into()))
 }

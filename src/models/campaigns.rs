@@ -61,8 +61,13 @@ pub async fn list(
 /// inside a transaction: writers are held off while the past is counted, so a shout-out
 /// committed meanwhile is counted exactly once (by the backfill or by its own trigger).
 pub async fn create(conn: &mut AsyncPgConnection, new: &NewCampaign) -> QueryResult<CampaignRow> {
-    conn.batch_execute("LOCK TABLE shoutouts, shoutout_recipients IN SHARE MODE")
-        .await?;
+    // Counting a long campaign over a large history takes longer than a request's usual
+    // statement timeout allows.
+    conn.batch_execute(
+        "SET LOCAL statement_timeout = '300s'; \
+         LOCK TABLE shoutouts, shoutout_recipients IN SHARE MODE",
+    )
+    .await?;
     let row: CampaignRow = diesel::insert_into(campaigns::table)
         .values(new)
         .returning(CampaignRow::as_returning())

@@ -122,6 +122,29 @@ pub async fn upsert_by_external_id(
     Ok((row, created))
 }
 
+/// Who has these e-mail addresses (compared case-insensitively; give them lowercased):
+/// `(email, external_id)` pairs.
+pub async fn owners_of_emails(
+    conn: &mut AsyncPgConnection,
+    lowercased: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Array, Bool, Text};
+
+    if lowercased.is_empty() {
+        return Ok(Vec::new());
+    }
+    employees::table
+        .filter(
+            sql::<Bool>("lower(employees.email) = ANY(")
+                .bind::<Array<Text>, _>(lowercased)
+                .sql(")"),
+        )
+        .select((employees::email, employees::external_id))
+        .load(conn)
+        .await
+}
+
 /// Search filters for the directory.
 #[derive(Debug, Default)]
 pub struct EmployeeFilter {

@@ -390,8 +390,11 @@ async fn top_by_threshold(
          ) l"
     );
     let exact_sql = summed_sql_for(query, "ORDER BY position", " AND t.subject_id = ANY($6)");
-    let mut depth = (4 * limit).max(64);
-    while depth <= 8192 {
+    // Two reads at most: where the first does not settle, the lists are flat (many equal
+    // counts) and summing everything is cheaper than reading deeper.
+    let first_depth = (4 * limit).max(64);
+    let mut depth = first_depth;
+    while depth <= first_depth * 8 {
         let heads: Vec<Head> = diesel::sql_query(&heads_sql)
             .bind::<SmallInt, _>(query.board as i16)
             .bind::<Array<Integer>, _>(query.buckets.clone())
@@ -430,7 +433,7 @@ async fn top_by_threshold(
             rows.truncate(limit as usize);
             return Ok(Some(rows));
         }
-        depth *= 4;
+        depth *= 8;
     }
     Ok(None)
 }

@@ -118,6 +118,18 @@ pub async fn subtree_ids(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResul
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// Which of these teams exist.
+pub async fn existing(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    teams::table
+        .filter(teams::id.eq_any(ids))
+        .select(teams::id)
+        .load(conn)
+        .await
+}
+
 /// The teams an employee manages directly.
 pub async fn managed_by(conn: &mut AsyncPgConnection, employee_id: Uuid) -> QueryResult<Vec<Uuid>> {
     teams::table
