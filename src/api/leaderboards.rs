@@ -333,25 +333,28 @@ async fn resolve(
         (Some(ShoutoutSource::Customer), _) => vec![(SOURCE_CUSTOMER, 1)],
         (Some(ShoutoutSource::Staff), _) => vec![(SOURCE_ALL, 1), (SOURCE_CUSTOMER, -1)],
     };
-    let team_ids = match choice.team_id {
-        Some(team) => {
-            let ids = teams::subtree_ids(conn, team).await?;
-            if ids.is_empty() {
-                return Err(ApiError::invalid("team_id", "no such team"));
-            }
-            Some(ids)
-        }
-        None => None,
-    };
     let query = BoardQuery {
         board: board.kind(),
         buckets: resolved.buckets(),
         sources,
         value: choice.value,
-        team_ids,
+        team: choice.team_id,
         per_head,
     };
     Ok((resolved, query))
+}
+
+/// The `team_id` filter is expanded inside the board's own statement, so an unknown team shows
+/// only as an empty board: only then is it worth a look-up to tell the caller.
+async fn check_team(conn: &mut crate::db::DbConn, team: Option<Uuid>) -> ApiResult<()> {
+    let Some(team) = team else {
+        return Ok(());
+    };
+    match teams::find(conn, team).await {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::NotFound) => Err(ApiError::invalid("team_id", "no such team")),
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn period_view(state: &AppState, resolved: &Period, campaign_id: Option<Uuid>) -> PeriodView {
@@ -439,6 +442,9 @@ pub async fn leaderboard(
     let mut conn = state.pool.get().await?;
     let (resolved, query) = resolve(&state, &mut conn, board, &(&params).into()).await?;
     let mut rows = tallies::page(&mut conn, &query, after.as_ref(), i64::from(limit) + 1).await?;
+    if rows.is_empty() {
+        check_team(&mut conn, query.team).await?;
+    }
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = if has_more {
@@ -500,6 +506,9 @@ pub async fn standing(
     let (resolved, query) = resolve(&state, &mut conn, board, &(&params).into()).await?;
     let neighbours = i64::from(params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS));
     let rows = tallies::around(&mut conn, &query, id, neighbours).await?;
+    if rows.is_empty() {
+        check_team(&mut conn, query.team).await?;
+    }
     let own = rows.iter().find(|r| r.subject_id == id);
     let (rank, count) = match own {
         Some(row) => (Some(row.rank), row.count),

@@ -39,8 +39,8 @@ pub struct BoardQuery {
     pub sources: Vec<(i16, i32)>,
     /// Count only this value.
     pub value: Option<HeartValue>,
-    /// Only people currently in (or teams among) these teams.
-    pub team_ids: Option<Vec<Uuid>>,
+    /// Only people currently in (or teams among) this team and its subtree.
+    pub team: Option<Uuid>,
     /// Teams: rank by shout-outs per current active member.
     pub per_head: bool,
 }
@@ -61,9 +61,13 @@ impl BoardQuery {
         }
     }
 
+    /// The subtree is expanded inside the statement (a one-off InitPlan), not by a query of
+    /// its own: a team-filtered board costs one round trip.
     fn team_filter(&self, alias: &str, param: usize) -> String {
-        match self.team_ids {
-            Some(_) => format!(" AND {alias}.team_id = ANY(${param})"),
+        match self.team {
+            Some(_) => {
+                format!(" AND {alias}.team_id = ANY((SELECT team_subtree(${param}))::uuid[])")
+            }
             None => String::new(),
         }
     }
@@ -192,7 +196,7 @@ async fn walk_page(
         .bind::<SmallInt, _>(query.board as i16)
         .bind::<Integer, _>(query.buckets[0])
         .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+        .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<Integer, _>(count)
         .bind::<Text, _>(name)
         .bind::<SqlUuid, _>(id)
@@ -246,7 +250,7 @@ async fn count_above(
         .bind::<SmallInt, _>(query.board as i16)
         .bind::<Integer, _>(query.buckets[0])
         .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+        .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<Integer, _>(key.count as i32)
         .bind::<Text, _>(key.name.clone())
         .bind::<SqlUuid, _>(key.id)
@@ -255,13 +259,11 @@ async fn count_above(
     Ok((counts.above, counts.before))
 }
 
-/// The summing path: every subject's sum over the buckets and signed sources, ranked.
-fn summed_sql(query: &BoardQuery, tail: &str) -> String {
-    summed_sql_for(query, tail, "")
-}
-
-/// `subjects`: an extra condition on the summed rows (e.g. only some subjects).
-fn summed_sql_for(query: &BoardQuery, tail: &str, subjects: &str) -> String {
+/// The summing path, as CTEs: `scored` holds every subject's sums over the buckets and
+/// signed sources (numbers only: grouping by id is cheap, sorting 50,000 names is not), and
+/// `ranks` the rank of each score (1 + how many score higher), from a histogram of scores.
+/// `subjects`: an extra condition on the rows summed (e.g. only some subjects).
+fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
     let (members_join, members, score) = if query.per_head {
@@ -276,9 +278,8 @@ fn summed_sql_for(query: &BoardQuery, tail: &str, subjects: &str) -> String {
         ("", "NULL::int8", format!("s.{col}::float8"))
     };
     format!(
-        "WITH sums AS ( \
-             SELECT t.subject_id, min(t.sort_name) AS sort_name, \
-                    (array_agg(t.team_id))[1] AS team_id, \
+        "sums AS ( \
+             SELECT t.subject_id, \
                     sum(x.sign * t.total)::int4 AS total, \
                     sum(x.sign * t.helping_others)::int4 AS helping_others, \
                     sum(x.sign * t.exceeding_expectations)::int4 AS exceeding_expectations, \
@@ -289,19 +290,79 @@ fn summed_sql_for(query: &BoardQuery, tail: &str, subjects: &str) -> String {
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
              WHERE t.board = $1 AND t.bucket = ANY($5){team_filter}{subjects} \
              GROUP BY t.subject_id \
-         ), ranked AS ( \
-             SELECT s.*, s.{col} AS count, {score} AS score, {members} AS members, \
-                    rank() OVER (ORDER BY {score} DESC) AS rank, \
-                    row_number() OVER (ORDER BY {score} DESC, s.sort_name, s.subject_id) AS position \
+         ), scored AS ( \
+             SELECT s.*, s.{col} AS count, {score} AS score, {members} AS members \
              FROM sums s{members_join} \
              WHERE s.{col} > 0 \
-         ), chosen AS (SELECT * FROM ranked {tail}) \
-         SELECT chosen.subject_id, chosen.sort_name, chosen.team_id, chosen.total, \
-                chosen.helping_others, chosen.exceeding_expectations, chosen.achieving_goals, \
-                chosen.responding_with_care, chosen.thriving_through_teamwork, chosen.count, chosen.score, \
-                chosen.rank, chosen.members, {join} \
-         ORDER BY chosen.position",
-        join = subject_join(query.board, "chosen"),
+         ), ranks AS ( \
+             SELECT h.score, 1 + coalesce(sum(h.n) OVER (ORDER BY h.score DESC \
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int8 AS rank \
+             FROM (SELECT score, count(*) AS n FROM scored GROUP BY score) h \
+         )"
+    )
+}
+
+/// Names (the tie-break), current teams and the rest of a line, for the few rows chosen.
+fn named(board: BoardKind, alias: &str) -> String {
+    match board {
+        BoardKind::Teams => format!(
+            "{alias}.*, tm.name AS sort_name, tm.id AS team_id, NULL::text AS title, \
+             NULL::boolean AS active, tm.parent_id \
+             FROM {alias} JOIN teams tm ON tm.id = {alias}.subject_id"
+        ),
+        _ => format!(
+            "{alias}.*, e.display_name AS sort_name, e.team_id, e.title, e.active, \
+             NULL::uuid AS parent_id \
+             FROM {alias} JOIN employees e ON e.id = {alias}.subject_id"
+        ),
+    }
+}
+
+/// A page of a summed board after the cursor ($6 score, $7 name, $8 id; all null for the
+/// first page), `$9` lines. Only rows scoring at least the `$9`-th best score after the
+/// cursor can be on the page, so only those (ties included) are named and sorted.
+fn summed_page_sql(query: &BoardQuery, subjects: &str) -> String {
+    format!(
+        "WITH {scored}, cut AS ( \
+             SELECT score FROM scored WHERE $6::float8 IS NULL OR score < $6 \
+             ORDER BY score DESC OFFSET $9 - 1 LIMIT 1 \
+         ), chosen AS ( \
+             SELECT * FROM scored \
+             WHERE score >= coalesce((SELECT score FROM cut), '-infinity') \
+               AND ($6::float8 IS NULL OR score <= $6) \
+         ), lines AS (SELECT {named}) \
+         SELECT lines.*, ranks.rank FROM lines JOIN ranks USING (score) \
+         WHERE $6::float8 IS NULL OR lines.score < $6 \
+            OR (lines.sort_name, lines.subject_id) > ($7, $8) \
+         ORDER BY lines.score DESC, lines.sort_name, lines.subject_id LIMIT $9",
+        scored = scored_ctes(query, subjects),
+        named = named(query.board, "chosen"),
+    )
+}
+
+/// One subject's line ($6) and `$7` lines either side on a summed board. The nearest
+/// neighbours score between the `$7`-th nearest score above and below; only those are named.
+fn summed_around_sql(query: &BoardQuery) -> String {
+    format!(
+        "WITH {scored}, own AS (SELECT score FROM scored WHERE subject_id = $6), \
+         up AS (SELECT score FROM scored WHERE score > (SELECT score FROM own) \
+                ORDER BY score OFFSET greatest($7 - 1, 0) LIMIT 1), \
+         down AS (SELECT score FROM scored WHERE score < (SELECT score FROM own) \
+                  ORDER BY score DESC OFFSET greatest($7 - 1, 0) LIMIT 1), \
+         near AS ( \
+             SELECT * FROM scored \
+             WHERE score <= coalesce((SELECT score FROM up), 'infinity') \
+               AND score >= coalesce((SELECT score FROM down), '-infinity') \
+               AND EXISTS (SELECT 1 FROM own) \
+         ), lines AS ( \
+             SELECT l.*, row_number() OVER (ORDER BY l.score DESC, l.sort_name, l.subject_id) AS position \
+             FROM (SELECT {named}) l \
+         ) \
+         SELECT lines.*, ranks.rank FROM lines JOIN ranks USING (score) \
+         WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $6)) <= $7 \
+         ORDER BY lines.position",
+        scored = scored_ctes(query, ""),
+        named = named(query.board, "near"),
     )
 }
 
@@ -316,8 +377,27 @@ fn bind_summed(
         .bind::<SmallInt, _>(query.board as i16)
         .bind::<Array<SmallInt>, _>(sources)
         .bind::<Array<Integer>, _>(signs)
-        .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+        .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<Array<Integer>, _>(query.buckets.clone())
+}
+
+fn bind_cursor(
+    sql: diesel::query_builder::BoxedSqlQuery<
+        'static,
+        diesel::pg::Pg,
+        diesel::query_builder::SqlQuery,
+    >,
+    after: Option<&RankKey>,
+    limit: i64,
+) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
+{
+    let (count, name, id) = after
+        .map(|k| (Some(k.count), Some(k.name.clone()), Some(k.id)))
+        .unwrap_or((None, None, None));
+    sql.bind::<Nullable<Double>, _>(count)
+        .bind::<Nullable<Text>, _>(name)
+        .bind::<Nullable<SqlUuid>, _>(id)
+        .bind::<BigInt, _>(limit)
 }
 
 async fn summed_page(
@@ -332,20 +412,7 @@ async fn summed_page(
     {
         return Ok(rows);
     }
-    let tail = if after.is_some() {
-        "WHERE score < $6 OR (score = $6 AND (sort_name, subject_id) > ($7, $8)) \
-         ORDER BY position LIMIT $9"
-    } else {
-        "WHERE $6 IS NULL AND $7 IS NULL AND $8 IS NULL ORDER BY position LIMIT $9"
-    };
-    let (count, name, id) = after
-        .map(|k| (Some(k.count), Some(k.name.clone()), Some(k.id)))
-        .unwrap_or((None, None, None));
-    bind_summed(query, summed_sql(query, tail))
-        .bind::<Nullable<Double>, _>(count)
-        .bind::<Nullable<Text>, _>(name)
-        .bind::<Nullable<SqlUuid>, _>(id)
-        .bind::<BigInt, _>(limit)
+    bind_cursor(bind_summed(query, summed_page_sql(query, "")), after, limit)
         .load(conn)
         .await
 }
@@ -389,7 +456,9 @@ async fn top_by_threshold(
              ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT $5 \
          ) l"
     );
-    let exact_sql = summed_sql_for(query, "ORDER BY position", " AND t.subject_id = ANY($6)");
+    // The candidates' exact sums, ranked among themselves: where the page settles, everyone
+    // who ranks above or ties with a line on it is a candidate, so those ranks are exact.
+    let exact_sql = summed_page_sql(query, " AND t.subject_id = ANY($10)");
     // Two reads at most: where the first does not settle, the lists are flat (many equal
     // counts) and summing everything is cheaper than reading deeper.
     let first_depth = (4 * limit).max(64);
@@ -399,7 +468,7 @@ async fn top_by_threshold(
             .bind::<SmallInt, _>(query.board as i16)
             .bind::<Array<Integer>, _>(query.buckets.clone())
             .bind::<SmallInt, _>(bound_source)
-            .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+            .bind::<Nullable<SqlUuid>, _>(query.team)
             .bind::<BigInt, _>(depth)
             .load(conn)
             .await?;
@@ -420,7 +489,7 @@ async fn top_by_threshold(
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let rows: Vec<BoardRow> = bind_summed(query, exact_sql.clone())
+        let rows: Vec<BoardRow> = bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
             .bind::<Array<SqlUuid>, _>(candidates)
             .load(conn)
             .await?;
@@ -447,9 +516,7 @@ pub async fn around(
     neighbours: i64,
 ) -> QueryResult<Vec<BoardRow>> {
     if !query.is_single_index_walk() {
-        let tail =
-            "WHERE abs(position - (SELECT position FROM ranked WHERE subject_id = $6)) <= $7";
-        return bind_summed(query, summed_sql(query, tail))
+        return bind_summed(query, summed_around_sql(query))
             .bind::<SqlUuid, _>(subject_id)
             .bind::<BigInt, _>(neighbours)
             .load(conn)
@@ -473,7 +540,7 @@ pub async fn around(
     .bind::<SmallInt, _>(query.board as i16)
     .bind::<Integer, _>(query.buckets[0])
     .bind::<SmallInt, _>(query.sources[0].0)
-    .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+    .bind::<Nullable<SqlUuid>, _>(query.team)
     .bind::<SqlUuid, _>(subject_id)
     .get_result(conn)
     .await
@@ -503,7 +570,7 @@ pub async fn around(
         .bind::<SmallInt, _>(query.board as i16)
         .bind::<Integer, _>(query.buckets[0])
         .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+        .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<Integer, _>(own.count)
         .bind::<Text, _>(own_key.name.clone())
         .bind::<SqlUuid, _>(subject_id)
@@ -553,7 +620,7 @@ async fn walk_from(
         .bind::<SmallInt, _>(query.board as i16)
         .bind::<Integer, _>(query.buckets[0])
         .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Array<SqlUuid>, _>(query.team_ids.clone().unwrap_or_default())
+        .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<Integer, _>(start.count as i32)
         .bind::<Text, _>(start.name.clone())
         .bind::<SqlUuid, _>(start.id)

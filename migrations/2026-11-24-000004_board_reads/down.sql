@@ -1,0 +1,1 @@
+DROP FUNCTION team_subtree(uuid);
