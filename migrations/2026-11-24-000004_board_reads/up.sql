@@ -1,14 +1,17 @@
 -- A team and everything beneath it, as one array. Board reads call it inside their own
--- statement, as `= ANY((SELECT team_subtree($n))::uuid[])` (a one-off InitPlan), so that a board
--- filtered by team costs one round trip, not a lookup and then the board.
+-- statement, as `= ANY((SELECT team_subtree($n))::uuid[])` (a one-off InitPlan), so that a
+-- board filtered by team costs one round trip, not a lookup and then the board. PL/pgSQL,
+-- not SQL: it keeps the recursive query's plan for the session instead of planning it on
+-- every call.
 CREATE FUNCTION team_subtree(root uuid) RETURNS uuid[]
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(id), '{}') FROM (
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN ARRAY(
         WITH RECURSIVE subtree (id) AS (
             SELECT id FROM teams WHERE id = root
             UNION
             SELECT t.id FROM teams t JOIN subtree s ON t.parent_id = s.id
         )
         SELECT id FROM subtree
-    ) ids
-$$;
+    );
+END $$;

@@ -5,6 +5,7 @@
 //! a bounded time for a connection and answer 503 when none comes (see `error.rs`).
 
 pub mod embedded;
+pub mod prepared;
 
 use std::time::Duration;
 
@@ -12,7 +13,9 @@ use anyhow::Context;
 use diesel::prelude::*;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
@@ -34,6 +37,10 @@ pub struct PoolSettings {
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = settings.statement_timeout.as_millis();
     let mut manager_config = ManagerConfig::default();
+    // No `SELECT 1` on every checkout (a round trip, twice per request): a connection whose
+    // socket closed or whose transaction broke is already known as broken and replaced, and a
+    // request that meets a server going away answers 503 (see `error.rs`).
+    manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;

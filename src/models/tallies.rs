@@ -15,6 +15,7 @@ use diesel::{OptionalExtension, QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::prepared::Prepared;
 use crate::domain::HeartValue;
 
 /// Which board, as numbered in the database.
@@ -192,17 +193,19 @@ async fn walk_page(
     let (count, name, id) = after
         .map(|k| (k.count as i32, k.name.clone(), k.id))
         .unwrap_or((0, String::new(), Uuid::nil()));
-    let mut rows: Vec<BoardRow> = diesel::sql_query(sql)
-        .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Integer, _>(query.buckets[0])
-        .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Nullable<SqlUuid>, _>(query.team)
-        .bind::<Integer, _>(count)
-        .bind::<Text, _>(name)
-        .bind::<SqlUuid, _>(id)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await?;
+    let mut rows: Vec<BoardRow> = Prepared(
+        diesel::sql_query(sql)
+            .bind::<SmallInt, _>(query.board as i16)
+            .bind::<Integer, _>(query.buckets[0])
+            .bind::<SmallInt, _>(query.sources[0].0)
+            .bind::<Nullable<SqlUuid>, _>(query.team)
+            .bind::<Integer, _>(count)
+            .bind::<Text, _>(name)
+            .bind::<SqlUuid, _>(id)
+            .bind::<BigInt, _>(limit),
+    )
+    .load(conn)
+    .await?;
     let Some(first) = <[BoardRow]>::first(&rows) else {
         return Ok(rows);
     };
@@ -246,16 +249,18 @@ async fn count_above(
          WHERE t.board = $1 AND t.bucket = $2 AND t.source = $3 AND t.{col} > 0{team_filter} \
            AND (t.{col} > $5 OR (t.{col} = $5 AND (t.sort_name, t.subject_id) < ($6, $7)))"
     );
-    let counts: Counts = diesel::sql_query(sql)
-        .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Integer, _>(query.buckets[0])
-        .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Nullable<SqlUuid>, _>(query.team)
-        .bind::<Integer, _>(key.count as i32)
-        .bind::<Text, _>(key.name.clone())
-        .bind::<SqlUuid, _>(key.id)
-        .get_result(conn)
-        .await?;
+    let counts: Counts = Prepared(
+        diesel::sql_query(sql)
+            .bind::<SmallInt, _>(query.board as i16)
+            .bind::<Integer, _>(query.buckets[0])
+            .bind::<SmallInt, _>(query.sources[0].0)
+            .bind::<Nullable<SqlUuid>, _>(query.team)
+            .bind::<Integer, _>(key.count as i32)
+            .bind::<Text, _>(key.name.clone())
+            .bind::<SqlUuid, _>(key.id),
+    )
+    .get_result(conn)
+    .await?;
     Ok((counts.above, counts.before))
 }
 
@@ -532,16 +537,18 @@ pub async fn around(
     }
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
-    let own: Option<Own> = diesel::sql_query(format!(
-        "SELECT t.{col} AS count, t.sort_name FROM tallies t \
+    let own: Option<Own> = Prepared(
+        diesel::sql_query(format!(
+            "SELECT t.{col} AS count, t.sort_name FROM tallies t \
          WHERE t.board = $1 AND t.bucket = $2 AND t.source = $3 AND t.subject_id = $5 \
            AND t.{col} > 0{team_filter}"
-    ))
-    .bind::<SmallInt, _>(query.board as i16)
-    .bind::<Integer, _>(query.buckets[0])
-    .bind::<SmallInt, _>(query.sources[0].0)
-    .bind::<Nullable<SqlUuid>, _>(query.team)
-    .bind::<SqlUuid, _>(subject_id)
+        ))
+        .bind::<SmallInt, _>(query.board as i16)
+        .bind::<Integer, _>(query.buckets[0])
+        .bind::<SmallInt, _>(query.sources[0].0)
+        .bind::<Nullable<SqlUuid>, _>(query.team)
+        .bind::<SqlUuid, _>(subject_id),
+    )
     .get_result(conn)
     .await
     .optional()?;
@@ -566,17 +573,19 @@ pub async fn around(
          ) SELECT up.*, {join} ORDER BY up.score DESC, up.sort_name, up.subject_id",
         join = subject_join(query.board, "up"),
     );
-    let above: Vec<BoardRow> = diesel::sql_query(above_sql)
-        .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Integer, _>(query.buckets[0])
-        .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Nullable<SqlUuid>, _>(query.team)
-        .bind::<Integer, _>(own.count)
-        .bind::<Text, _>(own_key.name.clone())
-        .bind::<SqlUuid, _>(subject_id)
-        .bind::<BigInt, _>(neighbours)
-        .load(conn)
-        .await?;
+    let above: Vec<BoardRow> = Prepared(
+        diesel::sql_query(above_sql)
+            .bind::<SmallInt, _>(query.board as i16)
+            .bind::<Integer, _>(query.buckets[0])
+            .bind::<SmallInt, _>(query.sources[0].0)
+            .bind::<Nullable<SqlUuid>, _>(query.team)
+            .bind::<Integer, _>(own.count)
+            .bind::<Text, _>(own_key.name.clone())
+            .bind::<SqlUuid, _>(subject_id)
+            .bind::<BigInt, _>(neighbours),
+    )
+    .load(conn)
+    .await?;
     // Read again from the topmost neighbour down, so that ranks come out of one numbered walk.
     let start = <[BoardRow]>::first(&above)
         .map(BoardRow::key)
@@ -616,15 +625,17 @@ async fn walk_from(
          ) SELECT page.*, {join} ORDER BY page.score DESC, page.sort_name, page.subject_id",
         join = subject_join(query.board, "page"),
     );
-    diesel::sql_query(sql)
-        .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Integer, _>(query.buckets[0])
-        .bind::<SmallInt, _>(query.sources[0].0)
-        .bind::<Nullable<SqlUuid>, _>(query.team)
-        .bind::<Integer, _>(start.count as i32)
-        .bind::<Text, _>(start.name.clone())
-        .bind::<SqlUuid, _>(start.id)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    Prepared(
+        diesel::sql_query(sql)
+            .bind::<SmallInt, _>(query.board as i16)
+            .bind::<Integer, _>(query.buckets[0])
+            .bind::<SmallInt, _>(query.sources[0].0)
+            .bind::<Nullable<SqlUuid>, _>(query.team)
+            .bind::<Integer, _>(start.count as i32)
+            .bind::<Text, _>(start.name.clone())
+            .bind::<SqlUuid, _>(start.id)
+            .bind::<BigInt, _>(limit),
+    )
+    .load(conn)
+    .await
 }

@@ -994,7 +994,10 @@ async fn summed_boards_page_and_stand_like_a_plain_group_by() {
             team_filter,
         )
         .await;
-        assert!(expected.len() > 14, "{query}: too little data for three pages");
+        assert!(
+            expected.len() > 14,
+            "{query}: too little data for three pages"
+        );
         let mut got = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
