@@ -327,16 +327,19 @@ fn named(board: BoardKind, alias: &str) -> String {
 /// first page), `$9` lines. Only rows scoring at least the `$9`-th best score after the
 /// cursor can be on the page, so only those (ties included) are named and sorted.
 fn summed_page_sql(query: &BoardQuery, subjects: &str) -> String {
+    // `chosen` and `lines` are materialized: they are a handful of rows, and joined to the
+    // ranks otherwise, the planner may rescan all of `scored` once per distinct score.
     format!(
         "WITH {scored}, cut AS ( \
              SELECT score FROM scored WHERE $6::float8 IS NULL OR score < $6 \
              ORDER BY score DESC OFFSET $9 - 1 LIMIT 1 \
-         ), chosen AS ( \
+         ), chosen AS MATERIALIZED ( \
              SELECT * FROM scored \
              WHERE score >= coalesce((SELECT score FROM cut), '-infinity') \
                AND ($6::float8 IS NULL OR score <= $6) \
-         ), lines AS (SELECT {named}) \
-         SELECT lines.*, ranks.rank FROM lines JOIN ranks USING (score) \
+         ), lines AS MATERIALIZED (SELECT {named}) \
+         SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
+         FROM lines \
          WHERE $6::float8 IS NULL OR lines.score < $6 \
             OR (lines.sort_name, lines.subject_id) > ($7, $8) \
          ORDER BY lines.score DESC, lines.sort_name, lines.subject_id LIMIT $9",
@@ -354,16 +357,17 @@ fn summed_around_sql(query: &BoardQuery) -> String {
                 ORDER BY score OFFSET greatest($7 - 1, 0) LIMIT 1), \
          down AS (SELECT score FROM scored WHERE score < (SELECT score FROM own) \
                   ORDER BY score DESC OFFSET greatest($7 - 1, 0) LIMIT 1), \
-         near AS ( \
+         near AS MATERIALIZED ( \
              SELECT * FROM scored \
              WHERE score <= coalesce((SELECT score FROM up), 'infinity') \
                AND score >= coalesce((SELECT score FROM down), '-infinity') \
                AND EXISTS (SELECT 1 FROM own) \
-         ), lines AS ( \
+         ), lines AS MATERIALIZED ( \
              SELECT l.*, row_number() OVER (ORDER BY l.score DESC, l.sort_name, l.subject_id) AS position \
              FROM (SELECT {named}) l \
          ) \
-         SELECT lines.*, ranks.rank FROM lines JOIN ranks USING (score) \
+         SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
+         FROM lines \
          WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $6)) <= $7 \
          ORDER BY lines.position",
         scored = scored_ctes(query, ""),
@@ -464,50 +468,47 @@ async fn top_by_threshold(
     // The candidates' exact sums, ranked among themselves: where the page settles, everyone
     // who ranks above or ties with a line on it is a candidate, so those ranks are exact.
     let exact_sql = summed_page_sql(query, " AND t.subject_id = ANY($10)");
-    // Two reads at most: where the first does not settle, the lists are flat (many equal
-    // counts) and summing everything is cheaper than reading deeper.
-    let first_depth = (4 * limit).max(64);
-    let mut depth = first_depth;
-    while depth <= first_depth * 8 {
-        let heads: Vec<Head> = diesel::sql_query(&heads_sql)
-            .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Array<Integer>, _>(query.buckets.clone())
-            .bind::<SmallInt, _>(bound_source)
-            .bind::<Nullable<SqlUuid>, _>(query.team)
-            .bind::<BigInt, _>(depth)
-            .load(conn)
-            .await?;
-        let mut threshold = 0i64;
-        let mut candidates: Vec<Uuid> = Vec::new();
-        for &bucket in &query.buckets {
-            let mut read = 0;
-            let mut last = 0;
-            for head in heads.iter().filter(|h| h.bucket == bucket) {
-                read += 1;
-                last = head.score;
-                candidates.push(head.subject_id);
-            }
-            // A list read to its end bounds the unseen by nothing.
-            if read == depth {
-                threshold += i64::from(last);
-            }
+    // One read: where it does not settle, the lists are flat (many equal counts), and reading
+    // deeper costs more than summing everything (the exact sums cost one index probe per
+    // bucket and candidate).
+    let depth = (4 * limit).max(64);
+    let heads: Vec<Head> = diesel::sql_query(&heads_sql)
+        .bind::<SmallInt, _>(query.board as i16)
+        .bind::<Array<Integer>, _>(query.buckets.clone())
+        .bind::<SmallInt, _>(bound_source)
+        .bind::<Nullable<SqlUuid>, _>(query.team)
+        .bind::<BigInt, _>(depth)
+        .load(conn)
+        .await?;
+    let mut threshold = 0i64;
+    let mut candidates: Vec<Uuid> = Vec::new();
+    for &bucket in &query.buckets {
+        let mut read = 0;
+        let mut last = 0;
+        for head in heads.iter().filter(|h| h.bucket == bucket) {
+            read += 1;
+            last = head.score;
+            candidates.push(head.subject_id);
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let rows: Vec<BoardRow> = bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
-            .bind::<Array<SqlUuid>, _>(candidates)
-            .load(conn)
-            .await?;
-        let settled = match rows.get(limit as usize - 1) {
-            Some(last_on_page) => last_on_page.score > threshold as f64,
-            None => threshold == 0,
-        };
-        if settled {
-            let mut rows = rows;
-            rows.truncate(limit as usize);
-            return Ok(Some(rows));
+        // A list read to its end bounds the unseen by nothing.
+        if read == depth {
+            threshold += i64::from(last);
         }
-        depth *= 8;
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let rows: Vec<BoardRow> = bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
+        .bind::<Array<SqlUuid>, _>(candidates)
+        .load(conn)
+        .await?;
+    let settled = match rows.get(limit as usize - 1) {
+        Some(last_on_page) => last_on_page.score > threshold as f64,
+        None => threshold == 0,
+    };
+    if settled {
+        let mut rows = rows;
+        rows.truncate(limit as usize);
+        return Ok(Some(rows));
     }
     Ok(None)
 }
