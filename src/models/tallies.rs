@@ -264,10 +264,10 @@ async fn count_above(
     Ok((counts.above, counts.before))
 }
 
-/// The summing path, as CTEs: `scored` holds every subject's sums over the buckets and
-/// signed sources (numbers only: grouping by id is cheap, sorting 50,000 names is not), and
-/// `ranks` the rank of each score (1 + how many score higher), from a histogram of scores.
-/// `subjects`: an extra condition on the rows summed (e.g. only some subjects).
+/// The summing path, as CTEs: `scored` holds every subject's sum of the ranked column over
+/// the buckets and signed sources (one number each: grouping by id is cheap, sorting 50,000
+/// names is not), and `ranks` the rank of each score (1 + how many score higher), from a
+/// histogram of scores. `subjects`: an extra condition on the rows summed.
 fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
@@ -277,28 +277,22 @@ fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
                     WHERE active AND team_id IS NOT NULL GROUP BY team_id) m \
                   ON m.team_id = s.subject_id",
             "m.members",
-            format!("s.{col}::float8 / m.members"),
+            "s.count::float8 / m.members",
         )
     } else {
-        ("", "NULL::int8", format!("s.{col}::float8"))
+        ("", "NULL::int8", "s.count::float8")
     };
     format!(
         "sums AS ( \
-             SELECT t.subject_id, \
-                    sum(x.sign * t.total)::int4 AS total, \
-                    sum(x.sign * t.helping_others)::int4 AS helping_others, \
-                    sum(x.sign * t.exceeding_expectations)::int4 AS exceeding_expectations, \
-                    sum(x.sign * t.achieving_goals)::int4 AS achieving_goals, \
-                    sum(x.sign * t.responding_with_care)::int4 AS responding_with_care, \
-                    sum(x.sign * t.thriving_through_teamwork)::int4 AS thriving_through_teamwork \
+             SELECT t.subject_id, sum(x.sign * t.{col})::int4 AS count \
              FROM tallies t \
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
              WHERE t.board = $1 AND t.bucket = ANY($5){team_filter}{subjects} \
              GROUP BY t.subject_id \
          ), scored AS ( \
-             SELECT s.*, s.{col} AS count, {score} AS score, {members} AS members \
+             SELECT s.subject_id, s.count, {score} AS score, {members} AS members \
              FROM sums s{members_join} \
-             WHERE s.{col} > 0 \
+             WHERE s.count > 0 \
          ), ranks AS ( \
              SELECT h.score, 1 + coalesce(sum(h.n) OVER (ORDER BY h.score DESC \
                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int8 AS rank \
@@ -323,13 +317,31 @@ fn named(board: BoardKind, alias: &str) -> String {
     }
 }
 
+/// The lines `rows` (already chosen and ordered) with their counts per value, summed for
+/// them alone: one primary-key probe per bucket and line.
+fn with_values(rows: &str) -> String {
+    format!(
+        "SELECT l.*, v.* FROM ({rows}) l CROSS JOIN LATERAL ( \
+             SELECT sum(x.sign * t.total)::int4 AS total, \
+                    sum(x.sign * t.helping_others)::int4 AS helping_others, \
+                    sum(x.sign * t.exceeding_expectations)::int4 AS exceeding_expectations, \
+                    sum(x.sign * t.achieving_goals)::int4 AS achieving_goals, \
+                    sum(x.sign * t.responding_with_care)::int4 AS responding_with_care, \
+                    sum(x.sign * t.thriving_through_teamwork)::int4 AS thriving_through_teamwork \
+             FROM tallies t \
+             JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
+             WHERE t.board = $1 AND t.bucket = ANY($5) AND t.subject_id = l.subject_id \
+         ) v"
+    )
+}
+
 /// A page of a summed board after the cursor ($6 score, $7 name, $8 id; all null for the
 /// first page), `$9` lines. Only rows scoring at least the `$9`-th best score after the
 /// cursor can be on the page, so only those (ties included) are named and sorted.
 fn summed_page_sql(query: &BoardQuery, subjects: &str) -> String {
     // `chosen` and `lines` are materialized: they are a handful of rows, and joined to the
     // ranks otherwise, the planner may rescan all of `scored` once per distinct score.
-    format!(
+    let page = format!(
         "WITH {scored}, cut AS ( \
              SELECT score FROM scored WHERE $6::float8 IS NULL OR score < $6 \
              ORDER BY score DESC OFFSET $9 - 1 LIMIT 1 \
@@ -345,13 +357,17 @@ fn summed_page_sql(query: &BoardQuery, subjects: &str) -> String {
          ORDER BY lines.score DESC, lines.sort_name, lines.subject_id LIMIT $9",
         scored = scored_ctes(query, subjects),
         named = named(query.board, "chosen"),
+    );
+    format!(
+        "{} ORDER BY l.score DESC, l.sort_name, l.subject_id",
+        with_values(&page)
     )
 }
 
 /// One subject's line ($6) and `$7` lines either side on a summed board. The nearest
 /// neighbours score between the `$7`-th nearest score above and below; only those are named.
 fn summed_around_sql(query: &BoardQuery) -> String {
-    format!(
+    let around = format!(
         "WITH {scored}, own AS (SELECT score FROM scored WHERE subject_id = $6), \
          up AS (SELECT score FROM scored WHERE score > (SELECT score FROM own) \
                 ORDER BY score OFFSET greatest($7 - 1, 0) LIMIT 1), \
@@ -368,11 +384,11 @@ fn summed_around_sql(query: &BoardQuery) -> String {
          ) \
          SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
          FROM lines \
-         WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $6)) <= $7 \
-         ORDER BY lines.position",
+         WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $6)) <= $7",
         scored = scored_ctes(query, ""),
         named = named(query.board, "near"),
-    )
+    );
+    format!("{} ORDER BY l.position", with_values(&around))
 }
 
 fn bind_summed(
