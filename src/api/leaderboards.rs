@@ -335,7 +335,7 @@ async fn resolve(
     };
     let query = BoardQuery {
         board: board.kind(),
-        buckets: resolved.buckets(),
+        buckets: resolved.buckets_through(period::today(tz)),
         sources,
         value: choice.value,
         team: choice.team_id,

@@ -173,26 +173,33 @@ impl Period {
         if let Some(bucket) = self.campaign_bucket {
             return vec![bucket];
         }
-        let Some((from, to)) = self.days else {
-            return vec![ALL_TIME_BUCKET];
-        };
-        let mut buckets = Vec::new();
-        let mut day = from;
-        while day <= to {
-            let grain = [
-                Grain::Year,
-                Grain::Quarter,
-                Grain::Month,
-                Grain::Week,
-                Grain::Day,
-            ]
-            .into_iter()
-            .find(|&g| grain_start(g, day) == day && next_start(g, day) - Days::new(1) <= to)
-            .unwrap_or(Grain::Day);
-            buckets.push(bucket(grain, day));
-            day = next_start(grain, day);
+        match self.days {
+            Some((from, to)) => tile(from, to),
+            None => vec![ALL_TIME_BUCKET],
         }
-        buckets
+    }
+
+    /// The buckets to add up, knowing that nothing is counted after `today` (every shout-out
+    /// is stamped when it is given, and history is imported only up to now). A span that
+    /// reaches today may then overhang into the empty future up to the end of its last year,
+    /// and so end in a few whole months, quarters and years rather than many weeks and days:
+    /// `rolling_365d` adds up 8 buckets (a month and a year among them) instead of 17 (five
+    /// months and quarters, three weeks).
+    pub fn buckets_through(&self, today: NaiveDate) -> Vec<i32> {
+        let span = matches!(
+            self.kind,
+            PeriodKind::Rolling7d
+                | PeriodKind::Rolling30d
+                | PeriodKind::Rolling365d
+                | PeriodKind::Custom
+        );
+        match self.days {
+            Some((from, to)) if span && to >= today => {
+                let year_end = next_start(Grain::Year, year_start(to)) - Days::new(1);
+                tile(from, year_end.min(last_day()))
+            }
+            _ => self.buckets(),
+        }
     }
 
     /// The instants the period starts at and ends before, in UTC.
@@ -204,6 +211,28 @@ impl Period {
             )
         })
     }
+}
+
+/// Whole buckets that tile `from..=to`, greedily from the left: at each day the largest grain
+/// that starts there and ends by `to`.
+fn tile(from: NaiveDate, to: NaiveDate) -> Vec<i32> {
+    let mut buckets = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let grain = [
+            Grain::Year,
+            Grain::Quarter,
+            Grain::Month,
+            Grain::Week,
+            Grain::Day,
+        ]
+        .into_iter()
+        .find(|&g| grain_start(g, day) == day && next_start(g, day) - Days::new(1) <= to)
+        .unwrap_or(Grain::Day);
+        buckets.push(bucket(grain, day));
+        day = next_start(grain, day);
+    }
+    buckets
 }
 
 /// The instant a local day begins. Where a zone skips midnight (a daylight-saving jump at
@@ -289,5 +318,26 @@ mod tests {
             local_midnight(havana, d(2026, 3, 8)).to_rfc3339(),
             "2026-03-08T05:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn spans_reaching_today_overhang_into_the_empty_future() {
+        let today = d(2026, 11, 24);
+        let year = Period::rolling(PeriodKind::Rolling365d, 365, today);
+        assert_eq!(year.buckets().len(), 17);
+        let through = year.buckets_through(today);
+        assert_eq!(through.len(), 8);
+        assert_eq!(through[6], bucket(Grain::Month, d(2025, 12, 1)));
+        assert_eq!(through[7], bucket(Grain::Year, d(2026, 1, 1)));
+        // A span that ends before today is tiled exactly.
+        let past = Period::rolling(PeriodKind::Rolling365d, 365, d(2026, 6, 30));
+        assert_eq!(past.buckets_through(today), past.buckets());
+        // Calendar periods stay one bucket.
+        let month = Period::calendar(PeriodKind::Month, today);
+        assert_eq!(month.buckets_through(today), month.buckets());
+        assert_eq!(month.buckets().len(), 1);
+        // The overhang never passes the last day buckets exist for.
+        let late = Period::custom(d(2099, 12, 1), d(2099, 12, 31));
+        assert_eq!(late.buckets_through(d(2099, 12, 31)), late.buckets());
     }
 }

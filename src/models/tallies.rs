@@ -8,6 +8,8 @@
 //! is every source minus customers; teams per head) adds up the buckets' rows first and ranks
 //! the sums.
 
+use std::collections::HashMap;
+
 use diesel::sql_types::{
     Array, BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Uuid as SqlUuid,
 };
@@ -431,8 +433,11 @@ async fn summed_page(
     after: Option<&RankKey>,
     limit: i64,
 ) -> QueryResult<Vec<BoardRow>> {
+    // With a team filter, summing the team's rows (tallies_team_idx) is cheaper than walking
+    // each bucket's whole ranking index for the team's few lines.
     if after.is_none()
         && !query.per_head
+        && query.team.is_none()
         && let Some(rows) = top_by_threshold(conn, query, limit).await?
     {
         return Ok(rows);
@@ -496,23 +501,30 @@ async fn top_by_threshold(
         .bind::<BigInt, _>(depth)
         .load(conn)
         .await?;
-    let mut threshold = 0i64;
-    let mut candidates: Vec<Uuid> = Vec::new();
-    for &bucket in &query.buckets {
-        let mut read = 0;
-        let mut last = 0;
-        for head in heads.iter().filter(|h| h.bucket == bucket) {
-            read += 1;
-            last = head.score;
-            candidates.push(head.subject_id);
+    // Per bucket: the last count read, where the list was read to the depth (a list read to
+    // its end bounds the unseen by nothing).
+    let bound_of = |bucket: i32| -> i64 {
+        let list: Vec<&Head> = heads.iter().filter(|h| h.bucket == bucket).collect();
+        match list.last() {
+            Some(last) if list.len() as i64 == depth => i64::from(last.score),
+            _ => 0,
         }
-        // A list read to its end bounds the unseen by nothing.
-        if read == depth {
-            threshold += i64::from(last);
-        }
+    };
+    let bounds: HashMap<i32, i64> = query.buckets.iter().map(|&b| (b, bound_of(b))).collect();
+    let threshold: i64 = bounds.values().sum();
+    // What each candidate could at most add up to: its counts where read, and the bound of
+    // every other list. If fewer than a page can beat the threshold, the page cannot settle:
+    // skip the exact sums and let the caller sum everything.
+    let mut most: HashMap<Uuid, i64> = HashMap::new();
+    for head in &heads {
+        *most.entry(head.subject_id).or_insert(threshold) +=
+            i64::from(head.score) - bounds[&head.bucket];
     }
+    if threshold > 0 && most.values().filter(|&&m| m > threshold).count() < limit as usize {
+        return Ok(None);
+    }
+    let mut candidates: Vec<Uuid> = most.into_keys().collect();
     candidates.sort_unstable();
-    candidates.dedup();
     let rows: Vec<BoardRow> = bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
         .bind::<Array<SqlUuid>, _>(candidates)
         .load(conn)
