@@ -136,6 +136,10 @@ impl Caller {
         self.roles.contains(&Role::Admin)
     }
 
+    pub fn is_manager(&self) -> bool {
+        self.roles.contains(&Role::Manager)
+    }
+
     pub fn roles_sorted(&self) -> Vec<Role> {
         let mut roles: Vec<Role> = self.roles.iter().copied().collect();
         roles.sort_by_key(|r| *r as u8);

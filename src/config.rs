@@ -1,24 +1,7 @@
 //! Typed configuration, read from the environment and command-line flags.
 //!
-//! Every setting is both an environment variable and a flag of `shoutout serve`:
-//!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `DATABASE_URL` | unset: the embedded cluster | PostgreSQL connection URL |
-//! | `SHOUTOUT_DATA_DIR` | `~/.local/share/shoutout` (`/var/lib/shoutout` for root) | where the embedded cluster and the development secret live |
-//! | `SHOUTOUT_BIND` | `127.0.0.1:8080` | address the HTTP server listens on |
-//! | `SHOUTOUT_JWT_SECRET` | generated into the data dir when the embedded database is used | HS256 key, at least 32 bytes |
-//! | `SHOUTOUT_JWT_ISSUER` | unset | when set, tokens must carry this `iss` |
-//! | `SHOUTOUT_JWT_AUDIENCE` | unset | when set, tokens must carry this `aud` |
-//! | `SHOUTOUT_TIMEZONE` | `UTC` | IANA zone where the organisation's days, weeks, months and years begin |
-//! | `SHOUTOUT_DAILY_LIMIT` | `20` | shout-outs one employee may give per day |
-//! | `SHOUTOUT_RETRACT_GRACE_MINUTES` | `15` | how long a giver may retract their own shout-out |
-//! | `SHOUTOUT_DB_POOL_SIZE` | `10` | connections in the pool |
-//! | `SHOUTOUT_DB_WAIT_MS` | `3000` | how long a request waits for a connection before answering 503 |
-//! | `SHOUTOUT_STATEMENT_TIMEOUT_MS` | `5000` | PostgreSQL `statement_timeout` on every connection |
-//! | `SHOUTOUT_SHUTDOWN_TIMEOUT_SECS` | `30` | how long SIGTERM waits for in-flight requests |
-//! | `SHOUTOUT_DEMO` | `false` | load demo data when the directory is empty |
-//! | `SHOUTOUT_LOG_FORMAT` | `json` | `json` or `text` |
+//! Every setting is both an environment variable and a flag of `shoutout serve`. The attributes below are the one list of settings and defaults; the README's Configuration
+//! table and `shoutout serve --help` describe them for people.
 //!
 //! Nothing here is global: the binary parses a `Config` and passes it down, so tests build
 //! their own.
@@ -28,6 +11,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 /// Shortest HS256 secret accepted: 256 bits, the size of the HMAC-SHA256 output.
@@ -87,6 +71,37 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
     pub shutdown_timeout_secs: u64,
 
+    /// The address customers reach the service at, for praise links and QR codes
+    /// (default: `http://` + `SHOUTOUT_BIND`).
+    #[arg(long, env = "SHOUTOUT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is believed
+    /// when they are the direct peer; anyone else's is ignored.
+    #[arg(long, env = "SHOUTOUT_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Customer praise one client address may send per hour.
+    #[arg(long, env = "SHOUTOUT_PRAISE_PER_ADDRESS_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub praise_per_address_per_hour: u32,
+
+    /// Customer praise one employee may receive per hour (a flood at one person).
+    #[arg(long, env = "SHOUTOUT_PRAISE_PER_EMPLOYEE_PER_HOUR", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub praise_per_employee_per_hour: u32,
+
+    /// Leading zero bits the praise form's proof of work needs (each bit doubles the work;
+    /// 16 is about a quarter of a second on a phone).
+    #[arg(long, env = "SHOUTOUT_PRAISE_POW_BITS", default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=28))]
+    pub praise_pow_bits: u8,
+
+    /// Seconds a person needs at least to fill the praise form; faster is a bot.
+    #[arg(long, env = "SHOUTOUT_PRAISE_MIN_FILL_SECS", default_value_t = 3)]
+    pub praise_min_fill_secs: u64,
+
+    /// Seconds a praise form (its challenge) stays valid.
+    #[arg(long, env = "SHOUTOUT_PRAISE_FORM_TTL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub praise_form_ttl_secs: u64,
+
     /// Load demo teams, employees and shout-outs when the directory is empty.
     #[arg(long, env = "SHOUTOUT_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -120,6 +135,15 @@ impl Config {
         config
     }
 
+    /// Where praise links point: `SHOUTOUT_PUBLIC_URL` without a trailing slash, or the bind
+    /// address.
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
     pub fn db_wait(&self) -> Duration {
         Duration::from_millis(self.db_wait_ms)
     }
@@ -140,6 +164,13 @@ impl Config {
         );
         Ok(secret)
     }
+}
+
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or CIDR range"))
 }
 
 fn parse_timezone(name: &str) -> Result<Tz, String> {

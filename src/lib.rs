@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -16,7 +17,9 @@ pub mod extract;
 pub mod models;
 pub mod operations;
 pub mod pagination;
+pub mod praise;
 pub mod routes;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

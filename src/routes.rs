@@ -9,7 +9,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::{employees, health, history, leaderboards, me, shoutouts, teams, values};
+use crate::api::{
+    employees, health, history, leaderboards, me, moderation, praise, shoutouts, teams, values,
+};
 use crate::operations;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -21,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(
             scope::scope("/api/v1")
                 .service(values::list_values)
+                .service(praise::suggest_value)
                 .service(me::me)
                 .service(teams::create_team)
                 .service(teams::list_teams)
@@ -31,6 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(employees::list_employees)
                 .service(employees::get_employee)
                 .service(employees::update_employee)
+                .service(praise::praise_link)
+                .service(praise::rotate_praise_link)
                 .service(history::import_shoutouts)
                 .service(shoutouts::create_shoutout)
                 .service(shoutouts::list_shoutouts)
@@ -38,6 +43,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(shoutouts::retract_shoutout)
                 .service(shoutouts::add_cheer)
                 .service(shoutouts::remove_cheer)
+                .service(praise::challenge)
+                .service(praise::create_public_shoutout)
+                .service(moderation::queue)
+                .service(moderation::approve)
+                .service(moderation::reject)
+                .service(moderation::erase_customer_email)
                 .service(leaderboards::leaderboard)
                 .service(leaderboards::standing)
                 .service(leaderboards::create_campaign)
@@ -62,6 +73,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "values", description = "The five H.E.A.R.T. values"),
         (name = "directory", description = "Teams and employees"),
         (name = "shoutouts", description = "Giving, reading and cheering shout-outs"),
+        (name = "customer praise", description = "Praise from customers: the public endpoint, praise links, moderation"),
         (name = "leaderboards", description = "Boards for any period, and campaigns"),
         (name = "operations", description = "Probes, metrics and this document"),
     )

@@ -34,6 +34,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    customer_praise (shoutout_id) {
+        shoutout_id -> Uuid,
+        employee_id -> Uuid,
+        message_hash -> Bytea,
+        received_at -> Timestamptz,
+        dedupe_until -> Timestamptz,
+        customer_email -> Nullable<Text>,
+        value_suggested -> Bool,
+        email_erased_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     employees (id) {
         id -> Uuid,
         external_id -> Text,
@@ -44,6 +57,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        praise_handle -> Text,
     }
 }
 
@@ -71,6 +85,24 @@ diesel::table! {
     leaderboard_settings (singleton) {
         singleton -> Bool,
         timezone -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::HeartValue;
+
+    moderation_decisions (shoutout_id) {
+        shoutout_id -> Uuid,
+        decision -> Text,
+        decided_by -> Text,
+        decided_by_id -> Nullable<Uuid>,
+        decided_at -> Timestamptz,
+        reason -> Nullable<Text>,
+        value_before -> HeartValue,
+        value_after -> HeartValue,
+        recipient_before -> Uuid,
+        recipient_after -> Uuid,
     }
 }
 
@@ -104,6 +136,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    spent_challenges (nonce) {
+        nonce -> Bytea,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tallies (board, bucket, source, subject_id) {
         board -> Int2,
         bucket -> Int4,
@@ -133,6 +172,9 @@ diesel::table! {
 
 diesel::joinable!(cheers -> employees (employee_id));
 diesel::joinable!(cheers -> shoutouts (shoutout_id));
+diesel::joinable!(customer_praise -> employees (employee_id));
+diesel::joinable!(customer_praise -> shoutouts (shoutout_id));
+diesel::joinable!(moderation_decisions -> shoutouts (shoutout_id));
 diesel::joinable!(giver_daily_counts -> employees (giver_id));
 diesel::joinable!(idempotency_keys -> employees (owner_id));
 diesel::joinable!(shoutout_recipients -> employees (recipient_id));
@@ -143,12 +185,15 @@ diesel::joinable!(shoutouts -> employees (giver_id));
 diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     cheers,
+    customer_praise,
     employees,
     giver_daily_counts,
     idempotency_keys,
     leaderboard_settings,
+    moderation_decisions,
     shoutout_recipients,
     shoutouts,
+    spent_challenges,
     tallies,
     teams,
 );

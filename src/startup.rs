@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::error::ApiError;
 use crate::operations::PoolGauges;
+use crate::praise::Praise;
 use crate::routes;
 
 /// What every handler can reach.
@@ -29,6 +30,7 @@ pub struct AppState {
     pub registry: Registry,
     pub pool_gauges: PoolGauges,
     pub openapi_json: String,
+    pub praise: Arc<Praise>,
 }
 
 pub struct Application {
@@ -58,7 +60,11 @@ impl Application {
                 statement_timeout: Duration::from_millis(config.statement_timeout_ms),
             },
         )?;
-        spawn_housekeeping(pool.clone());
+        let praise = Arc::new(Praise::from_config(
+            &config,
+            config.checked_jwt_secret()?.expose_secret().as_bytes(),
+        ));
+        spawn_housekeeping(pool.clone(), praise.clone());
         let app_pool = pool.clone();
 
         let registry = Registry::new();
@@ -80,6 +86,7 @@ impl Application {
             registry,
             pool_gauges,
             openapi_json,
+            praise,
         });
 
         let server = HttpServer::new(move || {
@@ -91,6 +98,11 @@ impl Application {
                 }))
                 .configure(routes::configure)
                 .into_app()
+                .service(crate::web::praise_page::form)
+                .service(crate::web::praise_page::send)
+                .service(crate::web::praise_page::thanks)
+                .service(crate::web::praise_js)
+                .service(crate::web::praise_css)
                 .service(
                     utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
@@ -126,12 +138,20 @@ impl Application {
     }
 }
 
-/// Background upkeep: forget idempotency keys after a day.
-fn spawn_housekeeping(pool: DbPool) {
+/// Background upkeep: forget idempotency keys after a day, spent challenges once expired, and
+/// rate-limit entries whose budget has refilled (every minute, so a flood of addresses cannot
+/// pile up).
+fn spawn_housekeeping(pool: DbPool, praise: Arc<Praise>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut minutes = 0_u64;
         loop {
             tick.tick().await;
+            praise.limits.sweep();
+            minutes += 1;
+            if minutes % 60 != 1 {
+                continue;
+            }
             let Ok(mut conn) = pool.get().await else {
                 continue;
             };
@@ -144,6 +164,9 @@ fn spawn_housekeeping(pool: DbPool) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "forgot old idempotency keys"),
                 Err(e) => tracing::warn!(error = %e, "expiring idempotency keys"),
+            }
+            if let Err(e) = crate::models::praise::forget_spent_challenges(&mut conn).await {
+                tracing::warn!(error = %e, "forgetting spent challenges");
             }
         }
     });

@@ -6,6 +6,8 @@ pub mod health;
 pub mod history;
 pub mod leaderboards;
 pub mod me;
+pub mod moderation;
+pub mod praise;
 pub mod shoutouts;
 pub mod teams;
 pub mod values;

@@ -73,7 +73,11 @@ impl From<ShoutoutDetails> for Shoutout {
             giver,
             recipients: details.recipients.iter().map(Into::into).collect(),
             value: row.value,
-            message: row.message,
+            // Nobody vouches for a customer's links: they are shown inert.
+            message: match row.source {
+                ShoutoutSource::Customer => text::neutralise_links(&row.message),
+                ShoutoutSource::Staff => row.message,
+            },
             status: row.status,
             created_at: row.created_at,
             cheers: details.cheers,

@@ -3,6 +3,7 @@
 pub mod enums;
 pub mod heart;
 pub mod period;
+pub mod suggest;
 pub mod text;
 
 pub use enums::{ShoutoutSource, ShoutoutStatus};

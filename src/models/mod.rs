@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod employees;
+pub mod praise;
 pub mod shoutouts;
 pub mod tallies;
 pub mod teams;

@@ -139,3 +139,22 @@ pub async fn managed_by(conn: &mut AsyncPgConnection, employee_id: Uuid) -> Quer
         .load(conn)
         .await
 }
+
+/// Every team an employee manages, and everything beneath those: what a manager may moderate
+/// and report on.
+pub async fn managed_subtree(
+    conn: &mut AsyncPgConnection,
+    manager: Uuid,
+) -> QueryResult<Vec<Uuid>> {
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE subtree (id) AS ( \
+             SELECT id FROM teams WHERE manager_id = $1 \
+             UNION \
+             SELECT t.id FROM teams t JOIN subtree s ON t.parent_id = s.id \
+         ) SELECT id FROM subtree",
+    )
+    .bind::<sql_types::Uuid, _>(manager)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

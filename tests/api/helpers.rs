@@ -300,6 +300,12 @@ impl TestApp {
         config.bind = "127.0.0.1:0".into();
         config.db_pool_size = 5;
         config.db_wait_ms = 2000;
+        // Customer praise: a trivial proof of work, no minimum fill time and room for many
+        // submissions; the tests of each protection turn it back on.
+        config.praise_pow_bits = 4;
+        config.praise_min_fill_secs = 0;
+        config.praise_per_address_per_hour = 10_000;
+        config.praise_per_employee_per_hour = 10_000;
         adjust(&mut config);
         let application = Application::build(config.clone())
             .await
@@ -422,6 +428,54 @@ impl TestApp {
             )
             .await;
         expect_status(response, StatusCode::CREATED).await
+    }
+}
+
+impl TestApp {
+    /// An employee's praise handle (read as an admin).
+    pub async fn praise_handle(&self, employee: Uuid) -> String {
+        let response = self
+            .get(
+                &format!("/api/v1/employees/{employee}/praise-link"),
+                &self.admin_token(),
+            )
+            .await;
+        let body = expect_status(response, StatusCode::OK).await;
+        body["handle"].as_str().unwrap().to_owned()
+    }
+
+    /// A challenge for `handle`, solved.
+    pub async fn solved_challenge(&self, handle: &str) -> (String, String) {
+        let response = self
+            .request(
+                Method::GET,
+                &format!("/api/v1/public/challenge?handle={handle}"),
+                None,
+                None,
+            )
+            .await;
+        let body = expect_status(response, StatusCode::OK).await;
+        let token = body["challenge"].as_str().unwrap().to_owned();
+        let bits = body["difficulty_bits"].as_u64().unwrap() as u8;
+        let solution = shoutout::praise::challenge::solve(&token, bits);
+        (token, solution)
+    }
+
+    /// Sends customer praise through the public API with a fresh solved challenge; `extra`
+    /// fields are merged into the body.
+    pub async fn praise(&self, handle: &str, message: &str, extra: Value) -> Response {
+        let (challenge, solution) = self.solved_challenge(handle).await;
+        let mut body = json!({
+            "handle": handle,
+            "message": message,
+            "challenge": challenge,
+            "solution": solution,
+        });
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            body[k] = v;
+        }
+        self.request(Method::POST, "/api/v1/public/shoutouts", None, Some(&body))
+            .await
     }
 }
 

@@ -3,9 +3,11 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod directory;
 mod errors;
 mod leaderboards;
 mod operations;
+mod praise;
 mod schema;
 mod shoutouts;

@@ -1,0 +1,31 @@
+# Sourced by scripts/test: what the end-to-end tests need, Debian's Chromium and
+# playwright-core (which drives it; it never downloads a browser of its own).
+
+ensure_chromium() {
+    if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+        return 0
+    fi
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> Chromium not found; installing Debian's chromium package" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null &&
+            return 0
+    fi
+    cat >&2 <<'MSG'
+The browser tests need Debian's Chromium at /usr/bin/chromium (or set CHROMIUM to another
+Chromium). Run, as root:
+
+    apt-get update && apt-get install -y chromium
+MSG
+    return 1
+}
+
+ensure_playwright() {
+    command -v npm >/dev/null 2>&1 || { echo "the browser tests need Node.js and npm" >&2; return 1; }
+    # Reinstall when the lock file changed since the last install.
+    local stamp=tests/e2e/node_modules/.package-lock.json
+    if [ ! -f "$stamp" ] || [ tests/e2e/package-lock.json -nt "$stamp" ]; then
+        echo "==> installing playwright-core for the browser tests" >&2
+        npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+}

@@ -1,0 +1,274 @@
+//! Customer praise: what the public form and `POST /api/v1/public/shoutouts` share. A
+//! submission passes the cheap checks first (rate limits, honeypot, the signed challenge), and
+//! only then touches the database, in one transaction that stores it once or not at all.
+
+pub mod challenge;
+pub mod limits;
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::domain::{HeartValue, suggest, text};
+use crate::error::{ApiError, FieldError};
+use crate::models::employees::EmployeeRow;
+use crate::models::praise::{self, NewPraise, Stored};
+use crate::startup::AppState;
+use challenge::{Challenges, Refusal};
+use limits::PraiseLimits;
+
+pub const NAME_MAX: usize = 100;
+pub const EMAIL_MAX: usize = 254;
+pub const HANDLE_MAX: usize = 64;
+pub const CHALLENGE_MAX: usize = 200;
+pub const HONEYPOT_MAX: usize = 500;
+
+/// The praise machinery every instance keeps.
+pub struct Praise {
+    pub challenges: Challenges,
+    pub limits: PraiseLimits,
+}
+
+impl Praise {
+    pub fn from_config(config: &Config, secret: &[u8]) -> Self {
+        Self {
+            challenges: Challenges::new(
+                secret,
+                config.praise_pow_bits,
+                chrono::Duration::seconds(config.praise_min_fill_secs as i64),
+                chrono::Duration::seconds(config.praise_form_ttl_secs as i64),
+            ),
+            limits: PraiseLimits::new(
+                config.praise_per_address_per_hour,
+                config.praise_per_employee_per_hour,
+            ),
+        }
+    }
+}
+
+/// What a customer sent, as received (the form's fields and the API's are the same).
+#[derive(Debug, Default, Clone)]
+pub struct Submission {
+    pub handle: String,
+    pub message: String,
+    pub value: Option<HeartValue>,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub challenge: String,
+    pub solution: String,
+    /// The honeypot: hidden from people, filled in by bots.
+    pub website: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored, pending moderation.
+    Stored { id: Uuid, employee: EmployeeRow },
+    /// The same message reached the same person within a day: the first one stands.
+    Duplicate { id: Uuid, employee: EmployeeRow },
+    /// A bot tripped the honeypot or the minimum fill time. It is told "thank you" (so it
+    /// learns nothing) and nothing is stored.
+    Trapped { decoy: Uuid },
+}
+
+/// Everything that can stop a submission before it is stored.
+#[derive(Debug)]
+pub enum Rejection {
+    /// Bad fields; each names its field.
+    Invalid(Vec<FieldError>),
+    /// The handle names nobody (or a rotated link, or a leaver).
+    UnknownHandle,
+    Limited(limits::Limited),
+    Api(ApiError),
+}
+
+impl From<ApiError> for Rejection {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<diesel::result::Error> for Rejection {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(rejection: Rejection) -> Self {
+        match rejection {
+            Rejection::Invalid(errors) => ApiError::Invalid(errors),
+            Rejection::UnknownHandle => ApiError::invalid(
+                "handle",
+                "no one has this praise link (it may have been replaced); ask for a new one",
+            ),
+            Rejection::Limited(limited) => ApiError::TooManyRequests {
+                detail: format!(
+                    "too much praise from this {} for now; try again in {} seconds",
+                    limited.per, limited.retry_after_secs
+                ),
+                retry_after_secs: limited.retry_after_secs,
+            },
+            Rejection::Api(error) => error,
+        }
+    }
+}
+
+/// The checked fields of a submission.
+struct Checked {
+    message: String,
+    customer_name: Option<String>,
+    customer_email: Option<String>,
+}
+
+/// Field checks that need no database.
+fn check_fields(s: &Submission) -> Result<Checked, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let message = text::trimmed(&s.message, 1, text::MESSAGE_MAX)
+        .map_err(|m| errors.push(FieldError::new("message", m)))
+        .unwrap_or_default();
+    let customer_name = optional(&s.customer_name)
+        .map(|n| text::trimmed(n, 1, NAME_MAX))
+        .transpose()
+        .map_err(|m| errors.push(FieldError::new("customer_name", m)))
+        .unwrap_or_default();
+    let customer_email = match optional(&s.customer_email) {
+        None => None,
+        Some(email) => {
+            use validator::ValidateEmail;
+            if email.chars().count() > EMAIL_MAX {
+                errors.push(FieldError::new(
+                    "customer_email",
+                    format!("must be at most {EMAIL_MAX} characters"),
+                ));
+                None
+            } else if !email.validate_email() {
+                // The address itself is never echoed back: it could end up in a log.
+                errors.push(FieldError::new(
+                    "customer_email",
+                    "must be an e-mail address, like name@example.com",
+                ));
+                None
+            } else {
+                Some(email.to_owned())
+            }
+        }
+    };
+    if s.handle.is_empty() || s.handle.len() > HANDLE_MAX {
+        errors.push(FieldError::new("handle", "must be a praise link's handle"));
+    }
+    if s.challenge.is_empty() || s.challenge.len() > CHALLENGE_MAX {
+        errors.push(FieldError::new(
+            "challenge",
+            "must be a challenge from this service (reload the form)",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(Checked {
+            message,
+            customer_name,
+            customer_email,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// An optional text field: absent, empty and white space all mean "not given".
+fn optional(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Receives one submission from `client`.
+pub async fn submit(
+    state: &AppState,
+    client: Option<IpAddr>,
+    submission: Submission,
+    now: DateTime<Utc>,
+) -> Result<Outcome, Rejection> {
+    if let Some(address) = client {
+        state
+            .praise
+            .limits
+            .address(address)
+            .map_err(Rejection::Limited)?;
+    }
+    if optional(&submission.website).is_some() {
+        return Ok(Outcome::Trapped {
+            decoy: Uuid::now_v7(),
+        });
+    }
+    let checked = check_fields(&submission).map_err(Rejection::Invalid)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::from)?;
+    let employee = praise::find_by_handle(&mut conn, &submission.handle)
+        .await?
+        .ok_or(Rejection::UnknownHandle)?;
+    let redeemable = match state.praise.challenges.check(
+        &submission.challenge,
+        &submission.solution,
+        employee.id,
+        now,
+    ) {
+        Ok(r) => r,
+        Err(Refusal::TooFast) => {
+            return Ok(Outcome::Trapped {
+                decoy: Uuid::now_v7(),
+            });
+        }
+        Err(refusal) => {
+            let (field, message) = match refusal {
+                Refusal::Invalid => (
+                    "challenge",
+                    "is not a challenge this service issued for this person; reload the form",
+                ),
+                Refusal::Expired => (
+                    "challenge",
+                    "has expired; reload the form and send it again",
+                ),
+                _ => (
+                    "solution",
+                    "does not solve the challenge; let the page finish its check and send again",
+                ),
+            };
+            return Err(Rejection::Invalid(vec![FieldError::new(field, message)]));
+        }
+    };
+    state
+        .praise
+        .limits
+        .employee(employee.id)
+        .map_err(Rejection::Limited)?;
+
+    let (value, value_suggested) = match submission.value {
+        Some(v) => (v, false),
+        None => (suggest::suggest(&checked.message).value, true),
+    };
+    let new = NewPraise {
+        id: Uuid::now_v7(),
+        employee_id: employee.id,
+        message: checked.message,
+        value,
+        value_suggested,
+        customer_name: checked.customer_name,
+        customer_email: checked.customer_email,
+        received_at: now,
+    };
+    let stored = conn
+        .transaction::<_, Rejection, _>(async |conn| {
+            if !praise::spend_challenge(conn, &redeemable.nonce, redeemable.expires_at).await? {
+                return Err(Rejection::Invalid(vec![FieldError::new(
+                    "challenge",
+                    "has already been used; reload the form to send another message",
+                )]));
+            }
+            Ok(praise::insert(conn, &new).await?)
+        })
+        .await?;
+    Ok(match stored {
+        Stored::New(id) => Outcome::Stored { id, employee },
+        Stored::Duplicate(id) => Outcome::Duplicate { id, employee },
+    })
+}

@@ -1,0 +1,46 @@
+//! Pages the service renders itself (no framework, no build step): the public praise form and
+//! the static files it uses.
+
+pub mod praise_page;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, HttpResponseBuilder, get};
+
+/// Every page: only our own scripts, styles and images; no framing; forms post here only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; \
+    frame-ancestors 'none'";
+
+/// The headers every page the service renders carries.
+pub fn page_headers(response: &mut HttpResponseBuilder) -> &mut HttpResponseBuilder {
+    response
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .content_type("text/html; charset=utf-8")
+}
+
+fn asset(body: &'static str, content_type: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+#[get("/static/praise.js")]
+pub async fn praise_js() -> HttpResponse {
+    asset(
+        include_str!("../../web/static/praise.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+#[get("/static/praise.css")]
+pub async fn praise_css() -> HttpResponse {
+    asset(
+        include_str!("../../web/static/praise.css"),
+        "text/css; charset=utf-8",
+    )
+}

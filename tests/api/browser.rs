@@ -1,0 +1,84 @@
+//! End to end in a real headless Chromium (Debian's package, driven by `playwright-core` from
+//! `tests/e2e`; `scripts/test` installs both). Screenshots go to `target/e2e/`.
+
+use std::path::Path;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, expect_status};
+
+/// Runs one script from `tests/e2e` against the app; panics with its output if it fails.
+async fn run_e2e(script: &str, args: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `bash scripts/test` (it runs `npm ci` in tests/e2e)"
+    );
+    let output = tokio::process::Command::new("node")
+        .arg(e2e.join(script))
+        .args(args)
+        .current_dir(&e2e)
+        .output()
+        .await
+        .expect("node runs (Node.js is needed for the browser tests)");
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn screenshots() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/e2e")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A customer thanks Ann in the browser, with the real protections on (proof of work, a
+/// minimum fill time); a moderator approves it; it reaches the board.
+#[tokio::test]
+async fn a_customer_thanks_someone_in_a_browser_and_a_moderator_puts_it_on_the_board() {
+    let app = TestApp::spawn_with(|config| {
+        config.praise_pow_bits = 14;
+        config.praise_min_fill_secs = 2;
+        config.praise_per_address_per_hour = 5;
+    })
+    .await;
+    let (ann, _) = app.employee("ann", None).await;
+    let handle = app.praise_handle(ann).await;
+    run_e2e("praise.mjs", &[&app.base, &handle, &screenshots()]).await;
+
+    let queue = expect_status(
+        app.get("/api/v1/moderation/shoutouts", &app.admin_token())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = queue["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{queue}");
+    let item = &items[0];
+    assert_eq!(item["shoutout"]["value"], "achieving_goals");
+    assert_eq!(item["shoutout"]["giver"]["name"], "Robin");
+    assert_eq!(item["customer_email"], "robin@example.org");
+    let id = item["shoutout"]["id"].as_str().unwrap();
+    let board = "/api/v1/leaderboards/recipients?period=week";
+    let before = expect_status(app.get(board, &app.admin_token()).await, StatusCode::OK).await;
+    assert!(before["entries"].as_array().unwrap().is_empty());
+    expect_status(
+        app.post(
+            &format!("/api/v1/shoutouts/{id}/approve"),
+            &app.admin_token(),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let after = expect_status(app.get(board, &app.admin_token()).await, StatusCode::OK).await;
+    assert_eq!(after["entries"][0]["employee"]["id"], ann.to_string());
+    assert_eq!(after["entries"][0]["count"], 1);
+}
