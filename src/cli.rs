@@ -155,10 +155,17 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
     let demo_data = config.demo;
     let printable_config = config.clone();
     let application = Application::build(config).await?;
+    let mut praise_handle = None;
     if demo_data {
         demo::seed_if_empty(application.pool()).await?;
+        praise_handle = demo::praise_handle(application.pool()).await?;
     }
-    print_banner(&printable_config, application.port(), embedded.is_some());
+    print_banner(
+        &printable_config,
+        application.port(),
+        embedded.is_some(),
+        praise_handle.as_deref(),
+    );
     let outcome = application.run_until_stopped().await;
     if let Some((pg, true)) = &embedded {
         pg.stop()?;
@@ -223,7 +230,7 @@ fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {
     Ok(secret)
 }
 
-fn print_banner(config: &Config, port: u16, embedded: bool) {
+fn print_banner(config: &Config, port: u16, embedded: bool, praise_handle: Option<&str>) {
     let host = config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
     let host = if host == "0.0.0.0" || host == "[::]" {
         "127.0.0.1"
@@ -266,6 +273,12 @@ fn print_banner(config: &Config, port: u16, embedded: bool) {
             println!("  Try:");
             println!(
                 "    curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/shoutouts?limit=3"
+            );
+        }
+        if let Some(handle) = praise_handle {
+            println!("  Thank the demo employee as a customer would: {base}/praise/{handle}");
+            println!(
+                "  then approve it: curl -H \"Authorization: Bearer $ADMIN_TOKEN\" {base}/api/v1/moderation/shoutouts"
             );
         }
     }

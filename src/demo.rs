@@ -156,6 +156,15 @@ const MESSAGES: &[(HeartValue, &[&str])] = &[
     ),
 ];
 
+/// The praise handle of the demo employee (`alice`), for the start-up banner.
+pub async fn praise_handle(pool: &DbPool) -> anyhow::Result<Option<String>> {
+    let mut conn = pool.get().await?;
+    let Some(alice) = employees::find_by_external_id(&mut conn, STAFF_SUBJECT).await? else {
+        return Ok(None);
+    };
+    Ok(crate::models::praise::handle_of(&mut conn, alice.id).await?)
+}
+
 /// Loads the demo data unless the directory already has people in it.
 pub async fn seed_if_empty(pool: &DbPool) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;

@@ -195,8 +195,17 @@ impl Period {
         );
         match self.days {
             Some((from, to)) if span && to >= today => {
-                let year_end = next_start(Grain::Year, year_start(to)) - Days::new(1);
-                tile(from, year_end.min(last_day()))
+                // Overhanging to the end of the week, month, quarter or year may need fewer
+                // buckets, or more (a week that starts mid-month tiles the rest of the year in
+                // weeks): take whichever end needs fewest, the span itself on a tie.
+                [Grain::Week, Grain::Month, Grain::Quarter, Grain::Year]
+                    .into_iter()
+                    .map(|g| (next_start(g, grain_start(g, to)) - Days::new(1)).min(last_day()))
+                    .map(|end| tile(from, end))
+                    .fold(
+                        tile(from, to),
+                        |best, t| if t.len() < best.len() { t } else { best },
+                    )
             }
             _ => self.buckets(),
         }
@@ -329,6 +338,13 @@ mod tests {
         assert_eq!(through.len(), 8);
         assert_eq!(through[6], bucket(Grain::Month, d(2025, 12, 1)));
         assert_eq!(through[7], bucket(Grain::Year, d(2026, 1, 1)));
+        // Overhanging to the year's end would take 14 buckets for this week (five days, five
+        // weeks, four days); the span itself takes 7, and overhanging to Sunday 6.
+        let week = Period::rolling(PeriodKind::Rolling7d, 7, today);
+        assert_eq!(week.buckets().len(), 7);
+        let through = week.buckets_through(today);
+        assert_eq!(through.len(), 6);
+        assert_eq!(through[5], bucket(Grain::Week, d(2026, 11, 23)));
         // A span that ends before today is tiled exactly.
         let past = Period::rolling(PeriodKind::Rolling365d, 365, d(2026, 6, 30));
         assert_eq!(past.buckets_through(today), past.buckets());

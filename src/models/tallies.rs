@@ -269,7 +269,9 @@ async fn count_above(
 /// The summing path, as CTEs: `scored` holds every subject's sum of the ranked column over
 /// the buckets and signed sources (one number each: grouping by id is cheap, sorting 50,000
 /// names is not), and `ranks` the rank of each score (1 + how many score higher), from a
-/// histogram of scores. `subjects`: an extra condition on the rows summed.
+/// histogram of scores. `subjects`: an extra condition on the rows summed. Rows whose ranked
+/// count is 0 add nothing, so only the others are read: for one value, that is the value's own
+/// (partial, covering) ranking index, often a small part of the bucket.
 fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
@@ -289,7 +291,7 @@ fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
              SELECT t.subject_id, sum(x.sign * t.{col})::int4 AS count \
              FROM tallies t \
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
-             WHERE t.board = $1 AND t.bucket = ANY($5){team_filter}{subjects} \
+             WHERE t.board = $1 AND t.bucket = ANY($5) AND t.{col} > 0{team_filter}{subjects} \
              GROUP BY t.subject_id \
          ), scored AS ( \
              SELECT s.subject_id, s.count, {score} AS score, {members} AS members \
@@ -311,10 +313,16 @@ fn named(board: BoardKind, alias: &str) -> String {
              NULL::boolean AS active, tm.parent_id \
              FROM {alias} JOIN teams tm ON tm.id = {alias}.subject_id"
         ),
+        // One primary-key probe per line, never a hash of the whole directory: the planner
+        // cannot know how few lines `chosen` holds, and guessing thousands it would read all
+        // 50,000 people to name twenty (`OFFSET 0` keeps the lookup a per-line subquery).
         _ => format!(
             "{alias}.*, e.display_name AS sort_name, e.team_id, e.title, e.active, \
              NULL::uuid AS parent_id \
-             FROM {alias} JOIN employees e ON e.id = {alias}.subject_id"
+             FROM {alias} CROSS JOIN LATERAL ( \
+                 SELECT em.display_name, em.team_id, em.title, em.active FROM employees em \
+                 WHERE em.id = {alias}.subject_id OFFSET 0 \
+             ) e"
         ),
     }
 }
