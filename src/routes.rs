@@ -10,7 +10,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::{
-    employees, health, history, leaderboards, me, moderation, praise, shoutouts, teams, values,
+    employees, health, history, leaderboards, me, moderation, praise, reports, shoutouts, teams,
+    values,
 };
 use crate::operations;
 
@@ -53,7 +54,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(leaderboards::standing)
                 .service(leaderboards::create_campaign)
                 .service(leaderboards::list_campaigns)
-                .service(leaderboards::get_campaign),
+                .service(leaderboards::get_campaign)
+                .service(reports::team_report)
+                .service(reports::report_link)
+                .service(reports::export),
         );
 }
 
@@ -75,6 +79,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "shoutouts", description = "Giving, reading and cheering shout-outs"),
         (name = "customer praise", description = "Praise from customers: the public endpoint, praise links, moderation"),
         (name = "leaderboards", description = "Boards for any period, and campaigns"),
+        (name = "reports", description = "Manager reports and exports"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
 )]

@@ -132,6 +132,7 @@ diesel::table! {
         created_at -> Timestamptz,
         retracted_at -> Nullable<Timestamptz>,
         retracted_by -> Nullable<Text>,
+        giver_team_id -> Nullable<Uuid>,
     }
 }
 

@@ -103,6 +103,8 @@ impl Application {
                 .service(crate::web::praise_page::thanks)
                 .service(crate::web::praise_js)
                 .service(crate::web::praise_css)
+                .service(crate::web::report_page::page)
+                .service(crate::web::report_css)
                 .service(
                     utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),

@@ -8,6 +8,7 @@ pub mod leaderboards;
 pub mod me;
 pub mod moderation;
 pub mod praise;
+pub mod reports;
 pub mod shoutouts;
 pub mod teams;
 pub mod values;

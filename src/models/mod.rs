@@ -4,6 +4,7 @@
 pub mod campaigns;
 pub mod employees;
 pub mod praise;
+pub mod reports;
 pub mod shoutouts;
 pub mod tallies;
 pub mod teams;

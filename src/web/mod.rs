@@ -2,6 +2,7 @@
 //! the static files it uses.
 
 pub mod praise_page;
+pub mod report_page;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, HttpResponseBuilder, get};
@@ -41,6 +42,14 @@ pub async fn praise_js() -> HttpResponse {
 pub async fn praise_css() -> HttpResponse {
     asset(
         include_str!("../../web/static/praise.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+#[get("/static/report.css")]
+pub async fn report_css() -> HttpResponse {
+    asset(
+        include_str!("../../web/static/report.css"),
         "text/css; charset=utf-8",
     )
 }

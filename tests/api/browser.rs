@@ -82,3 +82,47 @@ async fn a_customer_thanks_someone_in_a_browser_and_a_moderator_puts_it_on_the_b
     assert_eq!(after["entries"][0]["employee"]["id"], ann.to_string());
     assert_eq!(after["entries"][0]["count"], 1);
 }
+
+/// A manager opens the printable report from a signed link: rendered, charts drawn, saved as a
+/// screenshot and a PDF.
+#[tokio::test]
+async fn a_manager_opens_the_printable_team_report_from_a_signed_link() {
+    let app = TestApp::spawn().await;
+    let team = app.team("Support", None).await;
+    let (mia, _) = app.employee("mia", Some(team)).await;
+    let (_, gia) = app.employee("gia", Some(team)).await;
+    let mut people = Vec::new();
+    for name in ["ann", "bea", "cal", "dan"] {
+        people.push(app.employee(name, Some(team)).await.0);
+    }
+    let values = ["helping_others", "achieving_goals", "responding_with_care"];
+    for (i, who) in people.iter().take(3).enumerate() {
+        for _ in 0..=i {
+            app.shoutout(&gia, &[*who], values[i], "Thank you!").await;
+        }
+    }
+    let response = app
+        .patch(
+            &format!("/api/v1/teams/{team}"),
+            &app.admin_token(),
+            &json!({"manager_id": mia}),
+        )
+        .await;
+    expect_status(response, StatusCode::OK).await;
+    let manager = app.token("mia", &[shoutout::auth::Role::Manager]);
+    let link = expect_status(
+        app.post(
+            &format!("/api/v1/reports/teams/{team}/link"),
+            &manager,
+            &json!({}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let url = link["url"]
+        .as_str()
+        .unwrap()
+        .replace("http://127.0.0.1:0", &app.base);
+    run_e2e("report.mjs", &[&url, &screenshots()]).await;
+}

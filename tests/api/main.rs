@@ -9,5 +9,6 @@ mod errors;
 mod leaderboards;
 mod operations;
 mod praise;
+mod reports;
 mod schema;
 mod shoutouts;

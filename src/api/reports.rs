@@ -1,0 +1,642 @@
+//! Manager reports: a team's recognition over a date range, as JSON or CSV, the raw export as
+//! streamed CSV, and a signed link for the printable page (`crate::web::report_page`).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use diesel::OptionalExtension;
+use diesel_async::AsyncPgConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::EmployeeSummary;
+use crate::auth::Member;
+use crate::domain::period::{local_midnight, today};
+use crate::domain::{HeartValue, ShoutoutSource};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ValidQuery;
+use crate::models::reports::{self as store, ExportLine, MemberCounts};
+use crate::models::teams;
+use crate::startup::AppState;
+
+/// Longest range a report covers: three years of days.
+pub const MAX_RANGE_DAYS: u64 = 3 * 366;
+/// Rows the export reads per query while streaming.
+const EXPORT_BATCH: i64 = 2_000;
+
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// First day (inclusive, in `SHOUTOUT_TIMEZONE`); default 27 days before `to`.
+    pub from: Option<NaiveDate>,
+    /// Last day (inclusive); default today.
+    pub to: Option<NaiveDate>,
+}
+
+/// A checked range of calendar days and the instants it spans.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+impl Range {
+    pub fn parse(query: &RangeQuery, tz: chrono_tz::Tz) -> ApiResult<Self> {
+        let to = query.to.unwrap_or_else(|| today(tz));
+        let from = query.from.unwrap_or_else(|| to - Days::new(27));
+        if from > to {
+            return Err(ApiError::invalid("to", "must not be before `from`"));
+        }
+        if (to - from).num_days() as u64 >= MAX_RANGE_DAYS {
+            return Err(ApiError::invalid(
+                "from",
+                format!("a report covers at most {MAX_RANGE_DAYS} days"),
+            ));
+        }
+        Ok(Self::of(from, to, tz))
+    }
+
+    pub fn of(from: NaiveDate, to: NaiveDate, tz: chrono_tz::Tz) -> Self {
+        Self {
+            from,
+            to,
+            since: local_midnight(tz, from),
+            until: local_midnight(tz, to + Days::new(1)),
+        }
+    }
+
+    /// The range of the same length just before this one.
+    pub fn previous(&self, tz: chrono_tz::Tz) -> Self {
+        let days = (self.to - self.from).num_days() as u64 + 1;
+        Self::of(self.from - Days::new(days), self.from - Days::new(1), tz)
+    }
+}
+
+/// Whether the caller may see a team's report: admins any team, a manager the teams they manage
+/// and everything beneath; nobody else.
+pub async fn authorize(conn: &mut AsyncPgConnection, member: &Member, team: Uuid) -> ApiResult<()> {
+    if member.caller.is_admin() {
+        return Ok(());
+    }
+    if let (true, Some(me)) = (member.caller.is_manager(), &member.employee)
+        && teams::managed_subtree(conn, me.id).await?.contains(&team)
+    {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "reports are for admins and for the managers of this team or a team above it",
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportTeam {
+    pub id: Uuid,
+    pub name: String,
+    /// The team and every team beneath it, which the report covers.
+    pub team_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Totals {
+    /// Shout-outs members received, each once however many members it thanked.
+    pub shoutouts_received: i64,
+    /// Thanks received, one per member thanked.
+    pub recognitions: i64,
+    /// Shout-outs members gave.
+    pub given: i64,
+    /// Cheers on the shout-outs members received.
+    pub cheers: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberLine {
+    pub employee: EmployeeSummary,
+    /// Whether they are in the team now; others were when a shout-out was given.
+    pub current_member: bool,
+    pub received: i64,
+    pub given: i64,
+    pub cheers: i64,
+    /// Received, by value code.
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub by_value: BTreeMap<&'static str, i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Participation {
+    /// Current, active members.
+    pub members: i64,
+    pub gave: i64,
+    pub received: i64,
+    /// Share of members who gave at least one (0 to 1).
+    pub gave_share: f64,
+    /// Share of members who received at least one (0 to 1).
+    pub received_share: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeekLine {
+    /// Monday of the week, in `SHOUTOUT_TIMEZONE`.
+    pub week_start: NaiveDate,
+    pub received: i64,
+    pub given: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Comparison {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub shoutouts_received: i64,
+    pub given: i64,
+    /// Change in shout-outs received, as a share of the previous range (null when it had none).
+    pub received_change: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamReport {
+    pub team: ReportTeam,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub timezone: String,
+    pub totals: Totals,
+    /// Shout-outs received, by value code.
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub by_value: BTreeMap<&'static str, i64>,
+    /// Shout-outs received, by source (`staff`, `customer`).
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub by_source: BTreeMap<&'static str, i64>,
+    /// Everyone in the team now, and anyone who was when they received or gave in the range
+    /// (leavers included), most thanked first.
+    pub members: Vec<MemberLine>,
+    pub participation: Participation,
+    /// Current, active members who received nothing in the range.
+    pub unrecognised: Vec<EmployeeSummary>,
+    /// Every week the range touches.
+    pub weekly: Vec<WeekLine>,
+    /// The range of the same length just before.
+    pub previous: Comparison,
+}
+
+fn summary(m: &MemberCounts) -> EmployeeSummary {
+    EmployeeSummary {
+        id: m.employee_id,
+        display_name: m.display_name.clone(),
+        team_id: m.team_id,
+        title: m.title.clone(),
+        active: m.active,
+    }
+}
+
+fn value_counts(m: &MemberCounts) -> BTreeMap<&'static str, i64> {
+    HeartValue::ALL
+        .iter()
+        .map(|v| {
+            let n = match v {
+                HeartValue::HelpingOthers => m.helping_others,
+                HeartValue::ExceedingExpectations => m.exceeding_expectations,
+                HeartValue::AchievingGoals => m.achieving_goals,
+                HeartValue::RespondingWithCare => m.responding_with_care,
+                HeartValue::ThrivingThroughTeamwork => m.thriving_through_teamwork,
+            };
+            (v.code(), n)
+        })
+        .collect()
+}
+
+/// Builds a team's report (the caller has authorized it).
+pub async fn build(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    team_id: Uuid,
+    range: Range,
+) -> ApiResult<TeamReport> {
+    let tz = state.config.timezone;
+    let team = teams::find(conn, team_id)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no team with id {team_id}")))?;
+    let team_ids = teams::subtree_ids(conn, team_id).await?;
+    let members = store::members(conn, &team_ids, range.since, range.until).await?;
+    let breakdown = store::breakdown(conn, &team_ids, range.since, range.until).await?;
+    let weeks = store::weekly(conn, &team_ids, range.since, range.until, tz.name()).await?;
+    let previous = range.previous(tz);
+    let before = store::breakdown(conn, &team_ids, previous.since, previous.until).await?;
+    let before_given: i64 =
+        store::weekly(conn, &team_ids, previous.since, previous.until, tz.name())
+            .await?
+            .iter()
+            .map(|w| w.given)
+            .sum();
+
+    let mut by_value: BTreeMap<&'static str, i64> =
+        HeartValue::ALL.iter().map(|v| (v.code(), 0)).collect();
+    let mut by_source: BTreeMap<&'static str, i64> = [("staff", 0), ("customer", 0)].into();
+    for b in &breakdown {
+        *by_value.entry(b.value.code()).or_default() += b.shoutouts;
+        let source = match b.source {
+            ShoutoutSource::Staff => "staff",
+            ShoutoutSource::Customer => "customer",
+        };
+        *by_source.entry(source).or_default() += b.shoutouts;
+    }
+    let shoutouts_received: i64 = breakdown.iter().map(|b| b.shoutouts).sum();
+    let previous_received: i64 = before.iter().map(|b| b.shoutouts).sum();
+    let current: Vec<&MemberCounts> = members
+        .iter()
+        .filter(|m| m.current_member && m.active)
+        .collect();
+    let share = |n: i64, of: i64| {
+        if of == 0 {
+            0.0
+        } else {
+            (n as f64 / of as f64 * 1000.0).round() / 1000.0
+        }
+    };
+    let gave = current.iter().filter(|m| m.given > 0).count() as i64;
+    let received = current.iter().filter(|m| m.received > 0).count() as i64;
+    let mut unrecognised: Vec<EmployeeSummary> = current
+        .iter()
+        .filter(|m| m.received == 0)
+        .map(|m| summary(m))
+        .collect();
+    unrecognised.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+    Ok(TeamReport {
+        team: ReportTeam {
+            id: team.id,
+            name: team.name,
+            team_ids,
+        },
+        from: range.from,
+        to: range.to,
+        timezone: tz.name().to_owned(),
+        totals: Totals {
+            shoutouts_received,
+            recognitions: members.iter().map(|m| m.received).sum(),
+            given: members.iter().map(|m| m.given).sum(),
+            cheers: members.iter().map(|m| m.cheers).sum(),
+        },
+        by_value,
+        by_source,
+        participation: Participation {
+            members: current.len() as i64,
+            gave,
+            received,
+            gave_share: share(gave, current.len() as i64),
+            received_share: share(received, current.len() as i64),
+        },
+        unrecognised,
+        weekly: weeks
+            .into_iter()
+            .map(|w| WeekLine {
+                week_start: w.week_start,
+                received: w.received,
+                given: w.given,
+            })
+            .collect(),
+        previous: Comparison {
+            from: previous.from,
+            to: previous.to,
+            shoutouts_received: previous_received,
+            given: before_given,
+            received_change: (previous_received > 0).then(|| {
+                ((shoutouts_received - previous_received) as f64 / previous_received as f64
+                    * 1000.0)
+                    .round()
+                    / 1000.0
+            }),
+        },
+        members: members
+            .iter()
+            .map(|m| MemberLine {
+                employee: summary(m),
+                current_member: m.current_member,
+                received: m.received,
+                given: m.given,
+                cheers: m.cheers,
+                by_value: value_counts(m),
+            })
+            .collect(),
+    })
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"))
+}
+
+/// A team's recognition over a range of days, for the team and every team beneath it:
+/// totals, by value and source, per member, participation, who received nothing, a weekly
+/// trend and the previous range of the same length. People count in the team they were in when
+/// a shout-out was given; leavers appear with their history. `Accept: text/csv` gives one row
+/// per member.
+#[utoipa::path(
+    tag = "reports",
+    params(("team_id" = Uuid, Path, description = "Team id"), RangeQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report", content((TeamReport = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/teams/{team_id}")]
+pub async fn team_report(
+    member: Member,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    team_id: web::Path<Uuid>,
+    query: ValidQuery<RangeQuery>,
+) -> ApiResult<HttpResponse> {
+    let team_id = team_id.into_inner();
+    let range = Range::parse(&query.0, state.config.timezone)?;
+    let mut conn = state.pool.get().await?;
+    authorize(&mut conn, &member, team_id).await?;
+    let report = build(&mut conn, &state, team_id, range).await?;
+    if wants_csv(&req) {
+        let filename = format!("team-report-{}-{}.csv", range.from, range.to);
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8; header=present")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ))
+            .body(report_csv(&report)?));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(report))
+}
+
+/// A spreadsheet cannot be made to run a formula from a cell: text that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading apostrophe (the OWASP advice).
+pub fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> ApiResult<Vec<u8>> {
+    writer
+        .into_inner()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))
+}
+
+fn csv_error(e: csv::Error) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"))
+}
+
+fn report_csv(report: &TeamReport) -> ApiResult<Vec<u8>> {
+    let mut w = csv_writer();
+    let mut header = vec![
+        "employee_id",
+        "display_name",
+        "title",
+        "active",
+        "current_member",
+        "received",
+        "given",
+        "cheers",
+    ];
+    header.extend(HeartValue::ALL.iter().map(|v| v.code()));
+    w.write_record(&header).map_err(csv_error)?;
+    for m in &report.members {
+        let mut row: Vec<String> = vec![
+            m.employee.id.to_string(),
+            cell(&m.employee.display_name).into_owned(),
+            cell(m.employee.title.as_deref().unwrap_or("")).into_owned(),
+            m.employee.active.to_string(),
+            m.current_member.to_string(),
+            m.received.to_string(),
+            m.given.to_string(),
+            m.cheers.to_string(),
+        ];
+        row.extend(
+            HeartValue::ALL
+                .iter()
+                .map(|v| m.by_value[v.code()].to_string()),
+        );
+        w.write_record(&row).map_err(csv_error)?;
+    }
+    finish(w)
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// First day (inclusive, in `SHOUTOUT_TIMEZONE`); default 27 days before `to`.
+    pub from: Option<NaiveDate>,
+    /// Last day (inclusive); default today.
+    pub to: Option<NaiveDate>,
+    /// Only shout-outs received by this team and those beneath it (required for managers).
+    pub team_id: Option<Uuid>,
+}
+
+/// Every published shout-out in the range, one row per shout-out and recipient, as CSV
+/// (RFC 4180, CRLF, formula-safe). Streamed in batches, so a year of a large company exports in
+/// constant memory. Customer e-mails are never in it.
+#[utoipa::path(
+    tag = "reports",
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The export", body = String, content_type = "text/csv"))
+)]
+#[get("/reports/shoutouts.csv")]
+pub async fn export(
+    member: Member,
+    state: web::Data<AppState>,
+    query: ValidQuery<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.0;
+    let range = Range::parse(
+        &RangeQuery {
+            from: query.from,
+            to: query.to,
+        },
+        state.config.timezone,
+    )?;
+    let mut conn = state.pool.get().await?;
+    let teams = match query.team_id {
+        Some(team) => {
+            authorize(&mut conn, &member, team).await?;
+            teams::find(&mut conn, team)
+                .await
+                .optional()?
+                .ok_or_else(|| ApiError::invalid("team_id", format!("no team with id {team}")))?;
+            Some(teams::subtree_ids(&mut conn, team).await?)
+        }
+        None if member.caller.is_admin() => None,
+        None => {
+            return Err(if member.caller.is_manager() {
+                ApiError::invalid(
+                    "team_id",
+                    "managers export one of their teams: give `team_id`",
+                )
+            } else {
+                ApiError::forbidden("exports are for admins and managers")
+            });
+        }
+    };
+    drop(conn);
+    let pool = state.pool.clone();
+    struct Cursor {
+        after: Option<(DateTime<Utc>, Uuid, Uuid)>,
+        header: bool,
+        done: bool,
+    }
+    let start = Cursor {
+        after: None,
+        header: true,
+        done: false,
+    };
+    let body = futures_util::stream::unfold(start, move |mut cursor| {
+        let pool = pool.clone();
+        let teams = teams.clone();
+        async move {
+            if cursor.done {
+                return None;
+            }
+            let mut w = csv_writer();
+            if cursor.header {
+                cursor.header = false;
+                let _ = w.write_record(EXPORT_HEADER);
+            }
+            let batch = async {
+                let mut conn = pool.get().await.map_err(ApiError::from)?;
+                Ok::<_, ApiError>(
+                    store::export_batch(
+                        &mut conn,
+                        teams.as_deref(),
+                        range.since,
+                        range.until,
+                        cursor.after,
+                        EXPORT_BATCH,
+                    )
+                    .await?,
+                )
+            }
+            .await;
+            let lines = match batch {
+                Ok(lines) => lines,
+                Err(e) => {
+                    // Headers are sent; all that is left is to cut the body short, which a
+                    // client sees as a broken download rather than a complete file.
+                    tracing::error!(error = %e, "export failed mid-stream");
+                    return Some((
+                        Err(actix_web::error::ErrorInternalServerError("export failed")),
+                        cursor,
+                    ));
+                }
+            };
+            if (lines.len() as i64) < EXPORT_BATCH {
+                cursor.done = true;
+            }
+            if let Some(last) = lines.last() {
+                cursor.after = Some((last.created_at, last.shoutout_id, last.recipient_id));
+            }
+            for line in &lines {
+                let _ = w.write_record(export_row(line));
+            }
+            let bytes = w.into_inner().unwrap_or_default();
+            Some((Ok::<_, actix_web::Error>(Bytes::from(bytes)), cursor))
+        }
+    });
+    let filename = format!("shoutouts-{}-{}.csv", range.from, range.to);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8; header=present")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .streaming(body))
+}
+
+const EXPORT_HEADER: [&str; 11] = [
+    "shoutout_id",
+    "created_at",
+    "source",
+    "value",
+    "giver_id",
+    "giver_name",
+    "customer_name",
+    "recipient_id",
+    "recipient_name",
+    "recipient_team_id",
+    "message",
+];
+
+fn export_row(line: &ExportLine) -> [String; 11] {
+    let opt = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    [
+        line.shoutout_id.to_string(),
+        line.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        match line.source {
+            ShoutoutSource::Staff => "staff".into(),
+            ShoutoutSource::Customer => "customer".into(),
+        },
+        line.value.code().into(),
+        opt(line.giver_id),
+        cell(line.giver_name.as_deref().unwrap_or("")).into_owned(),
+        cell(line.customer_name.as_deref().unwrap_or("")).into_owned(),
+        line.recipient_id.to_string(),
+        cell(&line.recipient_name).into_owned(),
+        opt(line.recipient_team_id),
+        cell(&line.message).into_owned(),
+    ]
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportLink {
+    /// Opens the printable report in a browser, without a token, until `expires_at`.
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A short-lived signed link (15 minutes) to the printable report page, for opening in a
+/// browser where no bearer token can be sent. It carries the caller's identity; the caller's
+/// rights are checked again when it is opened.
+#[utoipa::path(
+    tag = "reports",
+    params(("team_id" = Uuid, Path, description = "Team id"), RangeQuery),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The link", body = ReportLink))
+)]
+#[post("/reports/teams/{team_id}/link")]
+pub async fn report_link(
+    member: Member,
+    state: web::Data<AppState>,
+    team_id: web::Path<Uuid>,
+    query: ValidQuery<RangeQuery>,
+) -> ApiResult<HttpResponse> {
+    let team_id = team_id.into_inner();
+    let range = Range::parse(&query.0, state.config.timezone)?;
+    let mut conn = state.pool.get().await?;
+    authorize(&mut conn, &member, team_id).await?;
+    let expires_at = Utc::now() + chrono::Duration::minutes(15);
+    let token = crate::web::report_page::sign_link(&state, &member.caller, team_id, expires_at)?;
+    let url = format!(
+        "{}/reports/teams/{team_id}?from={}&to={}&sig={token}",
+        state.config.public_base_url(),
+        range.from,
+        range.to
+    );
+    Ok(HttpResponse::Created().json(ReportLink { url, expires_at }))
+}

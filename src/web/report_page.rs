@@ -1,0 +1,342 @@
+//! `GET /reports/teams/{team_id}`: a team's report as a printable page, charts drawn on the
+//! server as inline SVG. No script, nothing from other hosts; it prints cleanly to PDF.
+//! Opened with a bearer token, or with the short-lived signed link the API hands out
+//! (`POST /api/v1/reports/teams/{team_id}/link`), which names the caller and the team and is
+//! checked against the caller's rights again when opened.
+
+use std::collections::HashSet;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, TimeZone, Utc};
+use hmac::{Hmac, Mac};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::page_headers;
+use crate::api::reports::{self, Range, RangeQuery, TeamReport};
+use crate::auth::{Caller, Member, Role};
+use crate::domain::HeartValue;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::parse_query;
+use crate::models::employees;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LinkClaims {
+    sub: String,
+    roles: Vec<Role>,
+    team: Uuid,
+    exp: i64,
+}
+
+fn key(state: &AppState) -> ApiResult<Hmac<Sha256>> {
+    let secret = state
+        .config
+        .checked_jwt_secret()
+        .map_err(ApiError::Internal)?;
+    let mut derive = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
+        .expect("HMAC takes any key length");
+    derive.update(b"shoutout report link v1");
+    let derived = derive.finalize().into_bytes();
+    Ok(Hmac::<Sha256>::new_from_slice(&derived).expect("HMAC takes any key length"))
+}
+
+/// A link token: base64url(JSON claims) "." base64url(HMAC). Its own key, so it is never a
+/// bearer token for the API.
+pub fn sign_link(
+    state: &AppState,
+    caller: &Caller,
+    team: Uuid,
+    expires_at: DateTime<Utc>,
+) -> ApiResult<String> {
+    let claims = LinkClaims {
+        sub: caller.subject.clone(),
+        roles: caller.roles_sorted(),
+        team,
+        exp: expires_at.timestamp(),
+    };
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).map_err(anyhow::Error::from)?);
+    let mut mac = key(state)?;
+    mac.update(payload.as_bytes());
+    Ok(format!(
+        "{payload}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    ))
+}
+
+fn verify_link(state: &AppState, token: &str, team: Uuid) -> ApiResult<Caller> {
+    let bad = || ApiError::Unauthorized("this report link is not valid; ask for a new one".into());
+    let (payload, tag) = token.split_once('.').ok_or_else(bad)?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad())?;
+    let mut mac = key(state)?;
+    mac.update(payload.as_bytes());
+    mac.verify_slice(&tag).map_err(|_| bad())?;
+    let claims: LinkClaims =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad())?)
+            .map_err(|_| bad())?;
+    if claims.team != team {
+        return Err(bad());
+    }
+    if Utc
+        .timestamp_opt(claims.exp, 0)
+        .single()
+        .is_none_or(|exp| exp <= Utc::now())
+    {
+        return Err(ApiError::Unauthorized(
+            "this report link has expired; ask for a new one".into(),
+        ));
+    }
+    Ok(Caller {
+        subject: claims.sub,
+        roles: claims.roles.into_iter().collect::<HashSet<_>>(),
+    })
+}
+
+#[get("/reports/teams/{team_id}")]
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    team_id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let team_id = team_id.into_inner();
+    // `sig` is the page's own; the rest is the API's range query.
+    let mut range_pairs = Vec::new();
+    let mut sig = None;
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k == "sig" {
+            sig = Some(v.into_owned());
+        } else {
+            range_pairs.push((k.into_owned(), v.into_owned()));
+        }
+    }
+    let range_query: RangeQuery = parse_query(
+        &form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&range_pairs)
+            .finish(),
+    )?;
+    let range = Range::parse(&range_query, state.config.timezone)?;
+    let member = match sig {
+        Some(token) if !req.headers().contains_key(header::AUTHORIZATION) => {
+            let caller = verify_link(&state, &token, team_id)?;
+            let mut conn = state.pool.get().await?;
+            let employee = employees::find_by_external_id(&mut conn, &caller.subject)
+                .await?
+                .filter(|e| e.active);
+            if employee.is_none() && !caller.is_admin() {
+                return Err(ApiError::forbidden(
+                    "the link's owner is no longer an active employee",
+                ));
+            }
+            Member { caller, employee }
+        }
+        _ => Member::extract(&req).await?,
+    };
+    let mut conn = state.pool.get().await?;
+    reports::authorize(&mut conn, &member, team_id).await?;
+    let report = reports::build(&mut conn, &state, team_id, range).await?;
+    Ok(page_headers(&mut HttpResponse::Ok())
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(render(&report).into_string()))
+}
+
+fn render(r: &TeamReport) -> Markup {
+    let title = format!("Recognition report: {}", r.team.name);
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) }
+                link rel="stylesheet" href="/static/report.css";
+            }
+            body {
+                main {
+                    header {
+                        h1 { (title) }
+                        p class="lead" {
+                            (r.from.format("%-d %B %Y")) " to " (r.to.format("%-d %B %Y"))
+                            " (" (r.timezone) "), "
+                            @match r.team.team_ids.len() - 1 {
+                                0 => "the team alone.",
+                                1 => "the team and the team beneath it.",
+                                n => { "the team and the " (n) " teams beneath it." },
+                            }
+                        }
+                    }
+                    section class="figures" aria-label="Totals" {
+                        (figure("Shout-outs received", r.totals.shoutouts_received))
+                        (figure("Given by the team", r.totals.given))
+                        (figure("Cheers", r.totals.cheers))
+                        div class="figure" {
+                            span class="number" { (percent(r.participation.received_share)) }
+                            span class="label" { "of " (r.participation.members) " members were thanked" }
+                        }
+                        div class="figure" {
+                            span class="number" { (percent(r.participation.gave_share)) }
+                            span class="label" { "thanked someone" }
+                        }
+                    }
+                    p class="compare" {
+                        "Previous " ((r.to - r.from).num_days() + 1) " days ("
+                        (r.previous.from.format("%-d %b")) " to " (r.previous.to.format("%-d %b")) "): "
+                        (r.previous.shoutouts_received) " received"
+                        @if let Some(change) = r.previous.received_change {
+                            ", " (if change >= 0.0 { "up " } else { "down " }) (percent(change.abs()))
+                        }
+                        ". From customers this time: " (r.by_source["customer"]) "."
+                    }
+                    div class="charts" {
+                        section {
+                            h2 id="values-title" { "Values the team was thanked for" }
+                            (values_chart(r))
+                        }
+                        section {
+                            h2 id="trend-title" { "Shout-outs received, week by week" }
+                            (trend_chart(r))
+                        }
+                    }
+                    section {
+                        h2 { "Not thanked in this period (" (r.unrecognised.len()) ")" }
+                        @if r.unrecognised.is_empty() {
+                            p { "Everyone in the team was thanked at least once." }
+                        } @else {
+                            ul class="names" {
+                                @for e in &r.unrecognised {
+                                    li { (e.display_name) @if let Some(t) = &e.title { span class="title" { " · " (t) } } }
+                                }
+                            }
+                        }
+                    }
+                    section {
+                        h2 { "Everyone" }
+                        table {
+                            thead { tr {
+                                th scope="col" { "Name" }
+                                th scope="col" class="n" { "Received" }
+                                th scope="col" class="n" { "Given" }
+                                th scope="col" class="n" { "Cheers" }
+                                @for v in HeartValue::ALL { th scope="col" class="n" title=(v.label()) { (v.letter()) } }
+                            } }
+                            tbody {
+                                @for m in &r.members {
+                                    tr {
+                                        th scope="row" {
+                                            (m.employee.display_name)
+                                            @if !m.employee.active { " (left)" }
+                                            @else if !m.current_member { " (moved)" }
+                                        }
+                                        td class="n" { (m.received) }
+                                        td class="n" { (m.given) }
+                                        td class="n" { (m.cheers) }
+                                        @for v in HeartValue::ALL { td class="n" { (m.by_value[v.code()]) } }
+                                    }
+                                }
+                            }
+                        }
+                        p class="note" {
+                            "H, E, A, R, T: Helping others, Exceeding expectations, Achieving goals, "
+                            "Responding with care, Thriving through teamwork. People count in the team "
+                            "they were in when a shout-out was given."
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn figure(label: &str, n: i64) -> Markup {
+    html! { div class="figure" { span class="number" { (n) } span class="label" { (label) } } }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// Horizontal bars, one per value, labelled with the count.
+fn values_chart(r: &TeamReport) -> Markup {
+    let max = r.by_value.values().copied().max().unwrap_or(0).max(1) as f64;
+    let (width, row, label_w) = (560.0, 34.0, 210.0);
+    let height = row * 5.0 + 8.0;
+    let mut bars = String::new();
+    for (i, v) in HeartValue::ALL.iter().enumerate() {
+        let n = r.by_value[v.code()];
+        let y = 4.0 + i as f64 * row;
+        let w = (width - label_w - 60.0) * n as f64 / max;
+        bars.push_str(&format!(
+            "<text x=\"0\" y=\"{ty}\" class=\"axis\">{label}</text>\
+             <rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"22\" class=\"bar v{i}\"/>\
+             <text x=\"{tx:.1}\" y=\"{ty}\" class=\"count\">{n}</text>",
+            ty = y + 16.0,
+            label = v.label(),
+            tx = label_w + w + 6.0,
+        ));
+    }
+    html! {
+        svg role="img" aria-labelledby="values-title" viewBox={ "0 0 " (width) " " (height) }
+            width="100%" xmlns="http://www.w3.org/2000/svg" {
+            (PreEscaped(bars))
+        }
+    }
+}
+
+/// The weekly series as a line with a dot per week, and the axis at zero.
+fn trend_chart(r: &TeamReport) -> Markup {
+    let (width, height, left, bottom, top) = (560.0, 220.0, 36.0, 28.0, 12.0);
+    let weeks = &r.weekly;
+    let max = weeks.iter().map(|w| w.received).max().unwrap_or(0).max(1) as f64;
+    let span = (weeks.len().max(2) - 1) as f64;
+    let x = |i: usize| left + (width - left - 30.0) * i as f64 / span;
+    let y = |n: i64| top + (height - top - bottom) * (1.0 - n as f64 / max);
+    let points: Vec<String> = weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| format!("{:.1},{:.1}", x(i), y(w.received)))
+        .collect();
+    let mut marks = String::new();
+    for (i, w) in weeks.iter().enumerate() {
+        marks.push_str(&format!(
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" class=\"dot\"><title>Week of {}: {}</title></circle>",
+            x(i),
+            y(w.received),
+            w.week_start,
+            w.received
+        ));
+    }
+    let step = (weeks.len() / 6).max(1);
+    for (i, w) in weeks.iter().enumerate().step_by(step) {
+        marks.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"middle\">{}</text>",
+            x(i),
+            height - 8.0,
+            w.week_start.format("%-d %b")
+        ));
+    }
+    let axes = format!(
+        "<line x1=\"{left}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" class=\"grid\"/>\
+         <line x1=\"{left}\" y1=\"{top}\" x2=\"{r}\" y2=\"{top}\" class=\"grid\"/>\
+         <text x=\"{tl}\" y=\"{ty}\" class=\"axis\" text-anchor=\"end\">{max}</text>\
+         <text x=\"{tl}\" y=\"{b}\" class=\"axis\" text-anchor=\"end\">0</text>",
+        b = height - bottom,
+        r = width - 10.0,
+        tl = left - 6.0,
+        ty = top + 4.0,
+        max = max as i64,
+    );
+    html! {
+        svg role="img" aria-labelledby="trend-title" viewBox={ "0 0 " (width) " " (height) }
+            width="100%" xmlns="http://www.w3.org/2000/svg" {
+            (PreEscaped(axes))
+            polyline points=(points.join(" ")) class="line" {}
+            (PreEscaped(marks))
+        }
+    }
+}

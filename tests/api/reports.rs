@@ -1,0 +1,570 @@
+//! Manager reports: the numbers, cross-checked against plain SQL; who may see what; the CSV a
+//! spreadsheet opens; the streamed export; the printable page and its signed link.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shoutout::auth::Role;
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, expect_problem, expect_status};
+
+const RANGE: &str = "from=2026-11-01&to=2026-11-24";
+
+struct Org {
+    app: TestApp,
+    dept: Uuid,
+    squad: Uuid,
+    other: Uuid,
+    ann: Uuid,
+    bea: Uuid,
+    cal: Uuid,
+    zed: Uuid,
+    dept_manager: String,
+    squad_manager: String,
+    other_manager: String,
+    employee: String,
+}
+
+async fn import(app: &TestApp, rows: &[(&str, &str, &[&str], &str, &str)]) {
+    let body: Vec<Value> = rows
+        .iter()
+        .map(|(at, giver, recipients, value, message)| {
+            json!({"created_at": at, "giver_external_id": giver,
+                   "recipient_external_ids": recipients, "value": value, "message": message})
+        })
+        .collect();
+    let response = app
+        .post("/api/v1/shoutouts/import", &app.admin_token(), &json!(body))
+        .await;
+    expect_status(response, StatusCode::OK).await;
+}
+
+/// Support (managed by mia) with a sub-team Squad (managed by sam); Sales elsewhere. In the
+/// range: oli (Sales) thanks ann; ann thanks cal; cal thanks ann and bea together; a customer
+/// thanks bea. zed is never thanked. Before the range: one for ann. Then ann moves to Sales
+/// and bea leaves.
+async fn org() -> Org {
+    let app = TestApp::spawn().await;
+    let dept = app.team("Support", None).await;
+    let squad = app.team("Squad", Some(dept)).await;
+    let other = app.team("Sales", None).await;
+    let (ann, _) = app.employee("ann", Some(dept)).await;
+    let (bea, _) = app.employee("bea", Some(dept)).await;
+    let (cal, _) = app.employee("cal", Some(squad)).await;
+    let (zed, employee) = app.employee("zed", Some(dept)).await;
+    app.employee("oli", Some(other)).await;
+    let (mia, _) = app.employee("mia", Some(dept)).await;
+    let (sam, _) = app.employee("sam", Some(squad)).await;
+    let (max, _) = app.employee("max", Some(other)).await;
+    for (team, manager) in [(dept, mia), (squad, sam), (other, max)] {
+        let response = app
+            .patch(
+                &format!("/api/v1/teams/{team}"),
+                &app.admin_token(),
+                &json!({"manager_id": manager}),
+            )
+            .await;
+        expect_status(response, StatusCode::OK).await;
+    }
+    import(
+        &app,
+        &[
+            (
+                "2026-10-15T12:00:00Z",
+                "oli",
+                &["ann"],
+                "helping_others",
+                "Before the range",
+            ),
+            (
+                "2026-11-03T09:00:00Z",
+                "oli",
+                &["ann"],
+                "helping_others",
+                "Thanks for the help",
+            ),
+            (
+                "2026-11-10T09:00:00Z",
+                "ann",
+                &["cal"],
+                "thriving_through_teamwork",
+                "=1+2 great teamwork",
+            ),
+            (
+                "2026-11-17T09:00:00Z",
+                "cal",
+                &["ann", "bea"],
+                "achieving_goals",
+                "Shipped it",
+            ),
+        ],
+    )
+    .await;
+    let handle = app.praise_handle(bea).await;
+    let response = app
+        .praise(
+            &handle,
+            "Lovely service",
+            json!({"value": "responding_with_care", "customer_email": "c@example.org"}),
+        )
+        .await;
+    let id = expect_status(response, StatusCode::ACCEPTED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Published in the range: the customer's praise counts when it was sent (today).
+    expect_status(
+        app.post(
+            &format!("/api/v1/shoutouts/{id}/approve"),
+            &app.admin_token(),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.db()
+        .await
+        .execute(
+            "UPDATE shoutouts SET created_at = '2026-11-20T10:00:00Z' WHERE id = $1",
+            &[&id.parse::<Uuid>().unwrap()],
+        )
+        .await
+        .unwrap();
+    for (who, change) in [
+        (ann, json!({"team_id": other})),
+        (bea, json!({"active": false})),
+    ] {
+        let response = app
+            .patch(
+                &format!("/api/v1/employees/{who}"),
+                &app.admin_token(),
+                &change,
+            )
+            .await;
+        expect_status(response, StatusCode::OK).await;
+    }
+    Org {
+        dept_manager: app.token("mia", &[Role::Manager]),
+        squad_manager: app.token("sam", &[Role::Manager]),
+        other_manager: app.token("max", &[Role::Manager]),
+        app,
+        dept,
+        squad,
+        other,
+        ann,
+        bea,
+        cal,
+        zed,
+        employee,
+    }
+}
+
+fn member(report: &Value, id: Uuid) -> &Value {
+    report["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["employee"]["id"] == id.to_string())
+        .unwrap_or_else(|| panic!("{id} not in {report}"))
+}
+
+#[tokio::test]
+async fn a_team_report_counts_people_where_they_were_and_agrees_with_plain_sql() {
+    let o = org().await;
+    let app = &o.app;
+    let path = format!("/api/v1/reports/teams/{}?{RANGE}", o.dept);
+    let report = expect_status(app.get(&path, &o.dept_manager).await, StatusCode::OK).await;
+    assert_eq!(report["team"]["name"], "Support");
+    assert_eq!(report["team"]["team_ids"].as_array().unwrap().len(), 2);
+    // Received in the range: oli->ann, ann->cal, cal->(ann, bea), customer->bea: 4 shout-outs,
+    // 5 thanks (cal's counts once for the team).
+    assert_eq!(report["totals"]["shoutouts_received"], 4, "{report}");
+    assert_eq!(report["totals"]["recognitions"], 5);
+    // Given by people while in the team: ann->cal, cal->ann+bea.
+    assert_eq!(report["totals"]["given"], 2);
+    assert_eq!(report["by_value"]["helping_others"], 1);
+    assert_eq!(report["by_value"]["achieving_goals"], 1);
+    assert_eq!(report["by_value"]["responding_with_care"], 1);
+    assert_eq!(report["by_value"]["thriving_through_teamwork"], 1);
+    assert_eq!(report["by_source"], json!({"customer": 1, "staff": 3}));
+    // Ann moved away and still counts here for what she received while here; Bea left.
+    let ann = member(&report, o.ann);
+    assert_eq!(
+        (
+            ann["received"].as_i64(),
+            ann["given"].as_i64(),
+            ann["current_member"].as_bool()
+        ),
+        (Some(2), Some(1), Some(false))
+    );
+    let bea = member(&report, o.bea);
+    assert_eq!(
+        (
+            bea["received"].as_i64(),
+            bea["employee"]["active"].as_bool()
+        ),
+        (Some(2), Some(false))
+    );
+    assert_eq!(bea["by_value"]["responding_with_care"], 1);
+    assert_eq!(member(&report, o.cal)["received"], 1);
+    // Who was never thanked: current, active members with nothing (zed, and the managers).
+    let unrecognised: Vec<&str> = report["unrecognised"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unrecognised,
+        vec!["mia Example", "sam Example", "zed Example"]
+    );
+    assert_eq!(report["participation"]["members"], 4);
+    assert_eq!(report["participation"]["received"], 1);
+    assert_eq!(report["participation"]["gave"], 1);
+    assert_eq!(report["participation"]["received_share"], 0.25);
+    // The trend covers every week the range touches; the previous 24 days had one.
+    let weeks = report["weekly"].as_array().unwrap();
+    assert_eq!(weeks.first().unwrap()["week_start"], "2026-10-26");
+    assert_eq!(weeks.last().unwrap()["week_start"], "2026-11-23");
+    let received: i64 = weeks.iter().map(|w| w["received"].as_i64().unwrap()).sum();
+    assert_eq!(received, 4);
+    assert_eq!(report["previous"]["from"], "2026-10-08");
+    assert_eq!(report["previous"]["shoutouts_received"], 1);
+    assert_eq!(report["previous"]["received_change"], 3.0);
+
+    // Cross-check with plain SQL on the raw tables.
+    let db = app.db().await;
+    let subtree = vec![o.dept, o.squad];
+    let row = db
+        .query_one(
+            "SELECT count(DISTINCT s.id), count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
+             WHERE s.status = 'published' AND r.recipient_team_id = ANY($1) \
+               AND s.created_at >= '2026-11-01' AND s.created_at < '2026-11-25'",
+            &[&subtree],
+        )
+        .await
+        .unwrap();
+    assert_eq!(report["totals"]["shoutouts_received"], row.get::<_, i64>(0));
+    assert_eq!(report["totals"]["recognitions"], row.get::<_, i64>(1));
+    let given: i64 = db
+        .query_one(
+            "SELECT count(*) FROM shoutouts s JOIN employees e ON e.id = s.giver_id \
+             WHERE s.status = 'published' AND s.created_at >= '2026-11-01' AND s.created_at < '2026-11-25' \
+               AND s.giver_team_id = ANY($1)",
+            &[&subtree],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(report["totals"]["given"], given);
+
+    // The sub-team alone.
+    let squad = expect_status(
+        app.get(
+            &format!("/api/v1/reports/teams/{}?{RANGE}", o.squad),
+            &o.squad_manager,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(squad["totals"]["shoutouts_received"], 1);
+    assert_eq!(squad["by_value"]["thriving_through_teamwork"], 1);
+    let _ = o.zed;
+}
+
+#[tokio::test]
+async fn managers_see_their_teams_and_below_admins_all_and_everyone_else_is_refused() {
+    let o = org().await;
+    let app = &o.app;
+    let report = |team: Uuid| format!("/api/v1/reports/teams/{team}?{RANGE}");
+    for (token, team, status) in [
+        (&o.dept_manager, o.dept, StatusCode::OK),
+        (&o.dept_manager, o.squad, StatusCode::OK),
+        (&o.squad_manager, o.squad, StatusCode::OK),
+        (&o.squad_manager, o.dept, StatusCode::FORBIDDEN),
+        (&o.other_manager, o.dept, StatusCode::FORBIDDEN),
+        (&o.employee, o.dept, StatusCode::FORBIDDEN),
+        (&o.dept_manager, o.other, StatusCode::FORBIDDEN),
+    ] {
+        let response = app.get(&report(team), token).await;
+        assert_eq!(response.status(), status, "{team}");
+    }
+    // The manager role alone grants nothing; a token without it neither.
+    let zed_as_manager = app.token("zed", &[Role::Manager]);
+    expect_problem(
+        app.get(&report(o.dept), &zed_as_manager).await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+    let mia_without_role = app.token("mia", &[Role::Employee]);
+    expect_problem(
+        app.get(&report(o.dept), &mia_without_role).await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+    expect_status(
+        app.get(&report(o.other), &app.admin_token()).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_problem(
+        app.get(&report(Uuid::now_v7()), &app.admin_token()).await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
+    expect_problem(
+        app.request(Method::GET, &report(o.dept), None, None).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    )
+    .await;
+    // Bad ranges name the field.
+    let bad = format!(
+        "/api/v1/reports/teams/{}?from=2026-11-24&to=2026-11-01",
+        o.dept
+    );
+    expect_problem(
+        app.get(&bad, &app.admin_token()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("to"),
+    )
+    .await;
+    let long = format!(
+        "/api/v1/reports/teams/{}?from=2020-01-01&to=2026-11-01",
+        o.dept
+    );
+    expect_problem(
+        app.get(&long, &app.admin_token()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("from"),
+    )
+    .await;
+    let garbled = format!("/api/v1/reports/teams/{}?from=yesterday", o.dept);
+    expect_problem(
+        app.get(&garbled, &app.admin_token()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("from"),
+    )
+    .await;
+}
+
+async fn csv_of(app: &TestApp, path: &str, token: &str) -> (String, Vec<Vec<String>>) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = response.text().await.unwrap();
+    let rows = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (text, rows)
+}
+
+#[tokio::test]
+async fn the_csv_report_and_the_streamed_export_open_safely_in_a_spreadsheet() {
+    let o = org().await;
+    let app = &o.app;
+    // A name a spreadsheet would run as a formula.
+    let response = app
+        .patch(
+            &format!("/api/v1/employees/{}", o.zed),
+            &app.admin_token(),
+            &json!({"display_name": "=HYPERLINK(\"http://x\")"}),
+        )
+        .await;
+    expect_status(response, StatusCode::OK).await;
+    let (text, rows) = csv_of(
+        app,
+        &format!("/api/v1/reports/teams/{}?{RANGE}", o.dept),
+        &o.dept_manager,
+    )
+    .await;
+    assert!(text.contains("\r\n"), "RFC 4180 lines end in CRLF");
+    assert_eq!(rows[0][0], "employee_id");
+    assert_eq!(rows[0].len(), 13);
+    let zed = rows.iter().find(|r| r[0] == o.zed.to_string()).unwrap();
+    assert_eq!(zed[1], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(rows.len(), 1 + 6, "ann, bea, cal, mia, sam, zed");
+
+    // The raw export: one row per shout-out and recipient, in the range.
+    let (text, rows) = csv_of(
+        app,
+        &format!("/api/v1/reports/shoutouts.csv?{RANGE}"),
+        &app.admin_token(),
+    )
+    .await;
+    assert_eq!(rows[0][0], "shoutout_id");
+    let expected: i64 = app
+        .db()
+        .await
+        .query_one(
+            "SELECT count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
+             WHERE s.status = 'published' AND s.created_at >= '2026-11-01' AND s.created_at < '2026-11-25'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows.len() as i64 - 1, expected);
+    assert!(
+        rows.iter().any(|r| r[10] == "'=1+2 great teamwork"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("c@example.org"),
+        "no customer e-mail in exports"
+    );
+    // A manager exports their own teams; others are refused.
+    let (_, rows) = csv_of(
+        app,
+        &format!("/api/v1/reports/shoutouts.csv?{RANGE}&team_id={}", o.squad),
+        &o.squad_manager,
+    )
+    .await;
+    assert_eq!(rows.len(), 2, "cal's one");
+    let path = format!("/api/v1/reports/shoutouts.csv?{RANGE}");
+    expect_problem(
+        app.get(&path, &o.dept_manager).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("team_id"),
+    )
+    .await;
+    expect_problem(
+        app.get(&format!("{path}&team_id={}", o.dept), &o.squad_manager)
+            .await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+    expect_problem(
+        app.get(&path, &o.employee).await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_export_streams_many_batches_in_order_without_losing_a_row() {
+    let app = TestApp::spawn().await;
+    let team = app.team("Big", None).await;
+    app.employee("gia", Some(team)).await;
+    app.employee("ann", Some(team)).await;
+    // 4,500 shout-outs: three batches of the export.
+    let rows: Vec<Value> = (0..4500)
+        .map(|i| json!({"created_at": format!("2026-11-{:02}T{:02}:{:02}:00Z", 1 + i % 20, i % 24, i % 60),
+                        "giver_external_id": "gia", "recipient_external_ids": ["ann"],
+                        "value": "helping_others", "message": format!("thanks {i}")}))
+        .collect();
+    expect_status(
+        app.post("/api/v1/shoutouts/import", &app.admin_token(), &json!(rows))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let (_, rows) = csv_of(
+        &app,
+        &format!("/api/v1/reports/shoutouts.csv?{RANGE}"),
+        &app.admin_token(),
+    )
+    .await;
+    assert_eq!(rows.len(), 4501);
+    let mut messages: Vec<&str> = rows[1..].iter().map(|r| r[10].as_str()).collect();
+    let times: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    messages.sort();
+    messages.dedup();
+    assert_eq!(messages.len(), 4500);
+}
+
+#[tokio::test]
+async fn the_printable_page_opens_with_a_token_or_a_signed_link_and_draws_its_charts() {
+    let o = org().await;
+    let app = &o.app;
+    let page = format!("/reports/teams/{}?{RANGE}", o.dept);
+    let response = app.get(&page, &o.dept_manager).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<svg")
+            && html.contains("polyline")
+            && html.contains("Not thanked in this period (3)"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "no script needed");
+    expect_problem(
+        app.get(&page, &o.squad_manager).await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+
+    let link = expect_status(
+        app.post(
+            &format!("/api/v1/reports/teams/{}/link?{RANGE}", o.dept),
+            &o.dept_manager,
+            &json!({}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let url = link["url"].as_str().unwrap();
+    let path = &url[url.find("/reports/").unwrap()..];
+    let response = app.request(Method::GET, path, None, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // Tampered, or pointed at another team: refused.
+    let tampered = path.replace("sig=", "sig=x");
+    expect_problem(
+        app.request(Method::GET, &tampered, None, None).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    )
+    .await;
+    let elsewhere = path.replace(&o.dept.to_string(), &o.squad.to_string());
+    expect_problem(
+        app.request(Method::GET, &elsewhere, None, None).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    )
+    .await;
+    // The link is not a bearer token for the API.
+    let sig = path.split("sig=").nth(1).unwrap();
+    expect_problem(
+        app.get("/api/v1/me", sig).await,
+        StatusCode::UNAUTHORIZED,
+        None,
+    )
+    .await;
+    // Someone who may not see the team gets no link.
+    expect_problem(
+        app.post(
+            &format!("/api/v1/reports/teams/{}/link", o.dept),
+            &o.employee,
+            &json!({}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        None,
+    )
+    .await;
+}
