@@ -134,7 +134,7 @@ def load(cluster, shoutouts):
 SET session_replication_role = replica;
 COPY teams (id, name, parent_id, manager_id, created_at, updated_at) FROM '{out}/teams.csv' CSV;
 COPY employees (id, external_id, display_name, email, team_id, title, active, created_at, updated_at) FROM '{out}/employees.csv' CSV;
-COPY shoutouts (id, source, giver_id, customer_name, value, message, status, created_at, retracted_at, retracted_by) FROM '{out}/shoutouts.csv' CSV;
+COPY shoutouts (id, source, giver_id, customer_name, value, message, status, created_at, retracted_at, retracted_by, giver_team_id) FROM '{out}/shoutouts.csv' CSV;
 COPY shoutout_recipients (shoutout_id, recipient_id, giver_id, recipient_team_id) FROM '{out}/recipients.csv' CSV;
 CREATE TABLE bench_people (n integer, id uuid, external_id text, active boolean);
 COPY bench_people FROM '{out}/bench_people.csv' CSV;
@@ -374,6 +374,12 @@ def measure(size, args):
     server.start()
     admin = token("bench-admin", ["admin"])
     try:
+        if args.reports_only:
+            result = json.loads((WORK / f"result-{size}.json").read_text())
+            result["reports"] = measure_reports(cluster, admin, quick)
+            result["server_peak_rss_mib_reports"] = server.peak_rss_mib()
+            (WORK / f"result-{size}.json").write_text(json.dumps(result))
+            return result
         campaign_id = ensure_campaign(admin)
         campaign_days = cluster.psql(
             f"SELECT starts_on || ',' || ends_on FROM campaigns WHERE id = '{campaign_id}'").split(",")
@@ -395,9 +401,11 @@ def measure(size, args):
                 entry["ours_over_naive"] = round(fixed["p50_ms"] / naive["latency_avg_ms"], 4)
             log(size, board, period, variant, entry)
             boards.append(entry)
+        reports = measure_reports(cluster, admin, quick)
         writes = post_throughput(cluster, clients=16, seconds=5 if quick else 10)
         log(size, "writes", writes)
         result = {"size": size, "load": loaded, "boards": boards, "writes": writes,
+                  "reports": reports,
                   "server_peak_rss_mib": server.peak_rss_mib(), "url_example": urls[0][3]}
         # Kept at once, so a failure later does not lose a long measurement.
         (WORK / f"result-{size}.json").write_text(json.dumps(result))
@@ -405,6 +413,33 @@ def measure(size, args):
     finally:
         server.stop()
         cluster.stop()
+
+
+REPORT_TEAMS = [("Department 3.4", "a department"), ("Division 3", "a division")]
+REPORT_RATE = 2
+
+
+def measure_reports(cluster, admin, quick):
+    """A team's manager report over the last year, for a department and for a division."""
+    today = dt.date.today()
+    since = today - dt.timedelta(days=364)
+    results = []
+    for name, kind in REPORT_TEAMS:
+        team = cluster.psql(f"SELECT id FROM teams WHERE name = '{name}'")
+        people = int(cluster.psql(
+            f"SELECT count(*) FROM employees WHERE team_id = ANY(team_subtree('{team}'))"))
+        url = (f"http://127.0.0.1:{PORT}/api/v1/reports/teams/{team}"
+               f"?from={since}&to={today}")
+        oha(url, admin, duration=1, connections=1)  # warm the caches
+        fixed = oha(url, admin, rate=REPORT_RATE, duration=5 if quick else 10, connections=4)
+        peak = oha(url, admin, duration=3, connections=4)
+        entry = {"team": name, "kind": kind, "people": people, "from": str(since),
+                 "to": str(today), "rate": REPORT_RATE, "p50_ms": fixed["p50_ms"],
+                 "p99_ms": fixed["p99_ms"], "max_rps": peak["rps"],
+                 "non_200": fixed["non_200"] + peak["non_200"]}
+        log(cluster.root.name, "report", entry)
+        results.append(entry)
+    return results
 
 
 def machine():
@@ -472,7 +507,20 @@ def report(results, args):
               f"{w['ours']['non_2xx']}). pgbench running the same statements in one transaction "
               f"({w['clients']} clients): {w['pgbench']['tps']} tps. Ratio ours/pgbench: "
               f"**{w['ratio']}** (target at least 0.6).", "",
-              "## Targets", ""]
+              ""]
+    lines += ["## Manager reports", "",
+              f"`GET /api/v1/reports/teams/{{id}}` for the last 365 days, at a fixed "
+              f"{REPORT_RATE} requests/s (oha, open loop, latency-corrected) and at most with 4 "
+              "connections. Target: under 200 ms at the large size.", "",
+              "| shout-outs | team | people | p50 ms | p99 ms | max req/s |",
+              "|---|---|---|---|---|---|"]
+    for r in results:
+        for rep in r.get("reports", []):
+            lines.append(f"| {r['size']:,} | {rep['team']} ({rep['kind']}) | {rep['people']:,} | "
+                         f"{rep['p50_ms']} | {rep['p99_ms']} | {rep['max_rps']} |")
+            if r is large_run and rep["p99_ms"] >= 200:
+                verdicts.append(f"report/{rep['team']}")
+    lines += ["", "## Targets", ""]
     if verdicts:
         lines.append("Missed on: " + ", ".join(verdicts))
     else:
@@ -487,6 +535,8 @@ def main():
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--large", type=int, default=10_000_000)
     parser.add_argument("--rate", type=int, default=500, help="fixed request rate for latencies")
+    parser.add_argument("--reports-only", action="store_true",
+                        help="measure only the manager reports, added to the last measurements")
     parser.add_argument("--span-rate", type=int, default=50,
                         help="fixed request rate for rolling and custom periods")
     parser.add_argument("--quick", action="store_true", help="shorter measurements")

@@ -174,13 +174,13 @@ fn main() -> std::io::Result<()> {
         } else {
             ("published", String::new(), "")
         };
-        let (source, giver_id, customer_name) = match giver {
-            Some(g) => ("staff", ids[g].to_string(), ""),
-            None => ("customer", String::new(), "A customer"),
+        let (source, giver_id, customer_name, giver_team) = match giver {
+            Some(g) => ("staff", ids[g].to_string(), "", team_of[g].to_string()),
+            None => ("customer", String::new(), "A customer", String::new()),
         };
         writeln!(
             rows,
-            "{id},{source},{giver_id},{customer_name},{value},\"{message} #{i}\",{status},{when},{retracted_at},{retracted_by}"
+            "{id},{source},{giver_id},{customer_name},{value},\"{message} #{i}\",{status},{when},{retracted_at},{retracted_by},{giver_team}"
         )?;
         let count = match rng.random::<f64>() {
             x if x < 0.85 => 1,
