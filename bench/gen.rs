@@ -195,7 +195,11 @@ fn main() -> std::io::Result<()> {
             }
         }
         for r in chosen {
-            writeln!(recipients, "{id},{},{giver_id},{}", ids[r], team_of[r])?;
+            writeln!(
+                recipients,
+                "{id},{},{giver_id},{},{when}",
+                ids[r], team_of[r]
+            )?;
         }
     }
     rows.flush()?;

@@ -112,6 +112,7 @@ diesel::table! {
         recipient_id -> Uuid,
         giver_id -> Nullable<Uuid>,
         recipient_team_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 

@@ -54,7 +54,7 @@ impl From<EmployeeRow> for Employee {
 }
 
 /// A person named on a shout-out: enough to show and link them, nothing private.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EmployeeSummary {
     pub id: Uuid,
     pub display_name: String,

@@ -1,12 +1,12 @@
 //! Manager reports: a team's recognition over a date range, as JSON or CSV, the raw export as
 //! streamed CSV, and a signed link for the printable page (`crate::web::report_page`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use diesel::OptionalExtension;
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::domain::period::{local_midnight, today};
 use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ValidQuery;
-use crate::models::reports::{self as store, ExportLine, MemberCounts};
+use crate::models::reports::{self as store, ExportLine, Person};
 use crate::models::teams;
 use crate::startup::AppState;
 
@@ -184,30 +184,26 @@ pub struct TeamReport {
     pub previous: Comparison,
 }
 
-fn summary(m: &MemberCounts) -> EmployeeSummary {
+fn summary(p: &Person) -> EmployeeSummary {
     EmployeeSummary {
-        id: m.employee_id,
-        display_name: m.display_name.clone(),
-        team_id: m.team_id,
-        title: m.title.clone(),
-        active: m.active,
+        id: p.id,
+        display_name: p.display_name.clone(),
+        team_id: p.team_id,
+        title: p.title.clone(),
+        active: p.active,
     }
 }
 
-fn value_counts(m: &MemberCounts) -> BTreeMap<&'static str, i64> {
-    HeartValue::ALL
-        .iter()
-        .map(|v| {
-            let n = match v {
-                HeartValue::HelpingOthers => m.helping_others,
-                HeartValue::ExceedingExpectations => m.exceeding_expectations,
-                HeartValue::AchievingGoals => m.achieving_goals,
-                HeartValue::RespondingWithCare => m.responding_with_care,
-                HeartValue::ThrivingThroughTeamwork => m.thriving_through_teamwork,
-            };
-            (v.code(), n)
-        })
-        .collect()
+fn zero_values() -> BTreeMap<&'static str, i64> {
+    HeartValue::ALL.iter().map(|v| (v.code(), 0)).collect()
+}
+
+fn share(n: i64, of: i64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        (n as f64 / of as f64 * 1000.0).round() / 1000.0
+    }
 }
 
 /// Builds a team's report (the caller has authorized it).
@@ -223,22 +219,73 @@ pub async fn build(
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no team with id {team_id}")))?;
     let team_ids = teams::subtree_ids(conn, team_id).await?;
-    let members = store::members(conn, &team_ids, range.since, range.until).await?;
-    let breakdown = store::breakdown(conn, &team_ids, range.since, range.until).await?;
-    let weeks = store::weekly(conn, &team_ids, range.since, range.until, tz.name()).await?;
     let previous = range.previous(tz);
-    let before = store::breakdown(conn, &team_ids, previous.since, previous.until).await?;
-    let before_given: i64 =
-        store::weekly(conn, &team_ids, previous.since, previous.until, tz.name())
-            .await?
-            .iter()
-            .map(|w| w.given)
-            .sum();
+    let g = store::gather(
+        conn,
+        &team_ids,
+        previous.since,
+        range.since,
+        range.until,
+        tz.name(),
+    )
+    .await?;
 
-    let mut by_value: BTreeMap<&'static str, i64> =
-        HeartValue::ALL.iter().map(|v| (v.code(), 0)).collect();
+    // Per person: received by value, given, cheers.
+    #[derive(Default)]
+    struct Counts {
+        by_value: BTreeMap<&'static str, i64>,
+        received: i64,
+        given: i64,
+        cheers: i64,
+    }
+    let mut counts: HashMap<Uuid, Counts> = HashMap::new();
+    fn entry(counts: &mut HashMap<Uuid, Counts>, id: Uuid) -> &mut Counts {
+        counts.entry(id).or_insert_with(|| Counts {
+            by_value: zero_values(),
+            ..Counts::default()
+        })
+    }
+    for r in &g.received {
+        let c = entry(&mut counts, r.id);
+        *c.by_value.entry(r.value.code()).or_default() += r.n;
+        c.received += r.n;
+    }
+    for r in &g.given {
+        entry(&mut counts, r.id).given += r.n;
+    }
+    for r in &g.cheers {
+        entry(&mut counts, r.id).cheers += r.n;
+    }
+    let others: Vec<Uuid> = counts.keys().copied().collect();
+    let people = store::people(conn, &team_ids, &others).await?;
+
+    let mut members: Vec<MemberLine> = people
+        .iter()
+        .map(|p| {
+            let c = counts.remove(&p.id).unwrap_or_else(|| Counts {
+                by_value: zero_values(),
+                ..Counts::default()
+            });
+            MemberLine {
+                employee: summary(p),
+                current_member: p.team_id.is_some_and(|t| team_ids.contains(&t)),
+                received: c.received,
+                given: c.given,
+                cheers: c.cheers,
+                by_value: c.by_value,
+            }
+        })
+        .collect();
+    members.sort_by(|a, b| {
+        b.received
+            .cmp(&a.received)
+            .then_with(|| a.employee.display_name.cmp(&b.employee.display_name))
+            .then(a.employee.id.cmp(&b.employee.id))
+    });
+
+    let mut by_value = zero_values();
     let mut by_source: BTreeMap<&'static str, i64> = [("staff", 0), ("customer", 0)].into();
-    for b in &breakdown {
+    for b in &g.breakdown {
         *by_value.entry(b.value.code()).or_default() += b.shoutouts;
         let source = match b.source {
             ShoutoutSource::Staff => "staff",
@@ -246,27 +293,39 @@ pub async fn build(
         };
         *by_source.entry(source).or_default() += b.shoutouts;
     }
-    let shoutouts_received: i64 = breakdown.iter().map(|b| b.shoutouts).sum();
-    let previous_received: i64 = before.iter().map(|b| b.shoutouts).sum();
-    let current: Vec<&MemberCounts> = members
+    let shoutouts_received: i64 = g.breakdown.iter().map(|b| b.shoutouts).sum();
+    let current: Vec<&MemberLine> = members
         .iter()
-        .filter(|m| m.current_member && m.active)
+        .filter(|m| m.current_member && m.employee.active)
         .collect();
-    let share = |n: i64, of: i64| {
-        if of == 0 {
-            0.0
-        } else {
-            (n as f64 / of as f64 * 1000.0).round() / 1000.0
-        }
-    };
     let gave = current.iter().filter(|m| m.given > 0).count() as i64;
     let received = current.iter().filter(|m| m.received > 0).count() as i64;
     let mut unrecognised: Vec<EmployeeSummary> = current
         .iter()
         .filter(|m| m.received == 0)
-        .map(|m| summary(m))
+        .map(|m| m.employee.clone())
         .collect();
     unrecognised.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+
+    // Every week the range touches, Monday first, with what happened in it.
+    let received_in: HashMap<NaiveDate, i64> = g
+        .weekly_received
+        .iter()
+        .map(|w| (w.week_start, w.n))
+        .collect();
+    let given_in: HashMap<NaiveDate, i64> =
+        g.weekly_given.iter().map(|w| (w.week_start, w.n)).collect();
+    let mut weekly = Vec::new();
+    let mut week = range.from - Days::new(u64::from(range.from.weekday().num_days_from_monday()));
+    while week <= range.to {
+        weekly.push(WeekLine {
+            week_start: week,
+            received: received_in.get(&week).copied().unwrap_or(0),
+            given: given_in.get(&week).copied().unwrap_or(0),
+        });
+        week = week + Days::new(7);
+    }
+
     Ok(TeamReport {
         team: ReportTeam {
             id: team.id,
@@ -292,37 +351,20 @@ pub async fn build(
             received_share: share(received, current.len() as i64),
         },
         unrecognised,
-        weekly: weeks
-            .into_iter()
-            .map(|w| WeekLine {
-                week_start: w.week_start,
-                received: w.received,
-                given: w.given,
-            })
-            .collect(),
+        weekly,
         previous: Comparison {
             from: previous.from,
             to: previous.to,
-            shoutouts_received: previous_received,
-            given: before_given,
-            received_change: (previous_received > 0).then(|| {
-                ((shoutouts_received - previous_received) as f64 / previous_received as f64
+            shoutouts_received: g.previous_shoutouts,
+            given: g.previous_given,
+            received_change: (g.previous_shoutouts > 0).then(|| {
+                ((shoutouts_received - g.previous_shoutouts) as f64 / g.previous_shoutouts as f64
                     * 1000.0)
                     .round()
                     / 1000.0
             }),
         },
-        members: members
-            .iter()
-            .map(|m| MemberLine {
-                employee: summary(m),
-                current_member: m.current_member,
-                received: m.received,
-                given: m.given,
-                cheers: m.cheers,
-                by_value: value_counts(m),
-            })
-            .collect(),
+        members,
     })
 }
 

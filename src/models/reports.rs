@@ -4,178 +4,149 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::domain::{HeartValue, ShoutoutSource};
 
-/// One person's counts in the range.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct MemberCounts {
-    #[diesel(sql_type = SqlUuid)]
-    pub employee_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub display_name: String,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub team_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub title: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub active: bool,
-    /// Whether they are in the subtree now (not only were, when a shout-out was given).
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub current_member: bool,
-    #[diesel(sql_type = BigInt)]
-    pub received: i64,
-    #[diesel(sql_type = BigInt)]
-    pub given: i64,
-    #[diesel(sql_type = BigInt)]
-    pub cheers: i64,
-    #[diesel(sql_type = BigInt)]
-    pub helping_others: i64,
-    #[diesel(sql_type = BigInt)]
-    pub exceeding_expectations: i64,
-    #[diesel(sql_type = BigInt)]
-    pub achieving_goals: i64,
-    #[diesel(sql_type = BigInt)]
-    pub responding_with_care: i64,
-    #[diesel(sql_type = BigInt)]
-    pub thriving_through_teamwork: i64,
+/// Everything a report counts, read in one statement: the thanks members received from
+/// `$2` (the start of the previous range) to `$4`, once, through the recipients' (team, time)
+/// index, and what they gave, through the givers' (team, time) index; then summed every way
+/// the report needs. Received counts are per member thanked unless named `shoutouts` (each
+/// shout-out once however many members it thanked). `$3` is where the range proper begins.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Gathered {
+    #[serde(default)]
+    pub breakdown: Vec<Breakdown>,
+    pub previous_shoutouts: i64,
+    pub previous_given: i64,
+    #[serde(default)]
+    pub weekly_received: Vec<WeekCount>,
+    #[serde(default)]
+    pub weekly_given: Vec<WeekCount>,
+    #[serde(default)]
+    pub received: Vec<PersonValue>,
+    #[serde(default)]
+    pub given: Vec<PersonCount>,
+    #[serde(default)]
+    pub cheers: Vec<PersonCount>,
 }
 
-/// Everyone who belongs in the report: current members of the subtree (leavers included, so
-/// their history shows) and anyone who received or gave while in it during the range, with
-/// their counts. Received counts are per shout-out received; cheers are those on shout-outs
-/// they received in the range.
-pub async fn members(
-    conn: &mut AsyncPgConnection,
-    teams: &[Uuid],
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> QueryResult<Vec<MemberCounts>> {
-    diesel::sql_query(
-        "WITH got AS ( \
-             SELECT r.recipient_id AS id, s.id AS shoutout_id, s.value \
-             FROM shoutout_recipients r JOIN shoutouts s ON s.id = r.shoutout_id \
-             WHERE r.recipient_team_id = ANY($1) AND s.status = 'published' \
-               AND s.created_at >= $2 AND s.created_at < $3 \
-         ), received AS ( \
-             SELECT id, count(*) AS received, \
-                    count(*) FILTER (WHERE value = 'helping_others') AS helping_others, \
-                    count(*) FILTER (WHERE value = 'exceeding_expectations') AS exceeding_expectations, \
-                    count(*) FILTER (WHERE value = 'achieving_goals') AS achieving_goals, \
-                    count(*) FILTER (WHERE value = 'responding_with_care') AS responding_with_care, \
-                    count(*) FILTER (WHERE value = 'thriving_through_teamwork') AS thriving_through_teamwork \
-             FROM got GROUP BY id \
-         ), cheered AS ( \
-             SELECT g.id, count(*) AS cheers FROM got g JOIN cheers c ON c.shoutout_id = g.shoutout_id \
-             GROUP BY g.id \
-         ), given AS ( \
-             SELECT giver_id AS id, count(*) AS given FROM shoutouts \
-             WHERE giver_team_id = ANY($1) AND status = 'published' \
-               AND created_at >= $2 AND created_at < $3 \
-             GROUP BY giver_id \
-         ), people AS ( \
-             SELECT id FROM employees WHERE team_id = ANY($1) \
-             UNION SELECT id FROM received UNION SELECT id FROM given \
-         ) \
-         SELECT e.id AS employee_id, e.display_name, e.team_id, e.title, e.active, \
-                coalesce(e.team_id = ANY($1), false) AS current_member, \
-                coalesce(r.received, 0) AS received, coalesce(g.given, 0) AS given, \
-                coalesce(c.cheers, 0) AS cheers, \
-                coalesce(r.helping_others, 0) AS helping_others, \
-                coalesce(r.exceeding_expectations, 0) AS exceeding_expectations, \
-                coalesce(r.achieving_goals, 0) AS achieving_goals, \
-                coalesce(r.responding_with_care, 0) AS responding_with_care, \
-                coalesce(r.thriving_through_teamwork, 0) AS thriving_through_teamwork \
-         FROM people p JOIN employees e ON e.id = p.id \
-         LEFT JOIN received r ON r.id = p.id \
-         LEFT JOIN given g ON g.id = p.id \
-         LEFT JOIN cheered c ON c.id = p.id \
-         ORDER BY received DESC, e.display_name, e.id",
-    )
-    .bind::<Array<SqlUuid>, _>(teams)
-    .bind::<Timestamptz, _>(since)
-    .bind::<Timestamptz, _>(until)
-    .load(conn)
-    .await
-}
-
-/// The shout-outs the team received in the range, by value and source: each counts once,
-/// however many members it thanked.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Breakdown {
-    #[diesel(sql_type = crate::schema::sql_types::HeartValue)]
     pub value: HeartValue,
-    #[diesel(sql_type = crate::schema::sql_types::ShoutoutSource)]
     pub source: ShoutoutSource,
-    #[diesel(sql_type = BigInt)]
     pub shoutouts: i64,
 }
 
-pub async fn breakdown(
-    conn: &mut AsyncPgConnection,
-    teams: &[Uuid],
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> QueryResult<Vec<Breakdown>> {
-    diesel::sql_query(
-        "SELECT s.value, s.source, count(*) AS shoutouts FROM shoutouts s \
-         WHERE s.status = 'published' AND s.created_at >= $2 AND s.created_at < $3 \
-           AND s.id IN (SELECT shoutout_id FROM shoutout_recipients WHERE recipient_team_id = ANY($1)) \
-         GROUP BY s.value, s.source",
-    )
-    .bind::<Array<SqlUuid>, _>(teams)
-    .bind::<Timestamptz, _>(since)
-    .bind::<Timestamptz, _>(until)
-    .load(conn)
-    .await
-}
-
-/// Shout-outs received (each once) and given by the team, per week (weeks start on Monday in
-/// the organisation's time zone `$4`).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct Week {
-    #[diesel(sql_type = Date)]
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct WeekCount {
     pub week_start: NaiveDate,
-    #[diesel(sql_type = BigInt)]
-    pub received: i64,
-    #[diesel(sql_type = BigInt)]
-    pub given: i64,
+    pub n: i64,
 }
 
-pub async fn weekly(
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PersonValue {
+    pub id: Uuid,
+    pub value: HeartValue,
+    pub n: i64,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PersonCount {
+    pub id: Uuid,
+    pub n: i64,
+}
+
+pub async fn gather(
     conn: &mut AsyncPgConnection,
     teams: &[Uuid],
+    previous_since: DateTime<Utc>,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     timezone: &str,
-) -> QueryResult<Vec<Week>> {
-    diesel::sql_query(
-        "WITH r AS ( \
-             SELECT date_trunc('week', s.created_at AT TIME ZONE $4)::date AS week_start, count(*) AS n \
-             FROM shoutouts s WHERE s.status = 'published' AND s.created_at >= $2 AND s.created_at < $3 \
-               AND s.id IN (SELECT shoutout_id FROM shoutout_recipients WHERE recipient_team_id = ANY($1)) \
-             GROUP BY 1 \
-         ), g AS ( \
-             SELECT date_trunc('week', created_at AT TIME ZONE $4)::date AS week_start, count(*) AS n \
-             FROM shoutouts WHERE giver_team_id = ANY($1) AND status = 'published' \
-               AND created_at >= $2 AND created_at < $3 \
-             GROUP BY 1 \
+) -> QueryResult<Gathered> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        report: serde_json::Value,
+    }
+    let row: Row = diesel::sql_query(
+        "WITH lines AS MATERIALIZED ( \
+             SELECT r.recipient_id, s.id, s.value, s.source, s.created_at \
+             FROM shoutout_recipients r JOIN shoutouts s ON s.id = r.shoutout_id \
+             WHERE r.recipient_team_id = ANY($1) AND r.created_at >= $2 AND r.created_at < $4 \
+               AND s.status = 'published' \
+         ), cur AS MATERIALIZED (SELECT * FROM lines WHERE created_at >= $3), \
+         gave AS MATERIALIZED ( \
+             SELECT giver_id, created_at FROM shoutouts \
+             WHERE giver_team_id = ANY($1) AND status = 'published' \
+               AND created_at >= $2 AND created_at < $4 \
          ) \
-         SELECT w::date AS week_start, coalesce(r.n, 0) AS received, coalesce(g.n, 0) AS given \
-         FROM generate_series(date_trunc('week', $2 AT TIME ZONE $4), \
-                              $3 AT TIME ZONE $4 - interval '1 microsecond', interval '1 week') w \
-         LEFT JOIN r ON r.week_start = w::date LEFT JOIN g ON g.week_start = w::date \
-         ORDER BY 1",
+         SELECT jsonb_build_object( \
+             'breakdown', (SELECT jsonb_agg(x) FROM (SELECT value, source, count(DISTINCT id) AS shoutouts \
+                                                    FROM cur GROUP BY value, source) x), \
+             'previous_shoutouts', (SELECT count(DISTINCT id) FROM lines WHERE created_at < $3), \
+             'previous_given', (SELECT count(*) FROM gave WHERE created_at < $3), \
+             'weekly_received', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
+                        count(DISTINCT id) AS n FROM cur GROUP BY 1) x), \
+             'weekly_given', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
+                        count(*) AS n FROM gave WHERE created_at >= $3 GROUP BY 1) x), \
+             'received', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT recipient_id AS id, value, count(*) AS n FROM cur GROUP BY 1, 2) x), \
+             'given', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT giver_id AS id, count(*) AS n FROM gave WHERE created_at >= $3 GROUP BY 1) x), \
+             'cheers', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT c.recipient_id AS id, count(*) AS n FROM cur c \
+                 JOIN cheers ch ON ch.shoutout_id = c.id GROUP BY 1) x) \
+         ) AS report",
     )
     .bind::<Array<SqlUuid>, _>(teams)
+    .bind::<Timestamptz, _>(previous_since)
     .bind::<Timestamptz, _>(since)
     .bind::<Timestamptz, _>(until)
     .bind::<Text, _>(timezone)
-    .load(conn)
-    .await
+    .get_result(conn)
+    .await?;
+    // jsonb_agg of nothing is null: the serde defaults make those empty lists.
+    let mut value = row.report;
+    if let Some(object) = value.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
+    }
+    serde_json::from_value(value)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// The people a report lists: current members of the subtree (leavers included) and `others`
+/// (who received or gave while in it).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::employees)]
+pub struct Person {
+    pub id: Uuid,
+    pub display_name: String,
+    pub team_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub active: bool,
+}
+
+pub async fn people(
+    conn: &mut AsyncPgConnection,
+    teams: &[Uuid],
+    others: &[Uuid],
+) -> QueryResult<Vec<Person>> {
+    use crate::schema::employees;
+    employees::table
+        .filter(
+            employees::team_id
+                .eq_any(teams)
+                .or(employees::id.eq_any(others)),
+        )
+        .select(Person::as_select())
+        .load(conn)
+        .await
 }
 
 /// One line of the raw export: a shout-out and one of its recipients.
