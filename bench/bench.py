@@ -135,7 +135,7 @@ SET session_replication_role = replica;
 COPY teams (id, name, parent_id, manager_id, created_at, updated_at) FROM '{out}/teams.csv' CSV;
 COPY employees (id, external_id, display_name, email, team_id, title, active, created_at, updated_at) FROM '{out}/employees.csv' CSV;
 COPY shoutouts (id, source, giver_id, customer_name, value, message, status, created_at, retracted_at, retracted_by, giver_team_id) FROM '{out}/shoutouts.csv' CSV;
-COPY shoutout_recipients (shoutout_id, recipient_id, giver_id, recipient_team_id, created_at) FROM '{out}/recipients.csv' CSV;
+COPY shoutout_recipients (shoutout_id, recipient_id, giver_id, recipient_team_id, created_at, value, source, status) FROM '{out}/recipients.csv' CSV;
 CREATE TABLE bench_people (n integer, id uuid, external_id text, active boolean);
 COPY bench_people FROM '{out}/bench_people.csv' CSV;
 CREATE TABLE bench_active AS SELECT (row_number() OVER (ORDER BY n) - 1)::integer AS n, id, external_id

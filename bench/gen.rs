@@ -197,7 +197,7 @@ fn main() -> std::io::Result<()> {
         for r in chosen {
             writeln!(
                 recipients,
-                "{id},{},{giver_id},{},{when}",
+                "{id},{},{giver_id},{},{when},{value},{source},{status}",
                 ids[r], team_of[r]
             )?;
         }

@@ -107,12 +107,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::HeartValue;
+    use super::sql_types::ShoutoutSource;
+    use super::sql_types::ShoutoutStatus;
+
     shoutout_recipients (shoutout_id, recipient_id) {
         shoutout_id -> Uuid,
         recipient_id -> Uuid,
         giver_id -> Nullable<Uuid>,
         recipient_team_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        value -> HeartValue,
+        source -> ShoutoutSource,
+        status -> ShoutoutStatus,
     }
 }
 

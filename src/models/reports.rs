@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::domain::{HeartValue, ShoutoutSource};
 
 /// Everything a report counts, read in one statement: the thanks members received from
-/// `$2` (the start of the previous range) to `$4`, once, through the recipients' (team, time)
-/// index, and what they gave, through the givers' (team, time) index; then summed every way
+/// `$2` (the start of the previous range) to `$4`, once, from the recipients' (team, time)
+/// index alone (it carries each thank's value, source and status), and what they gave, through the givers' (team, time) index; then summed every way
 /// the report needs. Received counts are per member thanked unless named `shoutouts` (each
 /// shout-out once however many members it thanked). `$3` is where the range proper begins.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -74,10 +74,10 @@ pub async fn gather(
     }
     let row: Row = diesel::sql_query(
         "WITH lines AS MATERIALIZED ( \
-             SELECT r.recipient_id, s.id, s.value, s.source, s.created_at \
-             FROM shoutout_recipients r JOIN shoutouts s ON s.id = r.shoutout_id \
-             WHERE r.recipient_team_id = ANY($1) AND r.created_at >= $2 AND r.created_at < $4 \
-               AND s.status = 'published' \
+             SELECT r.recipient_id, r.shoutout_id AS id, r.value, r.source, r.created_at \
+             FROM shoutout_recipients r \
+             WHERE r.recipient_team_id = ANY($1) AND r.status = 'published' \
+               AND r.created_at >= $2 AND r.created_at < $4 \
          ), cur AS MATERIALIZED (SELECT * FROM lines WHERE created_at >= $3), \
          gave AS MATERIALIZED ( \
              SELECT giver_id, created_at FROM shoutouts \

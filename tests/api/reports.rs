@@ -259,6 +259,27 @@ async fn a_team_report_counts_people_where_they_were_and_agrees_with_plain_sql()
         .get(0);
     assert_eq!(report["totals"]["given"], given);
 
+    // A retracted shout-out leaves the report at once.
+    let retracted: Uuid = db
+        .query_one(
+            "SELECT id FROM shoutouts WHERE message = 'Thanks for the help'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let response = app
+        .delete(
+            &format!("/api/v1/shoutouts/{retracted}"),
+            &app.admin_token(),
+        )
+        .await;
+    expect_status(response, StatusCode::NO_CONTENT).await;
+    let after = expect_status(app.get(&path, &o.dept_manager).await, StatusCode::OK).await;
+    assert_eq!(after["totals"]["shoutouts_received"], 3);
+    assert_eq!(after["by_value"]["helping_others"], 0);
+    assert_eq!(member(&after, o.ann)["received"], 1);
+
     // The sub-team alone.
     let squad = expect_status(
         app.get(
