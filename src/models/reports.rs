@@ -79,19 +79,23 @@ pub async fn gather(
              WHERE r.recipient_team_id = ANY($1) AND r.status = 'published' \
                AND r.created_at >= $2 AND r.created_at < $4 \
          ), cur AS MATERIALIZED (SELECT * FROM lines WHERE created_at >= $3), \
+         shoutouts_in AS MATERIALIZED ( \
+             SELECT id, value, source, created_at FROM cur GROUP BY id, value, source, created_at \
+         ), \
          gave AS MATERIALIZED ( \
              SELECT giver_id, created_at FROM shoutouts \
              WHERE giver_team_id = ANY($1) AND status = 'published' \
                AND created_at >= $2 AND created_at < $4 \
          ) \
          SELECT jsonb_build_object( \
-             'breakdown', (SELECT jsonb_agg(x) FROM (SELECT value, source, count(DISTINCT id) AS shoutouts \
-                                                    FROM cur GROUP BY value, source) x), \
-             'previous_shoutouts', (SELECT count(DISTINCT id) FROM lines WHERE created_at < $3), \
+             'breakdown', (SELECT jsonb_agg(x) FROM (SELECT value, source, count(*) AS shoutouts \
+                                                    FROM shoutouts_in GROUP BY value, source) x), \
+             'previous_shoutouts', (SELECT count(*) FROM (SELECT id FROM lines WHERE created_at < $3 \
+                                                        GROUP BY id) p), \
              'previous_given', (SELECT count(*) FROM gave WHERE created_at < $3), \
              'weekly_received', (SELECT jsonb_agg(x) FROM ( \
                  SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
-                        count(DISTINCT id) AS n FROM cur GROUP BY 1) x), \
+                        count(*) AS n FROM shoutouts_in GROUP BY 1) x), \
              'weekly_given', (SELECT jsonb_agg(x) FROM ( \
                  SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
                         count(*) AS n FROM gave WHERE created_at >= $3 GROUP BY 1) x), \
