@@ -102,7 +102,21 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_PRAISE_FORM_TTL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub praise_form_ttl_secs: u64,
 
-    /// Load demo teams, employees and shout-outs when the directory is empty.
+    /// Intranet origins (comma-separated, e.g. `https://intranet.example.com`) whose pages may
+    /// call the API from a browser (CORS). Empty: no cross-origin calls. No wildcard.
+    #[arg(long, env = "SHOUTOUT_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Seconds between heartbeats on an idle live stream, so proxies keep it open.
+    #[arg(long, env = "SHOUTOUT_STREAM_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub stream_heartbeat_secs: u64,
+
+    /// Events a live-stream client may fall behind before it catches up from the database.
+    #[arg(long, env = "SHOUTOUT_STREAM_BUFFER", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub stream_buffer: u32,
+
+    /// Load demo teams, employees and shout-outs when the directory is empty, and serve the
+    /// demo intranet page at `/demo`.
     #[arg(long, env = "SHOUTOUT_DEMO", default_value_t = false)]
     pub demo: bool,
 
@@ -171,6 +185,11 @@ fn parse_network(text: &str) -> Result<IpNet, String> {
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
         .map_err(|_| format!("`{text}` is not an IP address or CIDR range"))
+}
+
+fn parse_origin(text: &str) -> Result<String, String> {
+    crate::widgets::keys::normalise_origin(text)
+        .map_err(|why| format!("`{}` {why} (no wildcards: list each origin)", text.trim()))
 }
 
 fn parse_timezone(name: &str) -> Result<Tz, String> {

@@ -23,3 +23,4 @@ pub mod schema;
 pub mod startup;
 pub mod telemetry;
 pub mod web;
+pub mod widgets;

@@ -2,7 +2,7 @@
 //! document is collected from the same registrations, so the two cannot drift apart.
 
 use actix_web::App;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{self, Components, ContentBuilder, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -10,8 +10,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::{
-    employees, health, history, leaderboards, me, moderation, praise, reports, shoutouts, teams,
-    values,
+    employees, health, history, leaderboards, me, moderation, praise, reports, shoutouts, stream,
+    teams, values, widget_keys,
 };
 use crate::operations;
 
@@ -57,7 +57,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(leaderboards::get_campaign)
                 .service(reports::team_report)
                 .service(reports::report_link)
-                .service(reports::export),
+                .service(reports::export)
+                .service(widget_keys::create_widget_key)
+                .service(widget_keys::list_widget_keys)
+                .service(widget_keys::revoke_widget_key)
+                .service(stream::stream),
         );
 }
 
@@ -80,6 +84,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "customer praise", description = "Praise from customers: the public endpoint, praise links, moderation"),
         (name = "leaderboards", description = "Boards for any period, and campaigns"),
         (name = "reports", description = "Manager reports and exports"),
+        (name = "widgets", description = "Intranet widgets: widget keys and the live stream"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
 )]
@@ -114,6 +119,13 @@ impl Modify for CommonResponses {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "widget_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Widget-Key",
+                "A read-only widget key minted by an admin (`POST /api/v1/widget-keys`)",
+            ))),
         );
         let problem = |description: &str| -> RefOr<openapi::Response> {
             RefOr::T(

@@ -153,6 +153,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    stream_events (id) {
+        id -> Int8,
+        tx -> Int8,
+        kind -> Text,
+        shoutout_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tallies (board, bucket, source, subject_id) {
         board -> Int2,
         bucket -> Int4,
@@ -180,6 +190,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    widget_keys (id) {
+        id -> Uuid,
+        name -> Text,
+        key_hash -> Bytea,
+        key_prefix -> Text,
+        scopes -> Array<Nullable<Text>>,
+        origins -> Array<Nullable<Text>>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(cheers -> employees (employee_id));
 diesel::joinable!(cheers -> shoutouts (shoutout_id));
 diesel::joinable!(customer_praise -> employees (employee_id));
@@ -191,6 +216,7 @@ diesel::joinable!(shoutout_recipients -> employees (recipient_id));
 diesel::joinable!(shoutout_recipients -> shoutouts (shoutout_id));
 diesel::joinable!(shoutout_recipients -> teams (recipient_team_id));
 diesel::joinable!(shoutouts -> employees (giver_id));
+diesel::joinable!(stream_events -> shoutouts (shoutout_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
@@ -204,6 +230,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     shoutout_recipients,
     shoutouts,
     spent_challenges,
+    stream_events,
     tallies,
     teams,
+    widget_keys,
 );

@@ -21,6 +21,8 @@ use crate::error::ApiError;
 use crate::operations::PoolGauges;
 use crate::praise::Praise;
 use crate::routes;
+use crate::widgets::keys as widget_keys;
+use crate::widgets::stream::StreamHub;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -31,6 +33,9 @@ pub struct AppState {
     pub pool_gauges: PoolGauges,
     pub openapi_json: String,
     pub praise: Arc<Praise>,
+    pub stream: Arc<StreamHub>,
+    /// The demo page's widget key, when serving demo data.
+    pub demo_key: Option<String>,
 }
 
 pub struct Application {
@@ -65,6 +70,18 @@ impl Application {
             config.checked_jwt_secret()?.expose_secret().as_bytes(),
         ));
         spawn_housekeeping(pool.clone(), praise.clone());
+        let stream = StreamHub::start(
+            pool.clone(),
+            database_url.clone(),
+            config.stream_buffer as usize,
+        )
+        .await?;
+        let demo_key = if config.demo {
+            Some(ensure_demo_key(&pool, &config).await?)
+        } else {
+            None
+        };
+        let cors_origins = config.cors_origins.clone();
         let app_pool = pool.clone();
 
         let registry = Registry::new();
@@ -87,6 +104,8 @@ impl Application {
             pool_gauges,
             openapi_json,
             praise,
+            stream,
+            demo_key,
         });
 
         let server = HttpServer::new(move || {
@@ -105,6 +124,9 @@ impl Application {
                 .service(crate::web::praise_css)
                 .service(crate::web::report_page::page)
                 .service(crate::web::report_css)
+                .service(crate::web::widget_js)
+                .service(crate::web::demo_css)
+                .service(crate::web::demo_page::page)
                 .service(
                     utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
@@ -112,6 +134,7 @@ impl Application {
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NoRoute)
                 }))
+                .wrap(cors(&cors_origins))
                 .wrap(metrics.clone())
                 .wrap(from_fn(log_request))
         })
@@ -138,6 +161,63 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// CORS for the listed intranet origins only: bearer tokens and widget keys travel in headers,
+/// never cookies, so credentials are not allowed, and there is no wildcard. A request from
+/// another origin is still answered, without CORS headers: the browser keeps the answer from
+/// that page, and non-browser clients (and our own pages) are unaffected.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static(widget_keys::HEADER),
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("idempotent-replayed"),
+        ])
+        .block_on_origin_mismatch(false)
+        .max_age(600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// The demo page's widget key (boards and feeds, any origin), derived from the service's
+/// secret so that every instance on the database shares it.
+async fn ensure_demo_key(pool: &DbPool, config: &Config) -> anyhow::Result<String> {
+    let secret = widget_keys::derived(
+        config.checked_jwt_secret()?.expose_secret().as_bytes(),
+        "shoutout demo page widget key",
+    );
+    let hash = widget_keys::hash(&secret);
+    let mut conn = pool.get().await.context("connecting for the demo key")?;
+    crate::models::widget_keys::insert_if_absent(
+        &mut conn,
+        &crate::models::widget_keys::NewWidgetKey {
+            id: uuid::Uuid::now_v7(),
+            name: "Demo page",
+            key_hash: &hash,
+            key_prefix: widget_keys::shown_prefix(&secret),
+            scopes: vec![Some("boards".into()), Some("feeds".into())],
+            origins: Vec::new(),
+            created_by: "shoutout --demo",
+        },
+    )
+    .await
+    .context("storing the demo widget key")?;
+    Ok(secret)
 }
 
 /// Background upkeep: forget idempotency keys after a day, spent challenges once expired, and

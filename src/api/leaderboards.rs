@@ -1,6 +1,6 @@
 //! Leaderboards for any period, and campaigns (named date ranges with boards of their own).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::location;
+use super::{caching, location};
 use crate::auth::{Admin, Member};
 use crate::domain::period::{self, Period, PeriodKind};
 use crate::domain::{HeartValue, ShoutoutSource, text};
@@ -21,6 +21,7 @@ use crate::models::tallies::{
 use crate::models::teams;
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
+use crate::widgets::keys::{Boards, Viewer};
 
 /// Longest custom span a board adds up, in days (ten years).
 const MAX_SPAN_DAYS: i64 = 3660;
@@ -417,7 +418,7 @@ fn entry(board: Board, per_head: bool, row: BoardRow) -> Entry {
 #[utoipa::path(
     tag = "leaderboards",
     params(("board" = Board, Path, description = "recipients, givers or teams"), BoardParams),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("widget_key" = [])),
     responses(
         (status = 200, description = "A page of the board", body = Leaderboard),
         (status = 404, description = "No such board", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -425,11 +426,12 @@ fn entry(board: Board, per_head: bool, row: BoardRow) -> Entry {
 )]
 #[get("/leaderboards/{board}")]
 pub async fn leaderboard(
-    _member: Member,
+    _viewer: Viewer<Boards>,
     state: web::Data<AppState>,
+    req: HttpRequest,
     board: web::Path<String>,
     params: ValidQuery<BoardParams>,
-) -> ApiResult<web::Json<Leaderboard>> {
+) -> ApiResult<HttpResponse> {
     let board = parse_board(&board)?;
     let params = params.0;
     let limit = pagination::limit(params.limit);
@@ -455,15 +457,18 @@ pub async fn leaderboard(
     } else {
         None
     };
-    Ok(web::Json(Leaderboard {
-        board: board_name(board).to_owned(),
-        period: period_view(&state, &resolved, params.campaign_id),
-        entries: rows
-            .into_iter()
-            .map(|r| entry(board, query.per_head, r))
-            .collect(),
-        next_cursor,
-    }))
+    caching::json(
+        &req,
+        &Leaderboard {
+            board: board_name(board).to_owned(),
+            period: period_view(&state, &resolved, params.campaign_id),
+            entries: rows
+                .into_iter()
+                .map(|r| entry(board, query.per_head, r))
+                .collect(),
+            next_cursor,
+        },
+    )
 }
 
 /// Where one person (or team) stands on a board, with their neighbours: works as well for
@@ -475,7 +480,7 @@ pub async fn leaderboard(
         ("id" = Uuid, Path, description = "The employee (or team) whose standing to show"),
         AroundParams
     ),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("widget_key" = [])),
     responses(
         (status = 200, description = "Their rank, count and neighbours", body = Standing),
         (status = 404, description = "No such board, employee or team", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -483,11 +488,12 @@ pub async fn leaderboard(
 )]
 #[get("/leaderboards/{board}/{id}")]
 pub async fn standing(
-    _member: Member,
+    _viewer: Viewer<Boards>,
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     params: ValidQuery<AroundParams>,
-) -> ApiResult<web::Json<Standing>> {
+) -> ApiResult<HttpResponse> {
     let (board, id) = path.into_inner();
     let board = parse_board(&board)?;
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("no such employee or team"))?;
@@ -514,17 +520,20 @@ pub async fn standing(
         Some(row) => (Some(row.rank), row.count),
         None => (None, 0),
     };
-    Ok(web::Json(Standing {
-        board: board_name(board).to_owned(),
-        period: period_view(&state, &resolved, params.campaign_id),
-        subject_id: id,
-        rank,
-        count,
-        entries: rows
-            .into_iter()
-            .map(|r| entry(board, query.per_head, r))
-            .collect(),
-    }))
+    caching::json(
+        &req,
+        &Standing {
+            board: board_name(board).to_owned(),
+            period: period_view(&state, &resolved, params.campaign_id),
+            subject_id: id,
+            rank,
+            count,
+            entries: rows
+                .into_iter()
+                .map(|r| entry(board, query.per_head, r))
+                .collect(),
+        },
+    )
 }
 
 fn parse_board(board: &str) -> ApiResult<Board> {

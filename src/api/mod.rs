@@ -1,6 +1,7 @@
 //! HTTP handlers and the request/response types they speak. Rows from `models` never leave
 //! this layer as they are: each has a view type here.
 
+pub mod caching;
 pub mod employees;
 pub mod health;
 pub mod history;
@@ -10,8 +11,10 @@ pub mod moderation;
 pub mod praise;
 pub mod reports;
 pub mod shoutouts;
+pub mod stream;
 pub mod teams;
 pub mod values;
+pub mod widget_keys;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{EmployeeSummary, location};
+use super::{EmployeeSummary, caching, location};
 use crate::auth::{Member, Staff};
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -21,6 +21,7 @@ use crate::models::shoutouts::{
 use crate::models::teams;
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
+use crate::widgets::keys::{Feeds, Viewer};
 
 /// Most people one shout-out may thank.
 pub const MAX_RECIPIENTS: usize = 25;
@@ -274,15 +275,16 @@ pub async fn create_shoutout(
 #[utoipa::path(
     tag = "shoutouts",
     params(FeedQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("widget_key" = [])),
     responses((status = 200, description = "A page of shout-outs, newest first", body = Page<Shoutout>))
 )]
 #[get("/shoutouts")]
 pub async fn list_shoutouts(
-    _member: Member,
+    _viewer: Viewer<Feeds>,
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: ValidQuery<FeedQuery>,
-) -> ApiResult<web::Json<Page<Shoutout>>> {
+) -> ApiResult<HttpResponse> {
     let query = query.0;
     if let (Some(since), Some(until)) = (query.since, query.until)
         && since >= until
@@ -323,10 +325,13 @@ pub async fn list_shoutouts(
     } else {
         None
     };
-    Ok(web::Json(Page {
-        items: details.into_iter().map(Shoutout::from).collect(),
-        next_cursor,
-    }))
+    caching::json(
+        &req,
+        &Page {
+            items: details.into_iter().map(Shoutout::from).collect(),
+            next_cursor,
+        },
+    )
 }
 
 /// One shout-out. Published ones are visible to all staff; a retracted one only to its giver and

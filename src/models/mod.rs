@@ -8,3 +8,4 @@ pub mod reports;
 pub mod shoutouts;
 pub mod tallies;
 pub mod teams;
+pub mod widget_keys;

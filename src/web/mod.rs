@@ -1,6 +1,8 @@
-//! Pages the service renders itself (no framework, no build step): the public praise form and
-//! the static files it uses.
+//! Pages the service renders itself (no framework, no build step): the public praise form, the
+//! printable report, the intranet widgets' script and their demo page, and the static files
+//! they use.
 
+pub mod demo_page;
 pub mod praise_page;
 pub mod report_page;
 
@@ -50,6 +52,26 @@ pub async fn praise_css() -> HttpResponse {
 pub async fn report_css() -> HttpResponse {
     asset(
         include_str!("../../web/static/report.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+/// The intranet widgets (see `web/static/widget.js`). Intranet pages on other origins load it,
+/// so it may be embedded anywhere; it is cached briefly so that an upgrade reaches them soon.
+#[get("/widget.js")]
+pub async fn widget_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
+        .body(include_str!("../../web/static/widget.js"))
+}
+
+#[get("/static/demo.css")]
+pub async fn demo_css() -> HttpResponse {
+    asset(
+        include_str!("../../web/static/demo.css"),
         "text/css; charset=utf-8",
     )
 }

@@ -126,3 +126,44 @@ async fn a_manager_opens_the_printable_team_report_from_a_signed_link() {
         .replace("http://127.0.0.1:0", &app.base);
     run_e2e("report.mjs", &[&url, &screenshots()]).await;
 }
+
+/// The demo intranet page on two instances of the service sharing one database: the boards and
+/// the feed render; a shout-out given through `<shoutout-give>` on one reaches the
+/// `<shoutout-wall>` on both within a second; it is stored exactly once.
+#[tokio::test]
+async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
+    let home = TestApp::spawn_with(|config| config.demo = true).await;
+    let pool = shoutout::db::build_pool(
+        &home.database_url,
+        &shoutout::db::PoolSettings {
+            max_size: 2,
+            wait: std::time::Duration::from_secs(5),
+            statement_timeout: std::time::Duration::from_secs(30),
+        },
+    )
+    .unwrap();
+    shoutout::demo::seed_if_empty(&pool).await.unwrap();
+    let tv = home.spawn_beside(|_| {}).await;
+    let message = format!(
+        "Bob stayed late to fix the queue ({})",
+        uuid::Uuid::new_v4()
+    );
+    run_e2e(
+        "widgets.mjs",
+        &[&home.base, &tv.base, &message, &screenshots()],
+    )
+    .await;
+    let stored: i64 = home
+        .db()
+        .await
+        .query_one(
+            "SELECT count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
+             JOIN employees e ON e.id = r.recipient_id \
+             WHERE s.message = $1 AND e.external_id = 'bob' AND s.value = 'helping_others'",
+            &[&message],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1);
+}

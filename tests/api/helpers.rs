@@ -278,11 +278,16 @@ pub struct TestApp {
     pub database: String,
     pub database_url: String,
     admin_url: String,
+    /// Whether this app created the database (and drops it when done); a second instance
+    /// beside it does not.
+    owns_database: bool,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        drop_database(self.admin_url.clone(), self.database.clone());
+        if self.owns_database {
+            drop_database(self.admin_url.clone(), self.database.clone());
+        }
     }
 }
 
@@ -307,6 +312,29 @@ impl TestApp {
         config.praise_per_address_per_hour = 10_000;
         config.praise_per_employee_per_hour = 10_000;
         adjust(&mut config);
+        Self::start(config, database, database_url, true).await
+    }
+
+    /// A second instance of the service on this app's database (as behind a load balancer),
+    /// with the same configuration changed by `adjust`.
+    pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self.config.clone();
+        adjust(&mut config);
+        Self::start(
+            config,
+            self.database.clone(),
+            self.database_url.clone(),
+            false,
+        )
+        .await
+    }
+
+    async fn start(
+        config: Config,
+        database: String,
+        database_url: String,
+        owns_database: bool,
+    ) -> Self {
         let application = Application::build(config.clone())
             .await
             .expect("building the app");
@@ -321,7 +349,8 @@ impl TestApp {
             config,
             database,
             database_url,
-            admin_url: cluster.admin_url.clone(),
+            admin_url: cluster().await.admin_url.clone(),
+            owns_database,
         }
     }
 

@@ -12,3 +12,4 @@ mod praise;
 mod reports;
 mod schema;
 mod shoutouts;
+mod widgets;

@@ -59,6 +59,9 @@ fn diesel_type(udt: &str) -> String {
         "timestamptz" => "Timestamptz".into(),
         "jsonb" => "Jsonb".into(),
         "bytea" => "Bytea".into(),
+        // Arrays: PostgreSQL names them after their element with a leading underscore, and
+        // diesel allows NULL elements.
+        array if array.starts_with('_') => format!("Array<Nullable<{}>>", diesel_type(&array[1..])),
         // Enums: diesel names the SQL type after the PostgreSQL type, in CamelCase.
         other => other
             .split('_')

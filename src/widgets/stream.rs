@@ -1,0 +1,360 @@
+//! The live stream: every instance keeps one PostgreSQL connection that `LISTEN`s for
+//! `shoutout_stream`, reads new events from `stream_events` in commit-safe order (see the
+//! migration) and broadcasts them, already rendered, to the walls connected to it. A posted
+//! shout-out therefore reaches walls on every instance behind a load balancer.
+//!
+//! A wall that reads slowly never holds anyone up: the broadcast drops what a lagging receiver
+//! has not taken, and that receiver catches up from the table, where nothing is lost.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt;
+use tokio::sync::{Notify, broadcast};
+use uuid::Uuid;
+
+use crate::db::DbPool;
+use crate::models::shoutouts::{self, ShoutoutRow};
+
+/// The notification channel the migration's trigger signals.
+const CHANNEL: &str = "shoutout_stream";
+/// Events read (and rendered) per round trip.
+const BATCH: i64 = 200;
+/// How long events are kept for walls that reconnect with `Last-Event-ID`.
+const RETENTION_DAYS: i32 = 7;
+
+/// Where an event sits in the stream: the writing transaction, then the event's id. Sent as
+/// the SSE `id` (`tx-id`), so a reconnecting client resumes exactly after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Cursor {
+    pub tx: i64,
+    pub id: i64,
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.tx, self.id)
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let (tx, id) = text.trim().split_once('-').ok_or(())?;
+        let cursor = Self {
+            tx: tx.parse().map_err(drop)?,
+            id: id.parse().map_err(drop)?,
+        };
+        if cursor.tx < 0 || cursor.id < 0 {
+            return Err(());
+        }
+        Ok(cursor)
+    }
+}
+
+/// One event, rendered once per instance for every wall.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub cursor: Cursor,
+    /// `published` or `retracted` (the SSE event name).
+    pub kind: String,
+    /// The JSON sent as `data`: the shout-out as `GET /api/v1/shoutouts/{id}` shows it, or
+    /// `{"id": ...}` for a retraction.
+    pub data: String,
+}
+
+impl Event {
+    /// The event in SSE wire format.
+    pub fn to_sse(&self) -> String {
+        format!(
+            "id: {}\nevent: {}\ndata: {}\n\n",
+            self.cursor, self.kind, self.data
+        )
+    }
+}
+
+pub struct StreamHub {
+    pool: DbPool,
+    sender: broadcast::Sender<Arc<Event>>,
+    /// The last event broadcast. Sending and subscribing both hold this lock, so a new
+    /// subscriber knows exactly where its broadcast begins (and where to catch up from).
+    head: Mutex<Cursor>,
+    wake: Notify,
+}
+
+impl StreamHub {
+    /// Starts listening and broadcasting in the background. `buffer` is how many events a
+    /// wall may fall behind before it catches up from the database instead.
+    pub async fn start(
+        pool: DbPool,
+        database_url: String,
+        buffer: usize,
+    ) -> anyhow::Result<Arc<Self>> {
+        let (sender, _) = broadcast::channel(buffer.max(1));
+        let head = head(&pool).await?;
+        let hub = Arc::new(Self {
+            pool,
+            sender,
+            head: Mutex::new(head),
+            wake: Notify::new(),
+        });
+        tokio::spawn(listen(hub.clone(), database_url));
+        tokio::spawn(pump(hub.clone()));
+        Ok(hub)
+    }
+
+    /// A receiver of every event broadcast from now on, and the cursor of the last event
+    /// broadcast before it.
+    pub fn subscribe(&self) -> (broadcast::Receiver<Arc<Event>>, Cursor) {
+        let head = self.head.lock().unwrap_or_else(|e| e.into_inner());
+        (self.sender.subscribe(), *head)
+    }
+
+    fn broadcast(&self, event: Arc<Event>) {
+        let mut head = self.head.lock().unwrap_or_else(|e| e.into_inner());
+        *head = event.cursor;
+        // No receivers is not an error: nobody is watching.
+        let _ = self.sender.send(event);
+    }
+
+    /// The events after `after` that can no longer change, oldest first, at most `BATCH`.
+    pub async fn read_after(&self, after: Cursor) -> anyhow::Result<Vec<Arc<Event>>> {
+        let mut conn = self.pool.get().await?;
+        read_after(&mut conn, after).await
+    }
+}
+
+/// Keeps a `LISTEN` connection open, reconnecting with a growing pause after a failure, and
+/// wakes the pump for every notification (and after every reconnection, in case something was
+/// written meanwhile).
+async fn listen(hub: Arc<StreamHub>, database_url: String) {
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match tokio_postgres::connect(&database_url, tokio_postgres::NoTls).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    let mut messages =
+                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                                let _ = tx.send(());
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "stream listener connection failed");
+                                break;
+                            }
+                        }
+                    }
+                });
+                match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                    Ok(()) => {
+                        tracing::debug!("stream listener connected");
+                        pause = Duration::from_millis(250);
+                        hub.wake.notify_one();
+                        while rx.recv().await.is_some() {
+                            hub.wake.notify_one();
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
+                }
+                driver.abort();
+            }
+            Err(e) => tracing::warn!(error = %e, "stream listener cannot connect"),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Reads new events when woken and broadcasts them in order. While events of transactions
+/// older than a still-running one wait to become readable it looks again soon; otherwise it
+/// also looks every few seconds, whatever the notifications say.
+async fn pump(hub: Arc<StreamHub>) {
+    let mut cursor = hub.subscribe().1;
+    let mut pending = false;
+    let mut rounds = 0_u64;
+    loop {
+        let wait = if pending {
+            Duration::from_millis(50)
+        } else {
+            Duration::from_secs(5)
+        };
+        let _ = tokio::time::timeout(wait, hub.wake.notified()).await;
+        match advance(&hub, cursor).await {
+            Ok((next, waiting)) => {
+                cursor = next;
+                pending = waiting;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reading stream events");
+                pending = true;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        rounds += 1;
+        if rounds % 720 == 1 {
+            forget_old_events(&hub.pool).await;
+        }
+    }
+}
+
+/// Broadcasts every readable event after `cursor`; returns the new cursor and whether events
+/// are waiting on an older transaction.
+async fn advance(hub: &StreamHub, mut cursor: Cursor) -> anyhow::Result<(Cursor, bool)> {
+    let mut conn = hub.pool.get().await?;
+    loop {
+        let events = read_after(&mut conn, cursor).await?;
+        let full = events.len() as i64 == BATCH;
+        for event in events {
+            cursor = event.cursor;
+            hub.broadcast(event);
+        }
+        if !full {
+            break;
+        }
+    }
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = Bool)]
+        waiting: bool,
+    }
+    let waiting: Waiting = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM stream_events WHERE (tx, id) > ($1, $2) \
+           AND tx >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint) AS waiting",
+    )
+    .bind::<BigInt, _>(cursor.tx)
+    .bind::<BigInt, _>(cursor.id)
+    .get_result(&mut conn)
+    .await?;
+    Ok((cursor, waiting.waiting))
+}
+
+#[derive(QueryableByName)]
+struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    tx: i64,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = SqlUuid)]
+    shoutout_id: Uuid,
+}
+
+/// The last event that can no longer change: where a new instance starts broadcasting.
+async fn head(pool: &DbPool) -> anyhow::Result<Cursor> {
+    let mut conn = pool.get().await.context("reading the stream's head")?;
+    let row: Option<EventRow> = diesel::sql_query(
+        "SELECT tx, id, kind, shoutout_id FROM stream_events \
+         WHERE tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+         ORDER BY tx DESC, id DESC LIMIT 1",
+    )
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    Ok(row.map_or_else(Cursor::default, |r| Cursor { tx: r.tx, id: r.id }))
+}
+
+async fn read_after(
+    conn: &mut AsyncPgConnection,
+    after: Cursor,
+) -> anyhow::Result<Vec<Arc<Event>>> {
+    let rows: Vec<EventRow> = diesel::sql_query(
+        "SELECT tx, id, kind, shoutout_id FROM stream_events \
+         WHERE (tx, id) > ($1, $2) \
+           AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+         ORDER BY tx, id LIMIT $3",
+    )
+    .bind::<BigInt, _>(after.tx)
+    .bind::<BigInt, _>(after.id)
+    .bind::<BigInt, _>(BATCH)
+    .load(conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let published: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.kind == "published")
+        .map(|r| r.shoutout_id)
+        .collect();
+    let found: Vec<ShoutoutRow> = {
+        use crate::schema::shoutouts::dsl;
+        dsl::shoutouts
+            .filter(dsl::id.eq_any(&published))
+            .select(ShoutoutRow::as_select())
+            .load(conn)
+            .await?
+    };
+    let mut rendered: std::collections::HashMap<Uuid, String> = shoutouts::details(conn, found)
+        .await?
+        .into_iter()
+        .map(|details| {
+            let id = details.row.id;
+            let view = crate::api::shoutouts::Shoutout::from(details);
+            (id, serde_json::to_string(&view).unwrap_or_default())
+        })
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let data = if row.kind == "published" {
+                rendered
+                    .remove(&row.shoutout_id)
+                    .unwrap_or_else(|| serde_json::json!({ "id": row.shoutout_id }).to_string())
+            } else {
+                serde_json::json!({ "id": row.shoutout_id }).to_string()
+            };
+            Arc::new(Event {
+                cursor: Cursor {
+                    tx: row.tx,
+                    id: row.id,
+                },
+                kind: row.kind,
+                data,
+            })
+        })
+        .collect())
+}
+
+async fn forget_old_events(pool: &DbPool) {
+    let Ok(mut conn) = pool.get().await else {
+        return;
+    };
+    let deleted = diesel::sql_query(format!(
+        "DELETE FROM stream_events WHERE created_at < now() - interval '{RETENTION_DAYS} days'"
+    ))
+    .execute(&mut conn)
+    .await;
+    match deleted {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deleted = n, "forgot old stream events"),
+        Err(e) => tracing::warn!(error = %e, "forgetting old stream events"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_order_by_transaction_first() {
+        let a = Cursor { tx: 7, id: 12 };
+        assert_eq!(a.to_string(), "7-12");
+        assert_eq!("7-12".parse::<Cursor>(), Ok(a));
+        assert!(Cursor { tx: 7, id: 12 } < Cursor { tx: 8, id: 3 });
+        for bad in ["", "7", "7-", "-1-2", "a-b", "7-12-1"] {
+            assert!(bad.parse::<Cursor>().is_err(), "{bad}");
+        }
+    }
+}
