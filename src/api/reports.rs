@@ -206,39 +206,6 @@ fn share(n: i64, of: i64) -> f64 {
     }
 }
 
-/// Reads what members received and what they gave side by side, on this connection and a second
-/// one when the pool has one free at once (never waiting for it: under load the two statements
-/// simply run one after the other).
-async fn gather(
-    conn: &mut AsyncPgConnection,
-    state: &AppState,
-    team_ids: &[Uuid],
-    previous_since: DateTime<Utc>,
-    range: Range,
-) -> ApiResult<store::Gathered> {
-    let tz = state.config.timezone.name();
-    let (since, until) = (range.since, range.until);
-    let spare = state
-        .pool
-        .timeout_get(&deadpool::managed::Timeouts {
-            wait: Some(std::time::Duration::ZERO),
-            ..state.pool.timeouts()
-        })
-        .await
-        .ok();
-    let (received, given) = match spare {
-        Some(mut spare) => tokio::try_join!(
-            store::gather_received(conn, team_ids, previous_since, since, until, tz),
-            store::gather_given(&mut spare, team_ids, previous_since, since, until, tz),
-        )?,
-        None => (
-            store::gather_received(conn, team_ids, previous_since, since, until, tz).await?,
-            store::gather_given(conn, team_ids, previous_since, since, until, tz).await?,
-        ),
-    };
-    Ok(store::Gathered::merge(received, given))
-}
-
 /// Builds a team's report (the caller has authorized it).
 pub async fn build(
     conn: &mut AsyncPgConnection,
@@ -253,7 +220,15 @@ pub async fn build(
         .ok_or_else(|| ApiError::not_found(format!("no team with id {team_id}")))?;
     let team_ids = teams::subtree_ids(conn, team_id).await?;
     let previous = range.previous(tz);
-    let g = gather(conn, state, &team_ids, previous.since, range).await?;
+    let g = store::gather(
+        conn,
+        &team_ids,
+        previous.since,
+        range.since,
+        range.until,
+        tz.name(),
+    )
+    .await?;
 
     // Per person: received by value, given, cheers.
     #[derive(Default)]

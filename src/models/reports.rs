@@ -10,20 +10,16 @@ use uuid::Uuid;
 
 use crate::domain::{HeartValue, ShoutoutSource};
 
-/// Everything a report counts: the thanks members received from `previous_since` (the start
-/// of the previous range) to `until`, read once from the recipients' (team, time) index alone
-/// (it carries each thank's value, source and status), and what they gave, through the givers'
-/// (team, time) index; then summed every way the report needs. Received counts are per member
-/// thanked unless named `shoutouts` (each shout-out once however many members it thanked).
-/// `since` is where the range proper begins. See [`gather_received`] and [`gather_given`]:
-/// two statements, so that a caller with two connections can run them side by side.
+/// Everything a report counts, read in one statement: the thanks members received from
+/// `$2` (the start of the previous range) to `$4`, once, from the recipients' (team, time)
+/// index alone (it carries each thank's value, source and status), and what they gave, through the givers' (team, time) index; then summed every way
+/// the report needs. Received counts are per member thanked unless named `shoutouts` (each
+/// shout-out once however many members it thanked). `$3` is where the range proper begins.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct Gathered {
     #[serde(default)]
     pub breakdown: Vec<Breakdown>,
-    #[serde(default)]
     pub previous_shoutouts: i64,
-    #[serde(default)]
     pub previous_given: i64,
     #[serde(default)]
     pub weekly_received: Vec<WeekCount>,
@@ -35,18 +31,6 @@ pub struct Gathered {
     pub given: Vec<PersonCount>,
     #[serde(default)]
     pub cheers: Vec<PersonCount>,
-}
-
-impl Gathered {
-    /// The received half and the given half, as one.
-    pub fn merge(received: Gathered, given: Gathered) -> Gathered {
-        Gathered {
-            previous_given: given.previous_given,
-            weekly_given: given.weekly_given,
-            given: given.given,
-            ..received
-        }
-    }
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -75,9 +59,7 @@ pub struct PersonCount {
     pub n: i64,
 }
 
-/// What members received: `breakdown`, `previous_shoutouts`, `weekly_received`, `received`
-/// and `cheers`.
-pub async fn gather_received(
+pub async fn gather(
     conn: &mut AsyncPgConnection,
     teams: &[Uuid],
     previous_since: DateTime<Utc>,
@@ -85,77 +67,54 @@ pub async fn gather_received(
     until: DateTime<Utc>,
     timezone: &str,
 ) -> QueryResult<Gathered> {
-    let row: ReportRow = diesel::sql_query(
-            "WITH lines AS MATERIALIZED ( \
-                 SELECT r.recipient_id, r.shoutout_id AS id, r.value, r.source, r.created_at \
-                 FROM shoutout_recipients r \
-                 WHERE r.recipient_team_id = ANY($1) AND r.status = 'published' \
-                   AND r.created_at >= $2 AND r.created_at < $4 \
-             ), cur AS MATERIALIZED (SELECT * FROM lines WHERE created_at >= $3), \
-             shoutouts_in AS MATERIALIZED ( \
-                 SELECT id, value, source, created_at FROM cur GROUP BY id, value, source, created_at \
-             ) \
-             SELECT jsonb_build_object( \
-                 'breakdown', (SELECT jsonb_agg(x) FROM (SELECT value, source, count(*) AS shoutouts \
-                                                        FROM shoutouts_in GROUP BY value, source) x), \
-                 'previous_shoutouts', (SELECT count(*) FROM (SELECT id FROM lines WHERE created_at < $3 \
-                                                            GROUP BY id) p), \
-                 'weekly_received', (SELECT jsonb_agg(x) FROM ( \
-                     SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
-                            count(*) AS n FROM shoutouts_in GROUP BY 1) x), \
-                 'received', (SELECT jsonb_agg(x) FROM ( \
-                     SELECT recipient_id AS id, value, count(*) AS n FROM cur GROUP BY 1, 2) x), \
-                 'cheers', (SELECT jsonb_agg(x) FROM ( \
-                     SELECT c.recipient_id AS id, count(*) AS n FROM cur c \
-                     JOIN cheers ch ON ch.shoutout_id = c.id GROUP BY 1) x) \
-             ) AS report",
-        )
-        .bind::<Array<SqlUuid>, _>(teams)
-        .bind::<Timestamptz, _>(previous_since)
-        .bind::<Timestamptz, _>(since)
-        .bind::<Timestamptz, _>(until)
-        .bind::<Text, _>(timezone)
-        .get_result(conn)
-        .await?;
-    parse(row)
-}
-
-/// What members gave: `previous_given`, `weekly_given` and `given`.
-pub async fn gather_given(
-    conn: &mut AsyncPgConnection,
-    teams: &[Uuid],
-    previous_since: DateTime<Utc>,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-    timezone: &str,
-) -> QueryResult<Gathered> {
-    let row: ReportRow = diesel::sql_query(
-            "WITH gave AS MATERIALIZED ( \
-                 SELECT giver_id, created_at FROM shoutouts \
-                 WHERE giver_team_id = ANY($1) AND status = 'published' \
-                   AND created_at >= $2 AND created_at < $4 \
-             ) \
-             SELECT jsonb_build_object( \
-                 'previous_given', (SELECT count(*) FROM gave WHERE created_at < $3), \
-                 'weekly_given', (SELECT jsonb_agg(x) FROM ( \
-                     SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
-                            count(*) AS n FROM gave WHERE created_at >= $3 GROUP BY 1) x), \
-                 'given', (SELECT jsonb_agg(x) FROM ( \
-                     SELECT giver_id AS id, count(*) AS n FROM gave WHERE created_at >= $3 GROUP BY 1) x) \
-             ) AS report",
-        )
-        .bind::<Array<SqlUuid>, _>(teams)
-        .bind::<Timestamptz, _>(previous_since)
-        .bind::<Timestamptz, _>(since)
-        .bind::<Timestamptz, _>(until)
-        .bind::<Text, _>(timezone)
-        .get_result(conn)
-        .await?;
-    parse(row)
-}
-
-/// Reads a statement's one `report` jsonb.
-fn parse(row: ReportRow) -> QueryResult<Gathered> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        report: serde_json::Value,
+    }
+    let row: Row = diesel::sql_query(
+        "WITH lines AS MATERIALIZED ( \
+             SELECT r.recipient_id, r.shoutout_id AS id, r.value, r.source, r.created_at \
+             FROM shoutout_recipients r \
+             WHERE r.recipient_team_id = ANY($1) AND r.status = 'published' \
+               AND r.created_at >= $2 AND r.created_at < $4 \
+         ), cur AS MATERIALIZED (SELECT * FROM lines WHERE created_at >= $3), \
+         shoutouts_in AS MATERIALIZED ( \
+             SELECT id, value, source, created_at FROM cur GROUP BY id, value, source, created_at \
+         ), \
+         gave AS MATERIALIZED ( \
+             SELECT giver_id, created_at FROM shoutouts \
+             WHERE giver_team_id = ANY($1) AND status = 'published' \
+               AND created_at >= $2 AND created_at < $4 \
+         ) \
+         SELECT jsonb_build_object( \
+             'breakdown', (SELECT jsonb_agg(x) FROM (SELECT value, source, count(*) AS shoutouts \
+                                                    FROM shoutouts_in GROUP BY value, source) x), \
+             'previous_shoutouts', (SELECT count(*) FROM (SELECT id FROM lines WHERE created_at < $3 \
+                                                        GROUP BY id) p), \
+             'previous_given', (SELECT count(*) FROM gave WHERE created_at < $3), \
+             'weekly_received', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
+                        count(*) AS n FROM shoutouts_in GROUP BY 1) x), \
+             'weekly_given', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT date_trunc('week', created_at AT TIME ZONE $5)::date AS week_start, \
+                        count(*) AS n FROM gave WHERE created_at >= $3 GROUP BY 1) x), \
+             'received', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT recipient_id AS id, value, count(*) AS n FROM cur GROUP BY 1, 2) x), \
+             'given', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT giver_id AS id, count(*) AS n FROM gave WHERE created_at >= $3 GROUP BY 1) x), \
+             'cheers', (SELECT jsonb_agg(x) FROM ( \
+                 SELECT c.recipient_id AS id, count(*) AS n FROM cur c \
+                 JOIN cheers ch ON ch.shoutout_id = c.id GROUP BY 1) x) \
+         ) AS report",
+    )
+    .bind::<Array<SqlUuid>, _>(teams)
+    .bind::<Timestamptz, _>(previous_since)
+    .bind::<Timestamptz, _>(since)
+    .bind::<Timestamptz, _>(until)
+    .bind::<Text, _>(timezone)
+    .get_result(conn)
+    .await?;
     // jsonb_agg of nothing is null: the serde defaults make those empty lists.
     let mut value = row.report;
     if let Some(object) = value.as_object_mut() {
@@ -163,12 +122,6 @@ fn parse(row: ReportRow) -> QueryResult<Gathered> {
     }
     serde_json::from_value(value)
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
-}
-
-#[derive(QueryableByName)]
-struct ReportRow {
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    report: serde_json::Value,
 }
 
 /// The people a report lists: current members of the subtree (leavers included) and `others`
