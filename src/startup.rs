@@ -42,6 +42,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    stream: Arc<StreamHub>,
 }
 
 impl Application {
@@ -82,6 +83,7 @@ impl Application {
             None
         };
         let cors_origins = config.cors_origins.clone();
+        let app_stream = stream.clone();
         let app_pool = pool.clone();
 
         let registry = Registry::new();
@@ -140,11 +142,15 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(shutdown_timeout)
+        // Signals are ours (see `run_until_stopped`): live streams must end before the server
+        // waits for in-flight requests.
+        .disable_signals()
         .run();
         Ok(Self {
             port,
             server,
             pool: app_pool,
+            stream: app_stream,
         })
     }
 
@@ -156,11 +162,32 @@ impl Application {
         &self.pool
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish (up to
-    /// `SHOUTOUT_SHUTDOWN_TIMEOUT_SECS`).
+    /// Serves until SIGINT or SIGTERM, then stops accepting, ends the live streams and lets
+    /// in-flight requests finish (up to `SHOUTOUT_SHUTDOWN_TIMEOUT_SECS`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stream = self.stream.clone();
+        tokio::spawn(async move {
+            if wait_for_stop_signal().await.is_err() {
+                return;
+            }
+            tracing::info!("stopping: no new connections; finishing requests in flight");
+            stream.close();
+            handle.stop(true).await;
+        });
         self.server.await
     }
+}
+
+async fn wait_for_stop_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+    Ok(())
 }
 
 /// CORS for the listed intranet origins only: bearer tokens and widget keys travel in headers,

@@ -122,8 +122,11 @@ async fn serve_client(
     };
     let mut ticker = tokio::time::interval(heartbeat);
     ticker.tick().await;
+    let closed = hub.closed();
+    tokio::pin!(closed);
     loop {
         tokio::select! {
+            () = &mut closed => return,
             received = events.recv() => match received {
                 Ok(event) => {
                     if event.cursor <= last {

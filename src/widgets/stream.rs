@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, broadcast, watch};
 use uuid::Uuid;
 
 use crate::db::DbPool;
@@ -87,6 +87,9 @@ pub struct StreamHub {
     /// subscriber knows exactly where its broadcast begins (and where to catch up from).
     head: Mutex<Cursor>,
     wake: Notify,
+    /// Set when the service shuts down: open streams end, so that a graceful shutdown waits
+    /// for real requests only, not for walls that would never hang up.
+    closing: watch::Sender<bool>,
 }
 
 impl StreamHub {
@@ -104,6 +107,7 @@ impl StreamHub {
             sender,
             head: Mutex::new(head),
             wake: Notify::new(),
+            closing: watch::Sender::new(false),
         });
         tokio::spawn(listen(hub.clone(), database_url));
         tokio::spawn(pump(hub.clone()));
@@ -115,6 +119,20 @@ impl StreamHub {
     pub fn subscribe(&self) -> (broadcast::Receiver<Arc<Event>>, Cursor) {
         let head = self.head.lock().unwrap_or_else(|e| e.into_inner());
         (self.sender.subscribe(), *head)
+    }
+
+    /// Ends every open stream (their clients reconnect, to another instance or to this one
+    /// once it is back, with their last event id).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`close`](Self::close) has been called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
     }
 
     fn broadcast(&self, event: Arc<Event>) {

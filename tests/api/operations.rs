@@ -217,7 +217,8 @@ async fn a_database_outage_is_a_503_and_heals_by_itself() {
     );
 }
 
-/// SIGTERM lets a request that is still arriving finish and be answered, then the process exits
+/// SIGTERM lets a request that is still arriving finish and be answered, ends the live streams
+/// (which would otherwise hold the shutdown for its whole timeout), then the process exits
 /// cleanly. Every request leaves one JSON log line with its status and latency, and no token.
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
@@ -287,8 +288,23 @@ async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
         stream.read_to_string(&mut answer).unwrap();
         answer
     });
+    let address_for_wall = address.clone();
+    let token_for_wall = token.clone();
+    let wall = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(&address_for_wall).unwrap();
+        write!(
+            stream,
+            "GET /api/v1/stream HTTP/1.1\r\nHost: {address_for_wall}\r\n\
+             Authorization: Bearer {token_for_wall}\r\n\r\n"
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        let _ = stream.read_to_end(&mut seen);
+        String::from_utf8_lossy(&seen).into_owned()
+    });
     half_sent.recv().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
+    let stopped_at = std::time::Instant::now();
     // SAFETY: kill(2) on our own child's pid.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
 
@@ -296,6 +312,17 @@ async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status}");
+    // The open stream was ended, not waited for until the 20-second shutdown timeout.
+    assert!(
+        stopped_at.elapsed() < std::time::Duration::from_secs(15),
+        "shutdown took {:?}",
+        stopped_at.elapsed()
+    );
+    let streamed = wall.join().unwrap();
+    assert!(
+        streamed.starts_with("HTTP/1.1 200") && streamed.contains("retry:"),
+        "{streamed}"
+    );
     assert_eq!(app.count("shoutouts").await, 1);
 
     let logs = logs.join().unwrap();
@@ -309,7 +336,7 @@ async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
     for line in logs.lines() {
         let entry: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
-        if entry["fields"]["message"] == "request" {
+        if entry["fields"]["message"] == "request" && entry["fields"]["route"] != "/api/v1/stream" {
             request_lines += 1;
             assert_eq!(entry["fields"]["status"], 201, "{line}");
             assert!(entry["fields"]["latency_ms"].is_number(), "{line}");
