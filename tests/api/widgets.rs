@@ -592,7 +592,7 @@ async fn an_idle_stream_gets_heartbeats() {
     let (_, bea) = app.employee("bea", None).await;
     let (name, value) = bearer(&bea);
     let mut wall = Sse::open(&app, (name, &value), None).await;
-    assert!(wall.next(Duration::from_millis(2500)).await.is_none());
+    assert!(wall.next(Duration::from_millis(3500)).await.is_none());
     assert!(
         wall.comments.iter().filter(|c| *c == "heartbeat").count() >= 2,
         "{:?}",
