@@ -214,21 +214,31 @@ pub async fn build(
     range: Range,
 ) -> ApiResult<TeamReport> {
     let tz = state.config.timezone;
-    let team = teams::find(conn, team_id)
-        .await
-        .optional()?
-        .ok_or_else(|| ApiError::not_found(format!("no team with id {team_id}")))?;
-    let team_ids = teams::subtree_ids(conn, team_id).await?;
     let previous = range.previous(tz);
-    let g = store::gather(
-        conn,
-        &team_ids,
-        previous.since,
-        range.since,
-        range.until,
-        tz.name(),
-    )
-    .await?;
+    // One snapshot for every statement, so the parts of a report always add up.
+    let (team, team_ids, g, people) = conn
+        .build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |conn| -> ApiResult<_> {
+            let team = teams::find(conn, team_id)
+                .await
+                .optional()?
+                .ok_or_else(|| ApiError::not_found(format!("no team with id {team_id}")))?;
+            let team_ids = teams::subtree_ids(conn, team_id).await?;
+            let g = store::gather(
+                conn,
+                &team_ids,
+                previous.since,
+                range.since,
+                range.until,
+                tz.name(),
+            )
+            .await?;
+            let people = store::people(conn, &team_ids, &g.people_counted()).await?;
+            Ok((team, team_ids, g, people))
+        })
+        .await?;
 
     // Per person: received by value, given, cheers.
     #[derive(Default)]
@@ -256,8 +266,6 @@ pub async fn build(
     for r in &g.cheers {
         entry(&mut counts, r.id).cheers += r.n;
     }
-    let others: Vec<Uuid> = counts.keys().copied().collect();
-    let people = store::people(conn, &team_ids, &others).await?;
 
     let mut members: Vec<MemberLine> = people
         .iter()

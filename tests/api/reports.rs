@@ -173,9 +173,34 @@ fn member(report: &Value, id: Uuid) -> &Value {
 async fn a_team_report_counts_people_where_they_were_and_agrees_with_plain_sql() {
     let o = org().await;
     let app = &o.app;
+    // Cheers count for the people a cheered shout-out thanked: two on cal's (to ann and bea),
+    // and one on a shout-out before the range, which must not count.
+    let db = app.db().await;
+    for (message, fans) in [
+        ("Shipped it", &["zed", "oli"][..]),
+        ("Before the range", &["zed"]),
+    ] {
+        let id: Uuid = db
+            .query_one("SELECT id FROM shoutouts WHERE message = $1", &[&message])
+            .await
+            .unwrap()
+            .get(0);
+        for fan in fans {
+            let response = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/shoutouts/{id}/cheers"),
+                    Some(&app.token(fan, &[Role::Employee])),
+                    None,
+                )
+                .await;
+            expect_status(response, StatusCode::CREATED).await;
+        }
+    }
     let path = format!("/api/v1/reports/teams/{}?{RANGE}", o.dept);
     let report = expect_status(app.get(&path, &o.dept_manager).await, StatusCode::OK).await;
     assert_eq!(report["team"]["name"], "Support");
+    assert_eq!(report["totals"]["cheers"], 4, "{report}");
     assert_eq!(report["team"]["team_ids"].as_array().unwrap().len(), 2);
     // Received in the range: oli->ann, ann->cal, cal->(ann, bea), customer->bea: 4 shout-outs,
     // 5 thanks (cal's counts once for the team).
@@ -208,6 +233,10 @@ async fn a_team_report_counts_people_where_they_were_and_agrees_with_plain_sql()
     );
     assert_eq!(bea["by_value"]["responding_with_care"], 1);
     assert_eq!(member(&report, o.cal)["received"], 1);
+    assert_eq!(
+        [o.ann, o.bea, o.cal].map(|id| member(&report, id)["cheers"].as_i64()),
+        [Some(2), Some(2), Some(0)]
+    );
     // Who was never thanked: current, active members with nothing (zed, and the managers).
     let unrecognised: Vec<&str> = report["unrecognised"]
         .as_array()
@@ -234,7 +263,6 @@ async fn a_team_report_counts_people_where_they_were_and_agrees_with_plain_sql()
     assert_eq!(report["previous"]["received_change"], 3.0);
 
     // Cross-check with plain SQL on the raw tables.
-    let db = app.db().await;
     let subtree = vec![o.dept, o.squad];
     let row = db
         .query_one(
