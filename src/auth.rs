@@ -1,4 +1,5 @@
-//! Who is calling: bearer tokens (HS256 JWTs) and the extractors handlers take to say what
+//! Who is calling: bearer tokens (JWTs: HS256 in development, RS256 or EdDSA from the
+//! identity provider) and the extractors handlers take to say what
 //! they require.
 //!
 //! - [`Caller`]: any valid token.
@@ -19,7 +20,11 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::config::Config;
+mod idp;
+
+pub use idp::{IdpKey, IdpKeys, KeyError, keys_from_jwks};
+
+use crate::config::{Config, Mode};
 use crate::error::ApiError;
 use crate::models::employees::{self, EmployeeRow};
 use crate::startup::AppState;
@@ -54,19 +59,31 @@ pub enum Audience {
     Many(Vec<String>),
 }
 
-/// Verifies tokens; built once from the configuration.
+/// Verifies bearer tokens; built once from the configuration.
+///
+/// Which algorithm a token may use is decided here, never by the token: HS256 only with the
+/// development secret (and never in production), RS256 and EdDSA only with the identity
+/// provider's keys, each key for its own algorithm. Anything else, `none` included, is refused
+/// before a signature is looked at.
 pub struct TokenVerifier {
-    key: DecodingKey,
+    hs256: Option<DecodingKey>,
+    idp: Option<IdpKeys>,
     validation: Validation,
 }
 
 impl TokenVerifier {
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
-        let secret = config.checked_jwt_secret()?;
-        // Only HS256 is listed: a token whose header names another algorithm (including
-        // `none`) is refused before its signature is looked at.
+    pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
+        config.check_mode()?;
+        let idp = IdpKeys::from_config(config).await?;
+        let hs256 = match config.mode {
+            Mode::Production => None,
+            Mode::Development => Some(DecodingKey::from_secret(
+                config.checked_jwt_secret()?.expose_secret().as_bytes(),
+            )),
+        };
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 30;
+        validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
         match &config.jwt_issuer {
             Some(iss) => {
@@ -84,14 +101,30 @@ impl TokenVerifier {
         }
         validation.set_required_spec_claims(&required);
         Ok(Self {
-            key: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+            hs256,
+            idp,
             validation,
         })
     }
 
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| ApiError::Unauthorized(format!("the bearer token is not valid: {e}")))?;
+    pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let invalid =
+            |why: String| ApiError::Unauthorized(format!("the bearer token is not valid: {why}"));
+        let header = jsonwebtoken::decode_header(token).map_err(|e| invalid(e.to_string()))?;
+        let key = match (header.alg, &self.hs256, &self.idp) {
+            (Algorithm::HS256, Some(secret), _) => secret.clone(),
+            (Algorithm::RS256 | Algorithm::EdDSA, _, Some(idp)) => {
+                idp.key_for(header.alg, header.kid.as_deref())
+                    .await
+                    .map_err(|e| invalid(e.to_string()))?
+                    .key
+            }
+            (alg, _, _) => return Err(invalid(format!("the algorithm {alg:?} is not accepted"))),
+        };
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![header.alg];
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            .map_err(|e| invalid(e.to_string()))?;
         let claims = data.claims;
         if claims.sub.trim().is_empty() {
             return Err(ApiError::Unauthorized(
@@ -146,7 +179,7 @@ impl Caller {
         roles
     }
 
-    fn from_request_sync(req: &HttpRequest) -> Result<Self, ApiError> {
+    async fn authenticate(req: &HttpRequest) -> Result<Self, ApiError> {
         let state = req
             .app_data::<web::Data<AppState>>()
             .expect("AppState is registered");
@@ -166,7 +199,7 @@ impl Caller {
             .ok_or_else(|| {
                 ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
             })?;
-        let claims = state.tokens.verify(token)?;
+        let claims = state.tokens.verify(token).await?;
         let mut roles: HashSet<Role> = claims.roles.unwrap_or_default().into_iter().collect();
         if roles.is_empty() {
             roles.insert(Role::Employee);
@@ -182,10 +215,11 @@ type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Self::from_request_sync(req))
+        let req = req.clone();
+        Box::pin(async move { Self::authenticate(&req).await })
     }
 }
 
@@ -223,7 +257,7 @@ impl FromRequest for Member {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let caller = Caller::from_request_sync(&req)?;
+            let caller = Caller::authenticate(&req).await?;
             let employee = load_employee(&req, &caller).await?.filter(|e| e.active);
             if employee.is_none() && !caller.is_admin() {
                 return Err(inactive(&caller));
@@ -247,7 +281,7 @@ impl FromRequest for Staff {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let caller = Caller::from_request_sync(&req)?;
+            let caller = Caller::authenticate(&req).await?;
             match load_employee(&req, &caller).await? {
                 Some(employee) if employee.active => Ok(Self { caller, employee }),
                 _ => Err(inactive(&caller)),
@@ -262,15 +296,17 @@ pub struct Admin(pub Caller);
 
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Caller::from_request_sync(req).and_then(|caller| {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = Caller::authenticate(&req).await?;
             if caller.is_admin() {
                 Ok(Self(caller))
             } else {
                 Err(ApiError::forbidden("this needs the `admin` role"))
             }
-        }))
+        })
     }
 }

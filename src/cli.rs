@@ -197,7 +197,9 @@ fn resolve_jwt_secret(config: &mut Config) -> anyhow::Result<()> {
         config.checked_jwt_secret()?;
         return Ok(());
     }
-    if config.database_url.is_some() && !is_embedded_url(config) {
+    if config.mode == crate::config::Mode::Production
+        || (config.database_url.is_some() && !is_embedded_url(config))
+    {
         anyhow::bail!(
             "SHOUTOUT_JWT_SECRET is not set (at least 32 bytes; e.g. `openssl rand -hex 32`)"
         );

@@ -35,6 +35,38 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
 
+    /// `production` refuses to start unless bearer tokens come from an identity provider
+    /// (SHOUTOUT_JWT_PUBLIC_KEY or SHOUTOUT_JWKS) with a required issuer and audience; HS256
+    /// bearer tokens are then refused. `development` also accepts HS256 tokens signed with
+    /// SHOUTOUT_JWT_SECRET (what `shoutout token` mints).
+    #[arg(long, env = "SHOUTOUT_MODE", value_enum, default_value_t = Mode::Development)]
+    pub mode: Mode,
+
+    /// The identity provider's public key (PEM file): RSA for RS256 tokens or Ed25519 for
+    /// EdDSA tokens.
+    #[arg(long, env = "SHOUTOUT_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// The identity provider's JWKS: a file, or an http(s) URL fetched and cached.
+    #[arg(long, env = "SHOUTOUT_JWKS")]
+    pub jwks: Option<String>,
+
+    /// A fetched JWKS is fetched again once it is this old (seconds).
+    #[arg(long, env = "SHOUTOUT_JWKS_MAX_AGE_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub jwks_max_age_secs: u64,
+
+    /// At most one JWKS fetch per this many seconds, however many unknown key ids arrive.
+    #[arg(long, env = "SHOUTOUT_JWKS_COOLDOWN_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub jwks_cooldown_secs: u64,
+
+    /// Timeout of a JWKS fetch (milliseconds).
+    #[arg(long, env = "SHOUTOUT_JWKS_TIMEOUT_MS", default_value_t = 3000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub jwks_timeout_ms: u64,
+
+    /// Largest JWKS document accepted (bytes).
+    #[arg(long, env = "SHOUTOUT_JWKS_MAX_BYTES", default_value_t = 65_536)]
+    pub jwks_max_bytes: usize,
+
     /// Required `iss` claim, when set.
     #[arg(long, env = "SHOUTOUT_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
@@ -126,6 +158,12 @@ pub struct Config {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Json,
     Text,
@@ -164,6 +202,35 @@ impl Config {
 
     pub fn retract_grace(&self) -> chrono::Duration {
         chrono::Duration::minutes(i64::from(self.retract_grace_minutes))
+    }
+
+    /// What production mode demands of the configuration (nothing in development).
+    pub fn check_mode(&self) -> anyhow::Result<()> {
+        if self.mode == Mode::Development {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            self.jwt_public_key.is_some() || self.jwks.is_some(),
+            "production mode does not accept HS256 bearer tokens: set SHOUTOUT_JWT_PUBLIC_KEY or \
+             SHOUTOUT_JWKS to the identity provider's RS256 or EdDSA keys"
+        );
+        anyhow::ensure!(
+            self.jwt_issuer.is_some() && self.jwt_audience.is_some(),
+            "production mode needs SHOUTOUT_JWT_ISSUER and SHOUTOUT_JWT_AUDIENCE"
+        );
+        if let Some(url) = self.jwks.as_deref().filter(|j| j.starts_with("http://")) {
+            let host = url["http://".len()..]
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("");
+            anyhow::ensure!(
+                matches!(host, "127.0.0.1" | "localhost" | "[::1]"),
+                "production mode fetches the JWKS over https only (or from this machine)"
+            );
+        }
+        // The secret still signs the service's own links and forms.
+        self.checked_jwt_secret()?;
+        Ok(())
     }
 
     /// The HS256 secret, checked for length.

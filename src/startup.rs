@@ -55,7 +55,7 @@ impl Application {
             .context("a database URL is required")?
             .expose_secret()
             .to_owned();
-        let tokens = TokenVerifier::from_config(&config)?;
+        let tokens = TokenVerifier::from_config(&config).await?;
         db::run_migrations(&database_url).await?;
         db::sync_leaderboard_timezone(&database_url, config.timezone.name()).await?;
         let pool = db::build_pool(

@@ -177,7 +177,7 @@ pub async fn gather(
     .await?;
 
     let previous: Previous = diesel::sql_query(format!(
-        "SELECT (SELECT count(*) FROM (SELECT shoutout_id {LINES} GROUP BY 1) s) AS shoutouts, \
+        "SELECT (SELECT count(DISTINCT shoutout_id) {LINES}) AS shoutouts, \
                 (SELECT count(*) {GAVE}) AS given"
     ))
     .bind::<Array<SqlUuid>, _>(teams)

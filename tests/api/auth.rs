@@ -67,7 +67,7 @@ async fn expect_unauthorized(response: Response) -> Value {
 
 /// Asserts the token is refused with 401 on `GET /api/v1/me`, and that the answer does not echo
 /// the token back.
-async fn assert_refused(app: &TestApp, token: &str, why: &str) {
+pub(crate) async fn assert_refused(app: &TestApp, token: &str, why: &str) {
     let response = app.get("/api/v1/me", token).await;
     let status = response.status();
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{why}: got {status}");
@@ -79,7 +79,7 @@ async fn assert_refused(app: &TestApp, token: &str, why: &str) {
 }
 
 /// Asserts the token is accepted on `GET /api/v1/me`; returns the body.
-async fn assert_accepted(app: &TestApp, token: &str, why: &str) -> Value {
+pub(crate) async fn assert_accepted(app: &TestApp, token: &str, why: &str) -> Value {
     let response = app.get("/api/v1/me", token).await;
     let status = response.status();
     let text = response.text().await.unwrap();

@@ -12,4 +12,5 @@ mod praise;
 mod reports;
 mod schema;
 mod shoutouts;
+mod tokens;
 mod widgets;
