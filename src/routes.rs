@@ -10,8 +10,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::{
-    employees, health, history, leaderboards, me, moderation, praise, reports, shoutouts, stream,
-    teams, values, widget_keys,
+    audit, employees, health, history, leaderboards, me, moderation, praise, reports, shoutouts,
+    stream, teams, values, widget_keys,
 };
 use crate::operations;
 
@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(widget_keys::create_widget_key)
                 .service(widget_keys::list_widget_keys)
                 .service(widget_keys::revoke_widget_key)
+                .service(audit::list_audit_events)
                 .service(stream::stream),
         );
 }
@@ -85,7 +86,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "leaderboards", description = "Boards for any period, and campaigns"),
         (name = "reports", description = "Manager reports and exports"),
         (name = "widgets", description = "Intranet widgets: widget keys and the live stream"),
-        (name = "operations", description = "Probes, metrics and this document"),
+        (name = "operations", description = "Probes, metrics, the audit trail and this document"),
     )
 )]
 struct ApiDoc;

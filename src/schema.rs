@@ -15,6 +15,19 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor -> Text,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
     campaigns (id) {
         id -> Uuid,
         bucket_no -> Int4,
@@ -219,6 +232,7 @@ diesel::joinable!(shoutouts -> employees (giver_id));
 diesel::joinable!(stream_events -> shoutouts (shoutout_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
     campaigns,
     cheers,
     customer_praise,

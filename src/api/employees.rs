@@ -14,6 +14,7 @@ use crate::auth::{Admin, Member};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{self, ValidJson, ValidQuery};
+use crate::models::audit;
 use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
 use crate::models::teams;
 use crate::pagination::{self, NameKey, Page};
@@ -130,7 +131,7 @@ fn clean(field: &str, value: &str) -> ApiResult<String> {
 )]
 #[post("/employees")]
 pub async fn create_employee(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     body: ValidJson<CreateEmployee>,
 ) -> ApiResult<HttpResponse> {
@@ -149,7 +150,12 @@ pub async fn create_employee(
         active: true,
     };
     let mut conn = state.pool.get().await?;
-    let row = employees::insert(&mut conn, &new).await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            Ok(employees::insert(conn, &new).await?)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", location("employees", row.id)))
         .json(Employee::from(row)))
@@ -237,7 +243,7 @@ pub async fn get_employee(
 )]
 #[patch("/employees/{id}")]
 pub async fn update_employee(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateEmployee>,
@@ -260,9 +266,14 @@ pub async fn update_employee(
         updated_at: None,
     };
     let mut conn = state.pool.get().await?;
-    let row = employees::update(&mut conn, *id, changes)
-        .await
-        .map_err(|e| not_found_as(e, *id))?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            employees::update(conn, *id, changes)
+                .await
+                .map_err(|e| not_found_as(e, *id))
+        })
+        .await?;
     Ok(web::Json(row.into()))
 }
 
@@ -283,7 +294,7 @@ pub async fn update_employee(
 )]
 #[post("/employees/import")]
 pub async fn import_employees(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
@@ -294,6 +305,7 @@ pub async fn import_employees(
     let new_rows = check_rows(&mut conn, rows).await?;
     let report = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
             let mut report = ImportReport {
                 created: 0,
                 updated: 0,

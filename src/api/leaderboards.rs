@@ -14,6 +14,7 @@ use crate::domain::period::{self, Period, PeriodKind};
 use crate::domain::{HeartValue, ShoutoutSource, text};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
+use crate::models::audit;
 use crate::models::campaigns::{self, CampaignRow, NewCampaign};
 use crate::models::tallies::{
     self, BoardKind, BoardQuery, BoardRow, RankKey, SOURCE_ALL, SOURCE_CUSTOMER,
@@ -618,7 +619,7 @@ struct CampaignKey(NaiveDate, Uuid);
 )]
 #[post("/campaigns")]
 pub async fn create_campaign(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     body: ValidJson<CreateCampaign>,
 ) -> ApiResult<HttpResponse> {
@@ -645,7 +646,10 @@ pub async fn create_campaign(
     };
     let mut conn = state.pool.get().await?;
     let row = conn
-        .transaction::<_, ApiError, _>(async |conn| Ok(campaigns::create(conn, &new).await?))
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            Ok(campaigns::create(conn, &new).await?)
+        })
         .await?;
     let campaign = Campaign::from(row);
     Ok(HttpResponse::Created()

@@ -1,6 +1,7 @@
 //! HTTP handlers and the request/response types they speak. Rows from `models` never leave
 //! this layer as they are: each has a view type here.
 
+pub mod audit;
 pub mod caching;
 pub mod employees;
 pub mod health;

@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::praise::{self as store, DecisionRow, NewDecision, PraiseRow, QueueFilter};
 use crate::models::shoutouts::{self, ShoutoutRow};
-use crate::models::{employees, teams};
+use crate::models::{audit, employees, teams};
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
 
@@ -301,6 +301,7 @@ async fn decide(
     let decided_by = member.caller.subject.clone();
     let decided_by_id = member.employee.as_ref().map(|e| e.id);
     conn.transaction::<_, ApiError, _>(async |conn| {
+        audit::act_as(conn, &decided_by).await?;
         // The row lock orders racing moderators: the second sees the first's decision.
         let row = shoutouts::find_for_update(conn, id)
             .await
@@ -408,16 +409,22 @@ async fn decide(
 )]
 #[delete("/shoutouts/{id}/customer-email")]
 pub async fn erase_customer_email(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    if !store::erase_email(&mut conn, id).await? {
-        return Err(ApiError::not_found(format!(
-            "no customer praise with id {id}"
-        )));
-    }
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        audit::act_as(conn, &admin.0.subject).await?;
+        if store::erase_email(conn, id).await? {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(format!(
+                "no customer praise with id {id}"
+            )))
+        }
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

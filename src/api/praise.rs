@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,7 +16,7 @@ use crate::client;
 use crate::domain::{HeartValue, suggest, text};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::models::{employees, praise as store, teams};
+use crate::models::{audit, employees, praise as store, teams};
 use crate::praise::{self, Outcome, Submission};
 use crate::startup::AppState;
 
@@ -213,16 +214,21 @@ pub async fn praise_link(
 )]
 #[post("/employees/{id}/praise-link/rotate")]
 pub async fn rotate_praise_link(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    let handle = store::rotate_handle(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no employee with id {id}")))?;
+    let handle = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            store::rotate_handle(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("no employee with id {id}")))
+        })
+        .await?;
     respond_with_link(&state, &req, id, handle)
 }
 

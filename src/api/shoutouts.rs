@@ -18,7 +18,7 @@ use crate::extract::{ValidJson, ValidQuery};
 use crate::models::shoutouts::{
     self, FeedFilter, IdempotencyClaim, NewShoutout, ShoutoutDetails, ShoutoutRow,
 };
-use crate::models::teams;
+use crate::models::{audit, teams};
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
 use crate::widgets::keys::{Feeds, Viewer};
@@ -384,6 +384,7 @@ pub async fn retract_shoutout(
     let grace = state.config.retract_grace();
     let mut conn = state.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
+        audit::act_as(conn, &member.caller.subject).await?;
         // The row lock makes retraction and its checks one step, however many race.
         let row = shoutouts::find_for_update(conn, id)
             .await

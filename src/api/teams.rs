@@ -1,6 +1,7 @@
 //! Teams: admins write, staff read.
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -11,6 +12,7 @@ use crate::auth::{Admin, Member};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
+use crate::models::audit;
 use crate::models::teams::{self, NewTeam, TeamChanges};
 use crate::pagination::{self, NameKey, Page};
 use crate::startup::AppState;
@@ -69,22 +71,24 @@ fn trimmed_name(name: &str) -> ApiResult<String> {
 )]
 #[post("/teams")]
 pub async fn create_team(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     body: ValidJson<CreateTeam>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
+    let new = NewTeam {
+        id: Uuid::now_v7(),
+        name: trimmed_name(&body.name)?,
+        parent_id: body.parent_id,
+        manager_id: body.manager_id,
+    };
     let mut conn = state.pool.get().await?;
-    let row = teams::insert(
-        &mut conn,
-        &NewTeam {
-            id: Uuid::now_v7(),
-            name: trimmed_name(&body.name)?,
-            parent_id: body.parent_id,
-            manager_id: body.manager_id,
-        },
-    )
-    .await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            Ok(teams::insert(conn, &new).await?)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", location("teams", row.id)))
         .json(Team::from(row)))
@@ -158,7 +162,7 @@ pub async fn get_team(
 )]
 #[patch("/teams/{id}")]
 pub async fn update_team(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: ValidJson<UpdateTeam>,
@@ -177,9 +181,14 @@ pub async fn update_team(
             .map_err(|e| not_found_as(e, *id))?;
         return Ok(web::Json(row.into()));
     }
-    let row = teams::update(&mut conn, *id, changes)
-        .await
-        .map_err(|e| not_found_as(e, *id))?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            teams::update(conn, *id, changes)
+                .await
+                .map_err(|e| not_found_as(e, *id))
+        })
+        .await?;
     Ok(web::Json(row.into()))
 }
 

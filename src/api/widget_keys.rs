@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -11,6 +12,7 @@ use super::location;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{ValidJson, ValidQuery};
+use crate::models::audit;
 use crate::models::widget_keys::{self, NewWidgetKey, WidgetKeyRow};
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
@@ -156,7 +158,12 @@ pub async fn create_widget_key(
         created_by: &admin.0.subject,
     };
     let mut conn = state.pool.get().await?;
-    let row = widget_keys::insert(&mut conn, &new).await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            Ok(widget_keys::insert(conn, &new).await?)
+        })
+        .await?;
     let minted = MintedWidgetKey {
         widget_key: row.into(),
         key: secret,
@@ -225,8 +232,13 @@ pub async fn revoke_widget_key(
 ) -> ApiResult<web::Json<WidgetKey>> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("no such widget key"))?;
     let mut conn = state.pool.get().await?;
-    let row = widget_keys::revoke(&mut conn, id, &admin.0.subject)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such widget key"))?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            audit::act_as(conn, &admin.0.subject).await?;
+            widget_keys::revoke(conn, id, &admin.0.subject)
+                .await?
+                .ok_or_else(|| ApiError::not_found("no such widget key"))
+        })
+        .await?;
     Ok(web::Json(row.into()))
 }

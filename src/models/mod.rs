@@ -1,6 +1,7 @@
 //! Database rows and the queries over them, grouped by table. Every query is a plain function
 //! on `&mut AsyncPgConnection`, so the same function runs inside or outside a transaction.
 
+pub mod audit;
 pub mod campaigns;
 pub mod employees;
 pub mod praise;

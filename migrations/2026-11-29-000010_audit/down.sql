@@ -1,0 +1,10 @@
+DROP TRIGGER audit_campaigns ON campaigns;
+DROP TRIGGER audit_widget_keys ON widget_keys;
+DROP TRIGGER audit_teams ON teams;
+DROP TRIGGER audit_employees ON employees;
+DROP TRIGGER audit_customer_praise ON customer_praise;
+DROP TRIGGER audit_shoutouts ON shoutouts;
+DROP FUNCTION audit_row();
+DROP FUNCTION audit_snapshot(jsonb);
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
