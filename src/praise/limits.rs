@@ -2,19 +2,33 @@
 //!
 //! In memory, per instance (GCRA from `governor`): with N instances behind a load balancer a
 //! client gets at most N times the budget, which still stops a flood. Keys not seen for a while
-//! are swept by `sweep`, so a flood of distinct addresses cannot grow memory without bound.
+//! are swept by `sweep`, and at most [`MAX_ADDRESSES`] addresses are tracked at once, so a flood
+//! of distinct addresses cannot grow memory without bound.
 
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use uuid::Uuid;
 
+/// Most client addresses tracked at once (a few MiB). Past it, after a sweep, every address
+/// shares one overflow budget until the flood's keys refill and are swept: memory stays bounded,
+/// and a flood from more addresses than this gets no more through than one address would.
+pub const MAX_ADDRESSES: usize = 50_000;
+
+/// Where addresses go once [`MAX_ADDRESSES`] are tracked.
+const OVERFLOW: IpAddr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+
 pub struct PraiseLimits {
     per_address: DefaultKeyedRateLimiter<IpAddr>,
+    // Employees are looked up by their handle first, so their keys are bounded by the directory.
     per_employee: DefaultKeyedRateLimiter<Uuid>,
+    // Second of the last sweep forced by a full table (at most one a second).
+    last_full_sweep: AtomicU64,
 }
 
 /// Which limit was hit, and how long until one more is allowed.
@@ -29,13 +43,41 @@ impl PraiseLimits {
         Self {
             per_address: RateLimiter::keyed(hourly(per_address_per_hour)),
             per_employee: RateLimiter::keyed(hourly(per_employee_per_hour)),
+            last_full_sweep: AtomicU64::new(0),
         }
     }
 
     /// Takes one from the address's budget. Checked before anything is looked up, so a flood
     /// costs no database work.
     pub fn address(&self, address: IpAddr) -> Result<(), Limited> {
+        if self.per_address.len() >= MAX_ADDRESSES && !self.sweep_full_table() {
+            return take(&self.per_address, &OVERFLOW, "client address");
+        }
         take(&self.per_address, &address, "client address")
+    }
+
+    /// Forgets refilled addresses when the table is full (at most once a second, since it
+    /// walks the table); says whether there is room again.
+    fn sweep_full_table(&self) -> bool {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let last = self.last_full_sweep.load(Ordering::Relaxed);
+        if now > last
+            && self
+                .last_full_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.per_address.retain_recent();
+            self.per_address.shrink_to_fit();
+        }
+        self.per_address.len() < MAX_ADDRESSES
+    }
+
+    /// How many client addresses are tracked now.
+    pub fn addresses_tracked(&self) -> usize {
+        self.per_address.len()
     }
 
     /// Takes one from the praised employee's budget.
@@ -88,5 +130,28 @@ mod tests {
         let limited = limits.address(a).unwrap_err();
         assert!(limited.retry_after_secs > 0 && limited.retry_after_secs <= 1800);
         assert!(limits.address(b).is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_100000_addresses_keeps_the_table_bounded_and_still_limited() {
+        let limits = PraiseLimits::new(20, 100);
+        let mut allowed = 0;
+        for n in 0..100_000u32 {
+            let address = IpAddr::from([10, (n >> 16) as u8, (n >> 8) as u8, n as u8]);
+            if limits.address(address).is_ok() {
+                allowed += 1;
+            }
+        }
+        assert!(
+            limits.addresses_tracked() <= MAX_ADDRESSES + 1,
+            "{} addresses tracked",
+            limits.addresses_tracked()
+        );
+        // The first MAX_ADDRESSES each had their own budget; the rest shared one (and no sweep
+        // could free room: every budget was just used).
+        assert_eq!(allowed, MAX_ADDRESSES + 20);
+        // A known address over the cap is limited with the overflow, not let through.
+        let first = IpAddr::from([10, 0, 0, 0]);
+        assert!(limits.address(first).is_err());
     }
 }
