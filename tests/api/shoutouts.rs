@@ -579,14 +579,14 @@ async fn an_idempotency_key_makes_a_retry_create_nothing() {
     .await;
 }
 
-/// Retries that race each other: all get the same answer and exactly one row exists.
+/// Fifty retries that race each other: all get the same answer and exactly one row exists.
 #[tokio::test]
-async fn racing_retries_with_one_key_create_one_shoutout() {
+async fn fifty_racing_retries_with_one_key_create_one_shoutout() {
     let app = TestApp::spawn_with(|c| c.db_pool_size = 10).await;
     let (_, giver) = app.employee("giver", None).await;
     let (bob_id, _) = app.employee("bob", None).await;
     let body = json!({"recipient_ids": [bob_id], "value": "helping_others", "message": MESSAGE});
-    let requests = (0..20).map(|_| {
+    let requests = (0..50).map(|_| {
         let app = &app;
         let giver = giver.clone();
         let body = body.clone();
