@@ -140,14 +140,24 @@ impl EmbeddedPostgres {
 
     /// Stops the cluster (fast shutdown: open sessions are ended, committed data is safe).
     pub fn stop(&self) -> anyhow::Result<()> {
+        self.stop_with("fast")
+    }
+
+    /// Stops the cluster as a crash would (`-m immediate`: no checkpoint, recovery from the WAL
+    /// at the next start). For fault tests: what was committed must survive it.
+    pub fn crash(&self) -> anyhow::Result<()> {
+        self.stop_with("immediate")
+    }
+
+    fn stop_with(&self, mode: &str) -> anyhow::Result<()> {
         if !self.is_running()? {
             return Ok(());
         }
-        tracing::info!("stopping embedded PostgreSQL");
+        tracing::info!(mode, "stopping embedded PostgreSQL");
         self.pg("pg_ctl")
             .arg("-D")
             .arg(&self.data_dir)
-            .args(["-m", "fast", "-w", "-t", "60", "stop"])
+            .args(["-m", mode, "-w", "-t", "60", "stop"])
             .stdout(std::process::Stdio::null())
             .status_checked()
     }

@@ -315,6 +315,15 @@ impl TestApp {
         Self::start(config, database, database_url, true).await
     }
 
+    /// The service on a database of the caller's own (another cluster), which it neither
+    /// creates nor drops.
+    pub async fn spawn_on(database_url: String, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::with_database(database_url.clone(), SECRET.to_owned());
+        config.bind = "127.0.0.1:0".into();
+        adjust(&mut config);
+        Self::start(config, String::new(), database_url, false).await
+    }
+
     /// A second instance of the service on this app's database (as behind a load balancer),
     /// with the same configuration changed by `adjust`.
     pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Config)) -> Self {

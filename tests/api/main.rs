@@ -8,6 +8,7 @@ mod authz;
 mod browser;
 mod directory;
 mod errors;
+mod faults;
 mod leaderboards;
 mod operations;
 mod praise;
