@@ -265,6 +265,15 @@ impl From<DieselError> for ApiError {
                     (DatabaseErrorKind::SerializationFailure, _) => {
                         ApiError::Unavailable("the request collided with another; retry it".into())
                     }
+                    // Text with a NUL character that no extractor caught (a CSV cell, say):
+                    // the client's input, not our bug.
+                    _ if info
+                        .message()
+                        .contains("invalid byte sequence for encoding")
+                        && info.message().contains("0x00") =>
+                    {
+                        ApiError::invalid("body", "text must not contain NUL (\\u0000) characters")
+                    }
                     _ if is_unavailable(info.message()) => ApiError::Unavailable(format!(
                         "the database is unavailable ({})",
                         info.message()

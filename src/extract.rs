@@ -17,6 +17,49 @@ use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{ApiError, FieldError};
 
+const NUL_MESSAGE: &str = "must not contain NUL (\\u0000) characters";
+
+/// PostgreSQL text cannot hold a NUL character: refuse a body with one, naming where it is
+/// (`external_id`, `[3].email`), instead of letting the database refuse it later as a 500.
+/// Only bodies that spell the escape are walked.
+fn refuse_nul_characters(body: &[u8]) -> Result<(), ApiError> {
+    if !body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Ok(());
+    }
+    fn find(value: &serde_json::Value, path: &str) -> Option<String> {
+        match value {
+            serde_json::Value::String(text) if text.contains('\0') => Some(path.to_owned()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| find(item, &format!("{path}[{i}]"))),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(key, field)| {
+                if key.contains('\0') {
+                    return Some(if path.is_empty() {
+                        "body".to_owned()
+                    } else {
+                        path.to_owned()
+                    });
+                }
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                find(field, &at)
+            }),
+            _ => None,
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    match find(&value, "") {
+        Some(path) if path.is_empty() => Err(ApiError::invalid("body", NUL_MESSAGE)),
+        Some(path) => Err(ApiError::invalid(path, NUL_MESSAGE)),
+        None => Ok(()),
+    }
+}
+
 /// Largest JSON body an ordinary endpoint accepts.
 pub const JSON_LIMIT: usize = 64 * 1024;
 
@@ -111,6 +154,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .map_err(|e| ApiError::Malformed(format!("the body is not UTF-8: {e}")))?;
     serde_json::from_slice::<serde::de::IgnoredAny>(body)
         .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    refuse_nul_characters(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -227,6 +271,12 @@ impl<T: DeserializeOwned + Validate> FromRequest for ValidQuery<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    // PostgreSQL text cannot hold NUL, and no parameter has a use for one.
+    if let Some((key, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(_, value)| value.contains('\0'))
+    {
+        return Err(ApiError::invalid(key.into_owned(), NUL_MESSAGE));
+    }
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {

@@ -76,7 +76,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             with care, Thriving through teamwork). Errors are RFC 9457 problem documents.",
         license(name = "MIT OR Apache-2.0")
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        // Named by the boards' path parameter, which does not collect its schema by itself.
+        crate::api::leaderboards::Board,
+    )),
     modifiers(&CommonResponses),
     tags(
         (name = "values", description = "The five H.E.A.R.T. values"),

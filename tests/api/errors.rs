@@ -927,3 +927,62 @@ async fn a_bad_idempotency_key_is_422_naming_the_header() {
     expect_status(response, StatusCode::CREATED).await;
     assert_eq!(app.count("shoutouts").await, 2);
 }
+
+/// PostgreSQL text cannot hold NUL: a `\u0000` anywhere is a 422 naming where it is (found by
+/// schemathesis as a 500 on `POST /employees`), and nothing is written.
+#[tokio::test]
+async fn nul_characters_are_422_naming_the_field() {
+    let world = World::new().await;
+    let app = &world.app;
+    for (method, path, body, field) in [
+        (
+            Method::POST,
+            "/api/v1/employees",
+            r#"{"external_id": "a\u0000b", "display_name": "Amara Obi", "email": "amara@example.com"}"#,
+            "external_id",
+        ),
+        (
+            Method::POST,
+            "/api/v1/teams",
+            r#"{"name": "Care\u0000"}"#,
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/employees/import",
+            r#"[{"external_id": "zoe", "display_name": "Zoe", "email": "zoe@exa\u0000mple.com"}]"#,
+            "[0].email",
+        ),
+    ] {
+        let response = send_json(app, method, path, &world.admin, body).await;
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+    let response = send_json(
+        app,
+        Method::POST,
+        "/api/v1/shoutouts",
+        &world.giver,
+        &format!(
+            r#"{{"recipient_ids": ["{}"], "value": "helping_others", "message": "Thanks\u0000"}}"#,
+            world.bob
+        ),
+    )
+    .await;
+    problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("message")).await;
+    let response = app.get("/api/v1/employees?q=a%00b", &world.admin).await;
+    problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("q")).await;
+    // A CSV import reaches the database's own refusal, which is a 422 too, not a 500.
+    let csv = "external_id,display_name,email\nzoe,Zo\0e,zoe@example.com\n";
+    let response = send(
+        app,
+        Method::POST,
+        "/api/v1/employees/import",
+        &world.admin,
+        Some("text/csv"),
+        csv.to_owned(),
+        HeaderMap::new(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    world.assert_nothing_written("NUL characters").await;
+}
