@@ -107,6 +107,49 @@ pub fn openapi() -> openapi::OpenApi {
     api
 }
 
+/// Which methods each route path takes, from the OpenAPI document: a request for a path that
+/// exists with a method it does not take is a 405 naming the methods (`Allow`), not a 404.
+pub struct MethodTable(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl MethodTable {
+    pub fn from_openapi(api: &openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The methods `path` takes, if it is a route at all.
+    pub fn allowed(&self, path: &str) -> Option<String> {
+        let asked: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(segments, _)| {
+                segments.len() == asked.len()
+                    && segments.iter().zip(&asked).all(|(template, segment)| {
+                        template == segment || (template.starts_with('{') && !segment.is_empty())
+                    })
+            })
+            .map(|(_, methods)| methods.join(", "))
+    }
+}
+
 /// Adds the error answers every operation can give, so each handler only documents its own:
 /// 401/403 where a token is needed, 400/413/415/422 where a body or query is read, 500/503 always.
 struct CommonResponses;
@@ -121,7 +164,8 @@ impl Modify for CommonResponses {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "HS256 token with `sub` (the employee's external_id), `roles` and `exp`",
+                        "JWT from the identity provider (RS256 or EdDSA; HS256 in development) \
+                         with `sub` (the employee's external_id), `roles` and `exp`",
                     ))
                     .build(),
             ),

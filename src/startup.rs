@@ -110,10 +110,12 @@ impl Application {
             demo_key,
         });
 
+        let methods = web::Data::new(routes::MethodTable::from_openapi(&routes::openapi()));
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
+                .app_data(methods.clone())
                 .app_data(web::PathConfig::default().error_handler(|error, _| {
                     ApiError::not_found(format!("no such resource: {error}")).into()
                 }))
@@ -133,9 +135,7 @@ impl Application {
                     utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
                 )
-                .default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(ApiError::NoRoute)
-                }))
+                .default_service(web::to(unrouted))
                 .wrap(cors(&cors_origins))
                 .wrap(metrics.clone())
                 .wrap(from_fn(log_request))
@@ -329,4 +329,25 @@ async fn log_request(
         }
         response
     })
+}
+
+/// What no route answered: 405 with `Allow` when the path is a route for other methods (a
+/// `TRACE /api/v1/teams`, say), otherwise a 404 problem.
+async fn unrouted(
+    req: actix_web::HttpRequest,
+    methods: web::Data<routes::MethodTable>,
+) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    match methods.allowed(req.path()) {
+        Some(allow) => {
+            let mut response = ApiError::MethodNotAllowed.error_response();
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::ALLOW, value);
+            }
+            response
+        }
+        None => ApiError::NoRoute.error_response(),
+    }
 }

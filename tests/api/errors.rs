@@ -986,3 +986,30 @@ async fn nul_characters_are_422_naming_the_field() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     world.assert_nothing_written("NUL characters").await;
 }
+
+/// A route asked with a method it does not take is a 405 naming the methods it does take.
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let team = app.team("Support", None).await;
+    for (method, path, allow) in [
+        (Method::TRACE, "/api/v1/teams".to_owned(), "GET, POST"),
+        (Method::PUT, format!("/api/v1/teams/{team}"), "GET, PATCH"),
+        (Method::DELETE, "/healthz".to_owned(), "GET"),
+    ] {
+        let response = app
+            .request(method.clone(), &path, Some(&app.admin_token()), None)
+            .await;
+        assert_eq!(
+            response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        problem(response, StatusCode::METHOD_NOT_ALLOWED, None).await;
+    }
+    let response = app.get("/api/v1/no-such-thing", &app.admin_token()).await;
+    problem(response, StatusCode::NOT_FOUND, None).await;
+}
