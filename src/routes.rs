@@ -137,13 +137,24 @@ impl MethodTable {
 
     /// The methods `path` takes, if it is a route at all.
     pub fn allowed(&self, path: &str) -> Option<String> {
+        self.find(path, true)
+    }
+
+    /// The methods `path` takes if it is a route with no parameters (`/api/v1/shoutouts/import`,
+    /// which a GET would otherwise reach as `/api/v1/shoutouts/{id}` with a bad id).
+    pub fn allowed_literally(&self, path: &str) -> Option<String> {
+        self.find(path, false)
+    }
+
+    fn find(&self, path: &str, parameters: bool) -> Option<String> {
         let asked: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
             .find(|(segments, _)| {
                 segments.len() == asked.len()
                     && segments.iter().zip(&asked).all(|(template, segment)| {
-                        template == segment || (template.starts_with('{') && !segment.is_empty())
+                        template == segment
+                            || (parameters && template.starts_with('{') && !segment.is_empty())
                     })
             })
             .map(|(_, methods)| methods.join(", "))

@@ -116,8 +116,16 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(methods.clone())
-                .app_data(web::PathConfig::default().error_handler(|error, _| {
-                    ApiError::not_found(format!("no such resource: {error}")).into()
+                .app_data(web::PathConfig::default().error_handler(|error, req| {
+                    let methods = req.app_data::<web::Data<routes::MethodTable>>();
+                    match methods.and_then(|m| m.allowed_literally(req.path())) {
+                        Some(allow) => actix_web::error::InternalError::from_response(
+                            error,
+                            method_not_allowed(&allow),
+                        )
+                        .into(),
+                        None => ApiError::not_found(format!("no such resource: {error}")).into(),
+                    }
                 }))
                 .configure(routes::configure)
                 .into_app()
@@ -339,15 +347,18 @@ async fn unrouted(
 ) -> actix_web::HttpResponse {
     use actix_web::ResponseError;
     match methods.allowed(req.path()) {
-        Some(allow) => {
-            let mut response = ApiError::MethodNotAllowed.error_response();
-            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
-                response
-                    .headers_mut()
-                    .insert(actix_web::http::header::ALLOW, value);
-            }
-            response
-        }
+        Some(allow) => method_not_allowed(&allow),
         None => ApiError::NoRoute.error_response(),
     }
+}
+
+fn method_not_allowed(allow: &str) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    let mut response = ApiError::MethodNotAllowed.error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }

@@ -61,14 +61,18 @@ impl From<AuditRow> for AuditEvent {
 pub struct AuditParams {
     /// Only changes to this row (a shout-out's, employee's, team's, key's or campaign's id).
     #[validate(length(min = 1, max = 100, message = "must be 1-100 characters"))]
+    #[param(min_length = 1, max_length = 100)]
     pub subject_id: Option<String>,
     /// Only this action, e.g. `shoutout.retracted`.
     #[validate(length(min = 1, max = 100, message = "must be 1-100 characters"))]
+    #[param(min_length = 1, max_length = 100)]
     pub action: Option<String>,
     /// Only changes by this actor (a token subject).
     #[validate(length(min = 1, max = 200, message = "must be 1-200 characters"))]
+    #[param(min_length = 1, max_length = 200)]
     pub actor: Option<String>,
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

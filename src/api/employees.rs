@@ -95,6 +95,7 @@ pub struct ImportReport {
 pub struct EmployeeQuery {
     /// Matches name, e-mail, external id or title (case-insensitive, anywhere in the text).
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// Only members of this team or any team beneath it.
     pub team_id: Option<Uuid>,
@@ -102,6 +103,7 @@ pub struct EmployeeQuery {
     pub active: Option<bool>,
     /// 1-100, default 20.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

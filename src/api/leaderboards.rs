@@ -76,6 +76,7 @@ pub struct BoardParams {
     pub per_head: Option<bool>,
     /// 1-100, default 20.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -96,6 +97,7 @@ pub struct AroundParams {
     pub per_head: Option<bool>,
     /// Lines shown above and below (0-10, default 2).
     #[validate(range(max = 10, message = "must be between 0 and 10"))]
+    #[param(maximum = 10)]
     pub neighbours: Option<u32>,
 }
 
@@ -598,6 +600,7 @@ pub struct CreateCampaign {
 #[into_params(parameter_in = Query)]
 pub struct CampaignListParams {
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -116,6 +116,7 @@ pub struct FeedQuery {
     pub until: Option<DateTime<Utc>>,
     /// 1-100, default 20.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

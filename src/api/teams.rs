@@ -50,6 +50,7 @@ pub struct TeamQuery {
     pub parent_id: Option<Uuid>,
     /// 1-100, default 20.
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -179,6 +179,7 @@ pub async fn create_widget_key(
 #[into_params(parameter_in = Query)]
 pub struct WidgetKeyListParams {
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

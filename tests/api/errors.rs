@@ -996,6 +996,8 @@ async fn a_method_a_route_does_not_take_is_405_with_allow() {
         (Method::TRACE, "/api/v1/teams".to_owned(), "GET, POST"),
         (Method::PUT, format!("/api/v1/teams/{team}"), "GET, PATCH"),
         (Method::DELETE, "/healthz".to_owned(), "GET"),
+        // Not `/api/v1/shoutouts/{id}` with a bad id: the import route, which only takes POST.
+        (Method::GET, "/api/v1/shoutouts/import".to_owned(), "POST"),
     ] {
         let response = app
             .request(method.clone(), &path, Some(&app.admin_token()), None)
