@@ -56,7 +56,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/reports/teams/{team_id}", "UUFFFAA"),
     ("POST", "/api/v1/reports/teams/{team_id}/link", "UUFFFAA"),
     ("GET", "/api/v1/shoutouts", "UAAAAAA"),
-    ("POST", "/api/v1/shoutouts", "UUAAAAA"),
+    // Giving is for people in the directory (the admin here is not).
+    ("POST", "/api/v1/shoutouts", "UUAAAAF"),
     ("POST", "/api/v1/shoutouts/import", "UUFFFFA"),
     ("GET", "/api/v1/shoutouts/{id}", "UUAAAAA"),
     // Only the giver (the employee) or an admin retracts.
@@ -128,6 +129,7 @@ fn every_route_has_a_line_in_the_table() {
 struct World {
     team: Uuid,
     employee: Uuid,
+    teammate: Uuid,
     campaign: Uuid,
     shoutout: Uuid,
     // One object per role for the routes that change it, so every role meets it unchanged.
@@ -236,6 +238,7 @@ async fn world(app: &TestApp) -> World {
     World {
         team,
         employee,
+        teammate,
         campaign,
         shoutout,
         retractable,
@@ -315,6 +318,11 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
             // table asks. A rejection needs its reason, or the 422 would come first.
             if path.ends_with("/reject") {
                 request = request.json(&json!({"reason": "spam"}));
+            } else if *path == "/api/v1/shoutouts" && method == Method::POST {
+                // A real shout-out: with an empty body, whether the 422 or the 403 (the admin
+                // is not in the directory) comes first depends on which check finishes first.
+                request = request.json(&json!({"recipient_ids": [w.teammate],
+                    "value": "helping_others", "message": "Thanks for the handover"}));
             } else if matches!(method, Method::POST | Method::PATCH | Method::PUT) {
                 request = request.json(&json!({}));
             }
