@@ -92,6 +92,7 @@ impl From<ShoutoutDetails> for Shoutout {
 pub struct CreateShoutout {
     /// 1-25 colleagues to thank; a repeated id counts once.
     #[validate(length(min = 1, max = 25, message = "name 1 to 25 colleagues"))]
+    #[schema(min_items = 1, max_items = 25)]
     pub recipient_ids: Vec<Uuid>,
     pub value: HeartValue,
     /// 1-1000 characters after trimming.

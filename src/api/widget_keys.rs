@@ -47,6 +47,7 @@ pub struct CreateWidgetKey {
     #[schema(example = "Contact centre TV")]
     pub name: String,
     /// What the key may read: at least one of `boards` and `feeds`.
+    #[schema(min_items = 1, max_items = 2)]
     pub scopes: Vec<KeyScope>,
     /// Pages the key works on (`https://intranet.example.com`); empty: any page. Browsers
     /// send the page's origin, so a key copied elsewhere stops working there.
