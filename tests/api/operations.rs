@@ -345,3 +345,39 @@ async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
     }
     assert_eq!(request_lines, 1, "one line per request:\n{logs}");
 }
+
+/// A statement that waits longer than `SHOUTOUT_STATEMENT_TIMEOUT_MS` (here for a row lock held
+/// elsewhere) is cancelled: the request answers a 503 problem instead of hanging, the row is
+/// untouched, and the same request succeeds once the lock is gone.
+#[tokio::test]
+async fn a_statement_past_its_timeout_is_a_503_and_changes_nothing() {
+    let app = TestApp::spawn_with(|c| c.statement_timeout_ms = 300).await;
+    let (bob, _) = app.employee("bob", None).await;
+    let (_, alice) = app.employee("alice", None).await;
+    let given = app
+        .shoutout(&alice, &[bob], "helping_others", "Thanks for the cover")
+        .await;
+    let id: uuid::Uuid = given["id"].as_str().unwrap().parse().unwrap();
+    let mut holder = crate::helpers::connect(&app.database_url).await;
+    let lock = holder.transaction().await.unwrap();
+    lock.execute("SELECT 1 FROM shoutouts WHERE id = $1 FOR UPDATE", &[&id])
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = app.delete(&format!("/api/v1/shoutouts/{id}"), &alice).await;
+    let problem = expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, None).await;
+    assert_eq!(problem["type"], "/problems/unavailable", "{problem}");
+    // Generous: only trips if the timeout did not apply at all.
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    lock.rollback().await.unwrap();
+    let status: String = app
+        .db()
+        .await
+        .query_one("SELECT status::text FROM shoutouts WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "published");
+    let response = app.delete(&format!("/api/v1/shoutouts/{id}"), &alice).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
