@@ -5,6 +5,7 @@
 //! `bench/results/*-faults.md` keeps a run's numbers).
 
 use std::collections::{BTreeMap, HashSet};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -55,6 +56,38 @@ async fn rows_by_key(database_url: &str) -> BTreeMap<String, i64> {
     .into_iter()
     .map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1)))
     .collect()
+}
+
+/// The service binary on `database_url` (with `env` added), once it says where it listens; its
+/// address. The caller kills or signals it and waits for it.
+#[allow(clippy::zombie_processes)]
+fn start_server(database_url: &str, env: &[(&str, &str)]) -> (Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shoutout"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("SHOUTOUT_JWT_SECRET", SECRET)
+        .env("SHOUTOUT_BIND", "127.0.0.1:0")
+        .env("SHOUTOUT_DAILY_LIMIT", "10000")
+        .env("SHOUTOUT_LOG_FORMAT", "json")
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            panic!("server exited early: {:?}", child.wait());
+        }
+        if let Some(rest) = line.split("running at http://").nth(1) {
+            // Keep reading what it prints: a closed pipe would end the server at its next line.
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+            return (child, format!("http://{}", rest.trim()));
+        }
+    }
 }
 
 #[tokio::test]
@@ -201,44 +234,11 @@ async fn postgres_restarted_under_write_load_keeps_every_201_and_answers_503_mea
 
 #[tokio::test]
 async fn the_service_killed_mid_load_and_restarted_loses_and_doubles_nothing() {
-    use std::process::{Child, Command, Stdio};
-
     let app = TestApp::spawn().await;
     let (recipient, _) = app.employee("bob", None).await;
     let (_, giver) = app.employee("alice", None).await;
 
-    // The caller kills and waits for the server it gets back.
-    #[allow(clippy::zombie_processes)]
-    fn start(database_url: &str) -> (Child, String) {
-        use std::io::{BufRead, BufReader};
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shoutout"))
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("SHOUTOUT_JWT_SECRET", SECRET)
-            .env("SHOUTOUT_BIND", "127.0.0.1:0")
-            .env("SHOUTOUT_DAILY_LIMIT", "10000")
-            .env("SHOUTOUT_LOG_FORMAT", "json")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        loop {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).unwrap() == 0 {
-                panic!("server exited early: {:?}", child.wait());
-            }
-            if let Some(rest) = line.split("running at http://").nth(1) {
-                // Keep reading what it prints: a closed pipe would end the server at its next
-                // line.
-                std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-                return (child, format!("http://{}", rest.trim()));
-            }
-        }
-    }
-
-    let (mut server, base) = start(&app.database_url);
+    let (mut server, base) = start_server(&app.database_url, &[]);
     let base = Arc::new(RwLock::new(base));
     const PER_CLIENT: usize = 100;
     let mut clients = Vec::new();
@@ -284,7 +284,7 @@ async fn the_service_killed_mid_load_and_restarted_loses_and_doubles_nothing() {
     }
     server.kill().unwrap();
     server.wait().unwrap();
-    let (mut restarted, new_base) = start(&app.database_url);
+    let (mut restarted, new_base) = start_server(&app.database_url, &[]);
     *base.write().unwrap() = new_base;
     let (mut sent, mut unanswered) = (0, 0);
     // Generous: only trips if the clients never get through (a hang, not a speed check).
@@ -314,38 +314,13 @@ async fn the_service_killed_mid_load_and_restarted_loses_and_doubles_nothing() {
 
 #[tokio::test]
 async fn sigterm_under_load_finishes_what_is_in_flight_and_exits_in_time() {
-    use std::process::{Command, Stdio};
-
     let app = TestApp::spawn().await;
     let (recipient, _) = app.employee("bob", None).await;
     let (_, giver) = app.employee("alice", None).await;
-    let mut server = Command::new(env!("CARGO_BIN_EXE_shoutout"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.database_url)
-        .env("SHOUTOUT_JWT_SECRET", SECRET)
-        .env("SHOUTOUT_BIND", "127.0.0.1:0")
-        .env("SHOUTOUT_DAILY_LIMIT", "10000")
-        .env("SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", "10")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = {
-        use std::io::{BufRead, BufReader};
-        let mut stdout = BufReader::new(server.stdout.take().unwrap());
-        loop {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).unwrap() == 0 {
-                panic!("server exited early: {:?}", server.wait());
-            }
-            if let Some(rest) = line.split("running at http://").nth(1) {
-                let base = format!("http://{}", rest.trim());
-                std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-                break base;
-            }
-        }
-    };
+    let (mut server, base) = start_server(
+        &app.database_url,
+        &[("SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", "10")],
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let mut clients = Vec::new();
     for c in 0..CLIENTS {
