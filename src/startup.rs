@@ -93,7 +93,10 @@ impl Application {
             .mask_unmatched_patterns("UNMATCHED")
             .build()
             .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
-        let openapi_json = routes::openapi().to_json()?;
+        // Built once: served as /openapi.json, and the route table behind 405 answers.
+        let api = routes::openapi();
+        let openapi_json = api.to_json()?;
+        let methods = web::Data::new(routes::MethodTable::from_openapi(&api));
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
@@ -110,7 +113,6 @@ impl Application {
             demo_key,
         });
 
-        let methods = web::Data::new(routes::MethodTable::from_openapi(&routes::openapi()));
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
