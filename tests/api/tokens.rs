@@ -476,3 +476,22 @@ for alg, key, kid in [("RS256", "rsa.key", "rsa-1"), ("EdDSA", "ed25519.key", "e
         assert_eq!(me["roles"], json!(["manager"]));
     }
 }
+
+#[tokio::test]
+async fn a_jwks_older_than_its_max_age_is_fetched_again_when_next_used() {
+    let jwks = JwksServer::start(read("jwks.json"), true).await;
+    let app = TestApp::spawn_with(|c| {
+        idp(c);
+        c.jwks = Some(jwks.url.clone());
+        c.jwks_max_age_secs = 3;
+        c.jwks_cooldown_secs = 1;
+    })
+    .await;
+    assert_accepted(&app, &rs256(&claims("ann")), "fresh keys").await;
+    assert_eq!(jwks.fetches(), 1);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_accepted(&app, &rs256(&claims("ann")), "keys past their age").await;
+    assert_eq!(jwks.fetches(), 2, "stale keys are fetched again");
+    assert_accepted(&app, &rs256(&claims("ann")), "fresh again").await;
+    assert_eq!(jwks.fetches(), 2);
+}
