@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 
 mod idp;
 
-pub use idp::{IdpKey, IdpKeys, KeyError, keys_from_jwks};
+use idp::IdpKeys;
 
 use crate::config::{Config, Mode};
 use crate::error::ApiError;

@@ -83,6 +83,21 @@ const GAVE: &str = "FROM shoutouts \
      WHERE giver_team_id = ANY($1) AND status = 'published' \
        AND created_at >= $2 AND created_at < $3";
 
+/// A statement over `LINES` or `GAVE`, with their three parameters bound ($1 teams, $2 from,
+/// $3 until); further parameters are bound after.
+fn in_range<'a>(
+    sql: String,
+    teams: &'a [Uuid],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Array<SqlUuid>, _>(teams)
+        .bind::<Timestamptz, _>(since)
+        .bind::<Timestamptz, _>(until)
+}
+
 #[derive(QueryableByName)]
 struct ShoutoutWeek {
     #[diesel(sql_type = crate::schema::sql_types::HeartValue)]
@@ -129,60 +144,68 @@ pub async fn gather(
     timezone: &str,
 ) -> QueryResult<Gathered> {
     // Each shout-out once, however many members it thanked: grouped by id first.
-    let weeks: Vec<ShoutoutWeek> = diesel::sql_query(format!(
-        "SELECT value, source, date_trunc('week', created_at AT TIME ZONE $4)::date AS week_start, \
-                count(*) AS n \
-         FROM (SELECT shoutout_id, value, source, created_at {LINES} \
-               GROUP BY shoutout_id, value, source, created_at) s \
-         GROUP BY 1, 2, 3"
-    ))
-    .bind::<Array<SqlUuid>, _>(teams)
-    .bind::<Timestamptz, _>(since)
-    .bind::<Timestamptz, _>(until)
+    let weeks: Vec<ShoutoutWeek> = in_range(
+        format!(
+            "SELECT value, source, date_trunc('week', created_at AT TIME ZONE $4)::date AS week_start, \
+                    count(*) AS n \
+             FROM (SELECT shoutout_id, value, source, created_at {LINES} \
+                   GROUP BY shoutout_id, value, source, created_at) s \
+             GROUP BY 1, 2, 3"
+        ),
+        teams,
+        since,
+        until,
+    )
     .bind::<Text, _>(timezone)
     .load(conn)
     .await?;
 
-    let received: Vec<PersonValue> = diesel::sql_query(format!(
-        "SELECT recipient_id AS id, value, count(*) AS n {LINES} GROUP BY 1, 2"
-    ))
-    .bind::<Array<SqlUuid>, _>(teams)
-    .bind::<Timestamptz, _>(since)
-    .bind::<Timestamptz, _>(until)
+    let received: Vec<PersonValue> = in_range(
+        format!("SELECT recipient_id AS id, value, count(*) AS n {LINES} GROUP BY 1, 2"),
+        teams,
+        since,
+        until,
+    )
     .load(conn)
     .await?;
 
     // Per giver and per week in one pass: GROUPING SETS leaves the other column null.
-    let given_rows: Vec<GivenRow> = diesel::sql_query(format!(
-        "SELECT giver_id AS id, date_trunc('week', created_at AT TIME ZONE $4)::date AS week_start, \
-                count(*) AS n {GAVE} \
-         GROUP BY GROUPING SETS ((1), (2))"
-    ))
-    .bind::<Array<SqlUuid>, _>(teams)
-    .bind::<Timestamptz, _>(since)
-    .bind::<Timestamptz, _>(until)
+    let given_rows: Vec<GivenRow> = in_range(
+        format!(
+            "SELECT giver_id AS id, date_trunc('week', created_at AT TIME ZONE $4)::date AS week_start, \
+                    count(*) AS n {GAVE} \
+             GROUP BY GROUPING SETS ((1), (2))"
+        ),
+        teams,
+        since,
+        until,
+    )
     .bind::<Text, _>(timezone)
     .load(conn)
     .await?;
 
-    let cheers: Vec<PersonCount> = diesel::sql_query(format!(
-        "SELECT l.recipient_id AS id, count(*) AS n \
-         FROM (SELECT recipient_id, shoutout_id {LINES}) l \
-         JOIN cheers ch ON ch.shoutout_id = l.shoutout_id GROUP BY 1"
-    ))
-    .bind::<Array<SqlUuid>, _>(teams)
-    .bind::<Timestamptz, _>(since)
-    .bind::<Timestamptz, _>(until)
+    let cheers: Vec<PersonCount> = in_range(
+        format!(
+            "SELECT l.recipient_id AS id, count(*) AS n \
+             FROM (SELECT recipient_id, shoutout_id {LINES}) l \
+             JOIN cheers ch ON ch.shoutout_id = l.shoutout_id GROUP BY 1"
+        ),
+        teams,
+        since,
+        until,
+    )
     .load(conn)
     .await?;
 
-    let previous: Previous = diesel::sql_query(format!(
-        "SELECT (SELECT count(DISTINCT shoutout_id) {LINES}) AS shoutouts, \
-                (SELECT count(*) {GAVE}) AS given"
-    ))
-    .bind::<Array<SqlUuid>, _>(teams)
-    .bind::<Timestamptz, _>(previous_since)
-    .bind::<Timestamptz, _>(since)
+    let previous: Previous = in_range(
+        format!(
+            "SELECT (SELECT count(DISTINCT shoutout_id) {LINES}) AS shoutouts, \
+                    (SELECT count(*) {GAVE}) AS given"
+        ),
+        teams,
+        previous_since,
+        since,
+    )
     .get_result(conn)
     .await?;
 

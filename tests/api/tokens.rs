@@ -251,12 +251,21 @@ impl JwksServer {
     }
 }
 
-#[tokio::test]
-async fn a_fetched_jwks_is_cached_follows_rotation_at_most_once_per_cooldown_and_is_capped() {
+/// The service with its identity provider's JWKS served on loopback (from `jwks.json`).
+async fn with_served_jwks(adjust: impl FnOnce(&mut Config)) -> (JwksServer, TestApp) {
     let jwks = JwksServer::start(read("jwks.json"), true).await;
     let app = TestApp::spawn_with(|c| {
         idp(c);
         c.jwks = Some(jwks.url.clone());
+        adjust(c);
+    })
+    .await;
+    (jwks, app)
+}
+
+#[tokio::test]
+async fn a_fetched_jwks_is_cached_follows_rotation_at_most_once_per_cooldown_and_is_capped() {
+    let (jwks, app) = with_served_jwks(|c| {
         c.jwks_cooldown_secs = 2;
         c.jwks_max_bytes = 16_384;
     })
@@ -479,10 +488,7 @@ for alg, key, kid in [("RS256", "rsa.key", "rsa-1"), ("EdDSA", "ed25519.key", "e
 
 #[tokio::test]
 async fn a_jwks_older_than_its_max_age_is_fetched_again_when_next_used() {
-    let jwks = JwksServer::start(read("jwks.json"), true).await;
-    let app = TestApp::spawn_with(|c| {
-        idp(c);
-        c.jwks = Some(jwks.url.clone());
+    let (jwks, app) = with_served_jwks(|c| {
         c.jwks_max_age_secs = 3;
         c.jwks_cooldown_secs = 1;
     })
