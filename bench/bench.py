@@ -149,12 +149,16 @@ CREATE UNIQUE INDEX ON bench_active (n);
     cluster.psql("SELECT tally_rebuild()")
     timings["tally_rebuild_s"] = round(time.time() - started, 1)
     started = time.time()
+    cluster.psql("SELECT report_rebuild()")
+    timings["report_rebuild_s"] = round(time.time() - started, 1)
+    started = time.time()
     cluster.psql("VACUUM (ANALYZE)")
     timings["vacuum_analyze_s"] = round(time.time() - started, 1)
     shutil.rmtree(out)
     timings["rows"] = {
         t: int(cluster.psql(f"SELECT count(*) FROM {t}"))
-        for t in ["employees", "teams", "shoutouts", "shoutout_recipients", "tallies"]
+        for t in ["employees", "teams", "shoutouts", "shoutout_recipients", "tallies",
+                  "report_team_days", "report_person_months"]
     }
     timings["database_size"] = cluster.psql("SELECT pg_size_pretty(pg_database_size('shoutout'))")
     marker.write_text(json.dumps(timings))
@@ -380,6 +384,10 @@ def measure(size, args):
                                                                          "load": loaded}
             result["reports"] = measure_reports(cluster, admin, quick)
             result["server_peak_rss_mib_reports"] = server.peak_rss_mib()
+            # What keeping the report roll-ups costs each write (same wrk/pgbench pair as the
+            # full run).
+            result["writes_reports"] = post_throughput(cluster, clients=16,
+                                                       seconds=5 if quick else 10)
             (WORK / f"result-{size}.json").write_text(json.dumps(result))
             return result
         campaign_id = ensure_campaign(admin)
@@ -539,7 +547,8 @@ def reports_report(results, args):
     data = {"date": today, "machine": machine(), "postgres_settings": PG_SETTINGS,
             "command": "bench/run " + " ".join(sys.argv[1:]),
             "runs": [{"size": r["size"], "reports": r["reports"],
-                      "server_peak_rss_mib": r.get("server_peak_rss_mib_reports")}
+                      "server_peak_rss_mib": r.get("server_peak_rss_mib_reports"),
+                      "load": r.get("load"), "writes": r.get("writes_reports")}
                      for r in results]}
     lines = [f"# Manager report benchmark, {today}", "",
              f"Command: `{data['command']}` (see bench/README.md). Raw numbers: "
@@ -555,6 +564,20 @@ def reports_report(results, args):
             lines.append(f"| {r['size']:,} | {rep['team']} ({rep['kind']}) | {rep['people']:,} | "
                          f"{rep['p50_ms']} | {rep['p99_ms']} | {rep['max_rps']} | "
                          f"{r['server_peak_rss_mib']} |")
+    lines += ["", "Writes with the roll-ups' triggers: `POST /api/v1/shoutouts` with wrk (16 "
+              "connections) against pgbench running the same statements (whose inserts fire the "
+              "same triggers).", "",
+              "| shout-outs | ours req/s | p50 ms | p99 ms | non-2xx | pgbench tps | ratio |",
+              "|---|---|---|---|---|---|---|"]
+    for r in data["runs"]:
+        w = r["writes"]
+        if w:
+            o = w["ours"]
+            lines.append(f"| {r['size']:,} | {o['rps']} | {o['p50_ms']} | "
+                         f"{o['p99_ms']} | {o['non_2xx']} | "
+                         f"{w['pgbench']['tps']} | {w['ratio']} |")
+    lines += ["", "Data sets (load timings in seconds, rows):", ""]
+    lines += [f"- {r['size']:,}: {r['load']}" for r in data["runs"]]
     (out_dir / f"{today}-reports.md").write_text("\n".join(lines) + "\n")
     (out_dir / f"{today}-reports.json").write_text(json.dumps(data, indent=2) + "\n")
     log("wrote", out_dir / f"{today}-reports.md")

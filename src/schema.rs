@@ -120,6 +120,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_person_months (team_id, month, person_id, side) {
+        team_id -> Uuid,
+        month -> Date,
+        person_id -> Uuid,
+        side -> Int2,
+        helping_others -> Int4,
+        exceeding_expectations -> Int4,
+        achieving_goals -> Int4,
+        responding_with_care -> Int4,
+        thriving_through_teamwork -> Int4,
+        cheers -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::HeartValue;
+    use super::sql_types::ShoutoutSource;
+
+    report_team_days (team_id, day, side, value, source) {
+        team_id -> Uuid,
+        day -> Date,
+        side -> Int2,
+        value -> HeartValue,
+        source -> ShoutoutSource,
+        n -> Int4,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::HeartValue;
     use super::sql_types::ShoutoutSource;
@@ -241,6 +271,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     leaderboard_settings,
     moderation_decisions,
+    report_person_months,
+    report_team_days,
     shoutout_recipients,
     shoutouts,
     spent_challenges,

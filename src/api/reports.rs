@@ -228,11 +228,11 @@ pub async fn build(
             let team_ids = teams::subtree_ids(conn, team_id).await?;
             let g = store::gather(
                 conn,
+                team_id,
                 &team_ids,
-                previous.since,
-                range.since,
-                range.until,
-                tz.name(),
+                (range.from, range.to),
+                previous.from,
+                tz,
             )
             .await?;
             let people = store::people(conn, &team_ids, &g.people_counted()).await?;

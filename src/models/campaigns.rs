@@ -80,7 +80,8 @@ pub async fn create(conn: &mut AsyncPgConnection, new: &NewCampaign) -> QueryRes
     Ok(row)
 }
 
-/// The zone the tallies were cut in, and a full recount when it is not `timezone`.
+/// The zone the tallies and report roll-ups were cut in, and a full recount of both when it
+/// is not `timezone`.
 pub async fn sync_timezone(conn: &mut AsyncPgConnection, timezone: &str) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Zone {
@@ -97,6 +98,8 @@ pub async fn sync_timezone(conn: &mut AsyncPgConnection, timezone: &str) -> Quer
         .bind::<Text, _>(timezone)
         .execute(conn)
         .await?;
-    conn.batch_execute("SELECT tally_rebuild()").await?;
+    // Report roll-ups are cut in local days and months too.
+    conn.batch_execute("SELECT tally_rebuild(); SELECT report_rebuild()")
+        .await?;
     Ok(true)
 }

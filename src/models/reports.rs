@@ -1,15 +1,21 @@
-//! What a team's report is made of, read from the raw tables (the truth), for the team's
-//! subtree and a range of instants. People count where they were when a shout-out was given:
-//! `shoutout_recipients.recipient_team_id` and `shoutouts.giver_team_id` are kept at the time.
+//! What a team's report is made of, for the team's subtree and a range of local days: from the
+//! report roll-ups (migration `report_rollups`, kept exact by triggers) and, for the days at
+//! the ends of a range that no whole month covers, from the raw lines. People count where they
+//! were when a shout-out was given: `shoutout_recipients.recipient_team_id` and
+//! `shoutouts.giver_team_id` are kept at the time.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono_tz::Tz;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Date, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::domain::period::local_midnight;
 use crate::domain::{HeartValue, ShoutoutSource};
 
 /// Everything a report counts: what members received and gave in the range, and the totals of
@@ -84,7 +90,7 @@ const GAVE: &str = "FROM shoutouts \
        AND created_at >= $2 AND created_at < $3";
 
 /// A statement over `LINES` or `GAVE`, with their three parameters bound ($1 teams, $2 from,
-/// $3 until); further parameters are bound after.
+/// $3 until).
 fn in_range<'a>(
     sql: String,
     teams: &'a [Uuid],
@@ -98,8 +104,14 @@ fn in_range<'a>(
         .bind::<Timestamptz, _>(until)
 }
 
+/// `side` in the roll-ups: what people received, what they gave.
+const RECEIVED: i16 = 1;
+const GIVEN: i16 = 2;
+
 #[derive(QueryableByName)]
-struct ShoutoutWeek {
+struct TeamWeek {
+    #[diesel(sql_type = SmallInt)]
+    side: i16,
     #[diesel(sql_type = crate::schema::sql_types::HeartValue)]
     value: HeartValue,
     #[diesel(sql_type = crate::schema::sql_types::ShoutoutSource)]
@@ -119,115 +131,200 @@ struct Previous {
 }
 
 #[derive(QueryableByName)]
-struct GivenRow {
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Date>)]
-    week_start: Option<NaiveDate>,
+struct PersonMonths {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SmallInt)]
+    side: i16,
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    helping_others: i64,
+    #[diesel(sql_type = BigInt)]
+    exceeding_expectations: i64,
+    #[diesel(sql_type = BigInt)]
+    achieving_goals: i64,
+    #[diesel(sql_type = BigInt)]
+    responding_with_care: i64,
+    #[diesel(sql_type = BigInt)]
+    thriving_through_teamwork: i64,
+    #[diesel(sql_type = BigInt)]
+    cheers: i64,
 }
 
-/// Reads everything a report counts for the teams `teams`, from `since` to `until`, and the
-/// totals of the previous range (`previous_since` to `since`).
+/// Days `from..=to`, both ends included.
+pub type DayRange = (NaiveDate, NaiveDate);
+
+/// Which days of `from..=to` the monthly roll-up answers (whole local months, as a half-open
+/// range of month starts) and which are left at either end, to be read from the raw lines.
+pub fn split_months(from: NaiveDate, to: NaiveDate) -> (Option<DayRange>, Vec<DayRange>) {
+    let month_start = |d: NaiveDate| d.with_day(1).expect("the first exists");
+    let first = if from.day() == 1 {
+        from
+    } else {
+        month_start(from) + Months::new(1)
+    };
+    let after = to + Days::new(1);
+    let last = month_start(after);
+    if first >= last {
+        return (None, vec![(from, to)]);
+    }
+    let mut edges = Vec::new();
+    if from < first {
+        edges.push((from, first - Days::new(1)));
+    }
+    if last < after {
+        edges.push((last, to));
+    }
+    (Some((first, last)), edges)
+}
+
+/// Reads everything a report counts for the team `root` (whose subtree is `teams`) over the
+/// local days `from..=to`, and the totals of the days from `previous_from` to the day before
+/// `from`.
 ///
-/// Several plain statements, each one index range scan and one hash aggregate returning rows,
-/// rather than one statement building JSON: at a department of a 10M data set that was half
-/// the time (materialised CTEs and `jsonb_agg` cost more per line than the scans). The caller
-/// runs them in one repeatable-read transaction, so they all see the same moment.
+/// Team totals come from `report_team_days` (the team's own rows: each shout-out already
+/// counted once for the whole subtree); per-person counts from `report_person_months` for the
+/// whole months of the range and from the raw lines for the days at either end. The caller
+/// runs these statements in one repeatable-read transaction, so they all see the same moment.
 pub async fn gather(
     conn: &mut AsyncPgConnection,
+    root: Uuid,
     teams: &[Uuid],
-    previous_since: DateTime<Utc>,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-    timezone: &str,
+    (from, to): DayRange,
+    previous_from: NaiveDate,
+    tz: Tz,
 ) -> QueryResult<Gathered> {
-    // Each shout-out once, however many members it thanked: grouped by id first.
-    let weeks: Vec<ShoutoutWeek> = in_range(
-        format!(
-            "SELECT value, source, date_trunc('week', created_at AT TIME ZONE $4)::date AS week_start, \
-                    count(*) AS n \
-             FROM (SELECT shoutout_id, value, source, created_at {LINES} \
-                   GROUP BY shoutout_id, value, source, created_at) s \
-             GROUP BY 1, 2, 3"
-        ),
-        teams,
-        since,
-        until,
+    let weeks: Vec<TeamWeek> = diesel::sql_query(
+        "SELECT side, value, source, date_trunc('week', day::timestamp)::date AS week_start, \
+                sum(n)::bigint AS n \
+         FROM report_team_days WHERE team_id = $1 AND day >= $2 AND day <= $3 \
+         GROUP BY 1, 2, 3, 4",
     )
-    .bind::<Text, _>(timezone)
+    .bind::<SqlUuid, _>(root)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
     .load(conn)
     .await?;
 
-    let received: Vec<PersonValue> = in_range(
-        format!("SELECT recipient_id AS id, value, count(*) AS n {LINES} GROUP BY 1, 2"),
-        teams,
-        since,
-        until,
+    let previous: Previous = diesel::sql_query(
+        "SELECT coalesce(sum(n) FILTER (WHERE side = 1), 0)::bigint AS shoutouts, \
+                coalesce(sum(n) FILTER (WHERE side = 2), 0)::bigint AS given \
+         FROM report_team_days WHERE team_id = $1 AND day >= $2 AND day < $3",
     )
-    .load(conn)
-    .await?;
-
-    // Per giver and per week in one pass: GROUPING SETS leaves the other column null.
-    let given_rows: Vec<GivenRow> = in_range(
-        format!(
-            "SELECT giver_id AS id, date_trunc('week', created_at AT TIME ZONE $4)::date AS week_start, \
-                    count(*) AS n {GAVE} \
-             GROUP BY GROUPING SETS ((1), (2))"
-        ),
-        teams,
-        since,
-        until,
-    )
-    .bind::<Text, _>(timezone)
-    .load(conn)
-    .await?;
-
-    let cheers: Vec<PersonCount> = in_range(
-        format!(
-            "SELECT l.recipient_id AS id, count(*) AS n \
-             FROM (SELECT recipient_id, shoutout_id {LINES}) l \
-             JOIN cheers ch ON ch.shoutout_id = l.shoutout_id GROUP BY 1"
-        ),
-        teams,
-        since,
-        until,
-    )
-    .load(conn)
-    .await?;
-
-    let previous: Previous = in_range(
-        format!(
-            "SELECT (SELECT count(DISTINCT shoutout_id) {LINES}) AS shoutouts, \
-                    (SELECT count(*) {GAVE}) AS given"
-        ),
-        teams,
-        previous_since,
-        since,
-    )
+    .bind::<SqlUuid, _>(root)
+    .bind::<Date, _>(previous_from)
+    .bind::<Date, _>(from)
     .get_result(conn)
     .await?;
 
-    let mut breakdown: BTreeMap<(HeartValue, ShoutoutSource), i64> = BTreeMap::new();
-    let mut weekly_received: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-    for w in weeks {
-        *breakdown.entry((w.value, w.source)).or_default() += w.n;
-        *weekly_received.entry(w.week_start).or_default() += w.n;
-    }
-    let mut given = Vec::new();
-    let mut weekly_given = Vec::new();
-    for row in given_rows {
-        match (row.id, row.week_start) {
-            (Some(id), None) => given.push(PersonCount { id, n: row.n }),
-            (None, Some(week_start)) => weekly_given.push(WeekCount {
-                week_start,
-                n: row.n,
-            }),
-            // Customers' praise has no giver and never reaches this index's teams.
-            _ => {}
+    let mut received: Vec<PersonValue> = Vec::new();
+    let mut given: Vec<PersonCount> = Vec::new();
+    let mut cheers: Vec<PersonCount> = Vec::new();
+    let (months, edges) = split_months(from, to);
+    if let Some((first, last)) = months {
+        let rows: Vec<PersonMonths> = diesel::sql_query(
+            "SELECT person_id AS id, side, \
+                    sum(helping_others)::bigint AS helping_others, \
+                    sum(exceeding_expectations)::bigint AS exceeding_expectations, \
+                    sum(achieving_goals)::bigint AS achieving_goals, \
+                    sum(responding_with_care)::bigint AS responding_with_care, \
+                    sum(thriving_through_teamwork)::bigint AS thriving_through_teamwork, \
+                    sum(cheers)::bigint AS cheers \
+             FROM report_person_months \
+             WHERE team_id = ANY($1) AND month >= $2 AND month < $3 \
+             GROUP BY 1, 2",
+        )
+        .bind::<Array<SqlUuid>, _>(teams)
+        .bind::<Date, _>(first)
+        .bind::<Date, _>(last)
+        .load(conn)
+        .await?;
+        for r in rows {
+            let by_value = [
+                (HeartValue::HelpingOthers, r.helping_others),
+                (HeartValue::ExceedingExpectations, r.exceeding_expectations),
+                (HeartValue::AchievingGoals, r.achieving_goals),
+                (HeartValue::RespondingWithCare, r.responding_with_care),
+                (
+                    HeartValue::ThrivingThroughTeamwork,
+                    r.thriving_through_teamwork,
+                ),
+            ];
+            if r.side == GIVEN {
+                let n = by_value.iter().map(|(_, n)| n).sum();
+                if n != 0 {
+                    given.push(PersonCount { id: r.id, n });
+                }
+                continue;
+            }
+            for (value, n) in by_value {
+                if n != 0 {
+                    received.push(PersonValue { id: r.id, value, n });
+                }
+            }
+            if r.cheers != 0 {
+                cheers.push(PersonCount {
+                    id: r.id,
+                    n: r.cheers,
+                });
+            }
         }
     }
+    for (first, last) in edges {
+        let since = local_midnight(tz, first);
+        let until = local_midnight(tz, last + Days::new(1));
+        received.extend(
+            in_range(
+                format!("SELECT recipient_id AS id, value, count(*) AS n {LINES} GROUP BY 1, 2"),
+                teams,
+                since,
+                until,
+            )
+            .load::<PersonValue>(conn)
+            .await?,
+        );
+        given.extend(
+            in_range(
+                format!("SELECT giver_id AS id, count(*) AS n {GAVE} GROUP BY 1"),
+                teams,
+                since,
+                until,
+            )
+            .load::<PersonCount>(conn)
+            .await?,
+        );
+        cheers.extend(
+            in_range(
+                format!(
+                    "SELECT l.recipient_id AS id, count(*) AS n \
+                     FROM (SELECT recipient_id, shoutout_id {LINES}) l \
+                     JOIN cheers ch ON ch.shoutout_id = l.shoutout_id GROUP BY 1"
+                ),
+                teams,
+                since,
+                until,
+            )
+            .load::<PersonCount>(conn)
+            .await?,
+        );
+    }
+
+    let mut breakdown: BTreeMap<(HeartValue, ShoutoutSource), i64> = BTreeMap::new();
+    let mut weekly_received: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    let mut weekly_given: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for w in weeks.into_iter().filter(|w| w.n != 0) {
+        if w.side == RECEIVED {
+            *breakdown.entry((w.value, w.source)).or_default() += w.n;
+            *weekly_received.entry(w.week_start).or_default() += w.n;
+        } else {
+            *weekly_given.entry(w.week_start).or_default() += w.n;
+        }
+    }
+    let series = |weeks: BTreeMap<NaiveDate, i64>| -> Vec<WeekCount> {
+        weeks
+            .into_iter()
+            .map(|(week_start, n)| WeekCount { week_start, n })
+            .collect()
+    };
     Ok(Gathered {
         breakdown: breakdown
             .into_iter()
@@ -239,11 +336,8 @@ pub async fn gather(
             .collect(),
         previous_shoutouts: previous.shoutouts,
         previous_given: previous.given,
-        weekly_received: weekly_received
-            .into_iter()
-            .map(|(week_start, n)| WeekCount { week_start, n })
-            .collect(),
-        weekly_given,
+        weekly_received: series(weekly_received),
+        weekly_given: series(weekly_given),
         received,
         given,
         cheers,
@@ -343,4 +437,50 @@ pub async fn export_batch(
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_range_splits_into_whole_months_and_the_days_at_either_end() {
+        // A year ending today: one odd day, eleven months, 29 odd days.
+        assert_eq!(
+            split_months(d(2025, 11, 30), d(2026, 11, 29)),
+            (
+                Some((d(2025, 12, 1), d(2026, 11, 1))),
+                vec![
+                    (d(2025, 11, 30), d(2025, 11, 30)),
+                    (d(2026, 11, 1), d(2026, 11, 29))
+                ]
+            )
+        );
+        // Whole months only.
+        assert_eq!(
+            split_months(d(2026, 1, 1), d(2026, 3, 31)),
+            (Some((d(2026, 1, 1), d(2026, 4, 1))), vec![])
+        );
+        // No whole month: every day from the raw lines.
+        assert_eq!(
+            split_months(d(2026, 1, 5), d(2026, 2, 20)),
+            (None, vec![(d(2026, 1, 5), d(2026, 2, 20))])
+        );
+        assert_eq!(
+            split_months(d(2026, 2, 1), d(2026, 2, 27)),
+            (None, vec![(d(2026, 2, 1), d(2026, 2, 27))])
+        );
+        assert_eq!(
+            split_months(d(2026, 2, 1), d(2026, 2, 28)),
+            (Some((d(2026, 2, 1), d(2026, 3, 1))), vec![])
+        );
+        assert_eq!(
+            split_months(d(2026, 12, 31), d(2027, 1, 1)),
+            (None, vec![(d(2026, 12, 31), d(2027, 1, 1))])
+        );
+    }
 }

@@ -617,3 +617,331 @@ async fn the_printable_page_opens_with_a_token_or_a_signed_link_and_draws_its_ch
     )
     .await;
 }
+
+/// Racing writers of every kind (imports of past shout-outs, live ones, retractions, cheers,
+/// a team moved to another branch): afterwards the report roll-ups equal a full recount, and a
+/// report over whole months plus odd days at both ends agrees with plain SQL on the raw tables.
+#[tokio::test]
+async fn report_rollups_equal_a_recount_and_reports_over_months_agree_with_plain_sql() {
+    let app = TestApp::spawn_with(|c| {
+        c.db_pool_size = 10;
+        c.daily_limit = 1000;
+    })
+    .await;
+    let company = app.team("Company", None).await;
+    let ops = app.team("Ops", Some(company)).await;
+    let sales = app.team("Sales", Some(company)).await;
+    let alpha = app.team("Alpha", Some(ops)).await;
+    let beta = app.team("Beta", Some(ops)).await;
+    let mut people: Vec<(String, Uuid, String)> = Vec::new();
+    for (i, team) in [ops, sales, alpha, beta, alpha, beta, sales, alpha, beta]
+        .into_iter()
+        .enumerate()
+    {
+        let name = format!("p{i}");
+        let (id, token) = app.employee(&name, Some(team)).await;
+        people.push((name, id, token));
+    }
+    // A small deterministic generator: the same data on every run.
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let values = [
+        "helping_others",
+        "exceeding_expectations",
+        "achieving_goals",
+        "responding_with_care",
+        "thriving_through_teamwork",
+    ];
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let mut batches: Vec<Vec<Value>> = Vec::new();
+    for b in 0..6 {
+        let mut rows = Vec::new();
+        for i in 0..40 {
+            let day = start + chrono::Days::new(next(517));
+            let at = format!("{day}T{:02}:{:02}:00Z", next(24), next(60));
+            let giver = next(people.len() as u64) as usize;
+            let mut recipients: Vec<&str> = Vec::new();
+            for _ in 0..=next(3) {
+                let r = next(people.len() as u64) as usize;
+                if r != giver && !recipients.contains(&people[r].0.as_str()) {
+                    recipients.push(&people[r].0);
+                }
+            }
+            if recipients.is_empty() {
+                recipients.push(&people[(giver + 1) % people.len()].0);
+            }
+            let customer = next(10) == 0;
+            rows.push(json!({
+                "created_at": at,
+                "giver_external_id": if customer { Value::Null } else { json!(people[giver].0) },
+                "customer_name": if customer { json!("A customer") } else { Value::Null },
+                "recipient_external_ids": recipients,
+                "value": values[next(5) as usize],
+                "message": format!("batch {b} row {i}"),
+            }));
+        }
+        batches.push(rows);
+    }
+    let imports = batches.iter().map(|rows| {
+        let app = &app;
+        async move {
+            let response = app
+                .post("/api/v1/shoutouts/import", &app.admin_token(), &json!(rows))
+                .await;
+            expect_status(response, StatusCode::OK).await;
+        }
+    });
+    let live = (0..12).map(|i| {
+        let app = &app;
+        let people = &people;
+        async move {
+            let giver = &people[i % people.len()];
+            let recipients = [
+                people[(i + 1) % people.len()].1,
+                people[(i + 4) % people.len()].1,
+            ];
+            app.shoutout(
+                &giver.2,
+                &recipients,
+                "helping_others",
+                &format!("live {i}"),
+            )
+            .await;
+        }
+    });
+    tokio::join!(
+        futures_util::future::join_all(imports),
+        futures_util::future::join_all(live)
+    );
+
+    // Then cheers, retractions and a move of Beta from Ops to Sales, all at once.
+    let db = app.db().await;
+    let ids: Vec<Uuid> = db
+        .query("SELECT id FROM shoutouts ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut picks: Vec<(usize, usize)> = Vec::new();
+    for _ in 0..60 {
+        picks.push((
+            next(ids.len() as u64) as usize,
+            next(people.len() as u64) as usize,
+        ));
+    }
+    let cheers = picks.iter().map(|&(s, p)| {
+        let app = &app;
+        let path = format!("/api/v1/shoutouts/{}/cheers", ids[s]);
+        let token = people[p].2.clone();
+        async move {
+            // Cheering one's own shout-out or one already cheered is refused; either way the
+            // roll-ups must follow what the database kept.
+            let status = app
+                .request(Method::POST, &path, Some(&token), None)
+                .await
+                .status();
+            assert!(status.is_success() || status.is_client_error(), "{status}");
+        }
+    });
+    let retractions = ids.iter().step_by(9).map(|id| {
+        let app = &app;
+        let path = format!("/api/v1/shoutouts/{id}");
+        async move {
+            let status = app.delete(&path, &app.admin_token()).await.status();
+            assert!(status.is_success() || status.is_client_error(), "{status}");
+        }
+    });
+    let moved = async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let response = app
+            .patch(
+                &format!("/api/v1/teams/{beta}"),
+                &app.admin_token(),
+                &json!({"parent_id": sales}),
+            )
+            .await;
+        expect_status(response, StatusCode::OK).await;
+    };
+    tokio::join!(
+        futures_util::future::join_all(cheers),
+        futures_util::future::join_all(retractions),
+        moved
+    );
+
+    // Rows that went back to zero stay in the live tables; a recount never makes them.
+    let tables = [
+        (
+            "report_team_days",
+            "n <> 0",
+            "team_id, day, side, value, source",
+        ),
+        (
+            "report_person_months",
+            "helping_others <> 0 OR exceeding_expectations <> 0 OR achieving_goals <> 0 \
+             OR responding_with_care <> 0 OR thriving_through_teamwork <> 0 OR cheers <> 0",
+            "team_id, month, person_id, side",
+        ),
+    ];
+    let snapshot = |table: &str, nonzero: &str, key: &str| {
+        format!(
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM {table} WHERE {nonzero} ORDER BY {key}) t"
+        )
+    };
+    let mut live_rows = Vec::new();
+    for (table, nonzero, key) in tables {
+        let rows: Vec<String> = db
+            .query(&snapshot(table, nonzero, key), &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(!rows.is_empty(), "{table} is empty");
+        live_rows.push(rows);
+    }
+    db.batch_execute("SELECT report_rebuild()").await.unwrap();
+    for ((table, nonzero, key), before) in tables.into_iter().zip(live_rows) {
+        let after: Vec<String> = db
+            .query(&snapshot(table, nonzero, key), &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(before, after, "the live {table} drifted from a recount");
+    }
+
+    // A report over whole months and odd days at both ends, against plain SQL.
+    let (from, to) = ("2025-07-17", "2026-09-12");
+    for team in [company, ops, sales] {
+        let report = expect_status(
+            app.get(
+                &format!("/api/v1/reports/teams/{team}?from={from}&to={to}"),
+                &app.admin_token(),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        let range = "created_at >= ($2::date)::timestamp AT TIME ZONE (SELECT timezone FROM leaderboard_settings) \
+                     AND created_at < ($3::date + 1)::timestamp AT TIME ZONE (SELECT timezone FROM leaderboard_settings)";
+        let from_day = chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d").unwrap();
+        let to_day = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").unwrap();
+        let totals = db
+            .query_one(
+                &format!(
+                    "SELECT (SELECT count(DISTINCT shoutout_id) FROM shoutout_recipients \
+                             WHERE status = 'published' AND recipient_team_id = ANY(team_subtree($1)) AND {range}), \
+                            (SELECT count(*) FROM shoutout_recipients \
+                             WHERE status = 'published' AND recipient_team_id = ANY(team_subtree($1)) AND {range}), \
+                            (SELECT count(*) FROM shoutouts \
+                             WHERE status = 'published' AND giver_team_id = ANY(team_subtree($1)) AND {range})"
+                ),
+                &[&team, &from_day, &to_day],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                report["totals"]["shoutouts_received"].as_i64(),
+                report["totals"]["recognitions"].as_i64(),
+                report["totals"]["given"].as_i64(),
+            ),
+            (
+                Some(totals.get::<_, i64>(0)),
+                Some(totals.get::<_, i64>(1)),
+                Some(totals.get::<_, i64>(2))
+            ),
+            "{team}: {report}"
+        );
+        let per_person = db
+            .query(
+                &format!(
+                    "SELECT p.id, \
+                       (SELECT count(*) FROM shoutout_recipients WHERE recipient_id = p.id AND status = 'published' \
+                          AND recipient_team_id = ANY(team_subtree($1)) AND {range}), \
+                       (SELECT count(*) FROM shoutouts WHERE giver_id = p.id AND status = 'published' \
+                          AND giver_team_id = ANY(team_subtree($1)) AND {range}), \
+                       (SELECT count(*) FROM cheers c JOIN (SELECT shoutout_id FROM shoutout_recipients \
+                          WHERE recipient_id = p.id AND status = 'published' \
+                            AND recipient_team_id = ANY(team_subtree($1)) AND {range}) r USING (shoutout_id)) \
+                     FROM employees p"
+                ),
+                &[&team, &from_day, &to_day],
+            )
+            .await
+            .unwrap();
+        let mut checked = 0;
+        for row in per_person {
+            let id: Uuid = row.get(0);
+            let expected = (
+                row.get::<_, i64>(1),
+                row.get::<_, i64>(2),
+                row.get::<_, i64>(3),
+            );
+            let line = report["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["employee"]["id"] == id.to_string());
+            match line {
+                Some(m) => {
+                    let by_value: i64 = m["by_value"]
+                        .as_object()
+                        .unwrap()
+                        .values()
+                        .map(|v| v.as_i64().unwrap())
+                        .sum();
+                    assert_eq!(by_value, expected.0, "{m}");
+                    assert_eq!(
+                        (
+                            m["received"].as_i64(),
+                            m["given"].as_i64(),
+                            m["cheers"].as_i64()
+                        ),
+                        (Some(expected.0), Some(expected.1), Some(expected.2)),
+                        "{team}: {m}"
+                    );
+                    checked += 1;
+                }
+                None => assert_eq!(expected, (0, 0, 0), "{id} missing from {team}'s report"),
+            }
+        }
+        assert!(checked > 0);
+        // The trend adds up to the total, and the previous range to plain SQL too.
+        let weekly: i64 = report["weekly"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["received"].as_i64().unwrap())
+            .sum();
+        assert_eq!(
+            Some(weekly),
+            report["totals"]["shoutouts_received"].as_i64()
+        );
+        let previous_from = report["previous"]["from"].as_str().unwrap();
+        let previous_to = report["previous"]["to"].as_str().unwrap();
+        let previous: i64 = db
+            .query_one(
+                &format!(
+                    "SELECT count(DISTINCT shoutout_id) FROM shoutout_recipients \
+                     WHERE status = 'published' AND recipient_team_id = ANY(team_subtree($1)) AND {range}"
+                ),
+                &[
+                    &team,
+                    &chrono::NaiveDate::parse_from_str(previous_from, "%Y-%m-%d").unwrap(),
+                    &chrono::NaiveDate::parse_from_str(previous_to, "%Y-%m-%d").unwrap(),
+                ],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(report["previous"]["shoutouts_received"], previous);
+    }
+}
