@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod field_rules;
 pub mod models;
 pub mod operations;
 pub mod pagination;

@@ -30,6 +30,12 @@ pub fn decode<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
+/// The key a list resumes after: none for the first page (no `cursor`, or an empty one, as a
+/// form or a client that always sends the parameter gives).
+pub fn after<K: DeserializeOwned>(cursor: Option<&str>) -> Result<Option<K>, ApiError> {
+    cursor.filter(|c| !c.is_empty()).map(decode).transpose()
+}
+
 /// Builds a page from `limit + 1` fetched rows: the extra row only says there is more.
 pub fn page<R, T: ToSchema, K: Serialize>(
     mut rows: Vec<R>,

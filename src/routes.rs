@@ -104,6 +104,7 @@ pub fn openapi() -> openapi::OpenApi {
         .configure(configure)
         .split_for_parts();
     CommonResponses.modify(&mut api);
+    crate::field_rules::FieldRules.modify(&mut api);
     api
 }
 
@@ -161,6 +162,21 @@ impl MethodTable {
     }
 }
 
+/// The operations of a path, whichever methods it takes.
+pub fn operations_mut(
+    item: &mut openapi::PathItem,
+) -> impl Iterator<Item = &mut openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Adds the error answers every operation can give, so each handler only documents its own:
 /// 401/403 where a token is needed, 400/413/415/422 where a body or query is read, 500/503 always.
 struct CommonResponses;
@@ -202,16 +218,13 @@ impl Modify for CommonResponses {
             )
         };
         for item in api.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = operation.request_body.is_some();
+                let has_path = operation.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| p.parameter_in == openapi::path::ParameterIn::Path)
+                });
                 let has_query = operation.parameters.as_ref().is_some_and(|ps| {
                     ps.iter()
                         .any(|p| p.parameter_in == openapi::path::ParameterIn::Query)
@@ -229,6 +242,9 @@ impl Modify for CommonResponses {
                 }
                 if has_body || has_query {
                     add("422", "A field is invalid; `errors` names each one");
+                }
+                if has_path {
+                    add("404", "Nothing has this id (or it is not an id)");
                 }
                 if secured {
                     add("401", "No valid bearer token");

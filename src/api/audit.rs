@@ -96,11 +96,7 @@ pub async fn list_audit_events(
         subject_id: params.subject_id,
         action: params.action,
         actor: params.actor,
-        before_id: params
-            .cursor
-            .as_deref()
-            .map(pagination::decode::<i64>)
-            .transpose()?,
+        before_id: pagination::after::<i64>(params.cursor.as_deref())?,
     };
     let mut conn = state.pool.get().await?;
     let rows = audit::list(&mut conn, &filter, i64::from(limit) + 1).await?;

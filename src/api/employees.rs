@@ -109,7 +109,7 @@ pub struct EmployeeQuery {
 }
 
 fn external_id_rule(value: &str) -> Result<(), validator::ValidationError> {
-    if value.is_empty() || value.chars().count() > 200 || value.trim() != value {
+    if !text::is_external_id(value) {
         return Err(validator::ValidationError::new("external_id")
             .with_message("must be 1 to 200 characters without surrounding spaces".into()));
     }
@@ -117,7 +117,7 @@ fn external_id_rule(value: &str) -> Result<(), validator::ValidationError> {
 }
 
 fn clean(field: &str, value: &str) -> ApiResult<String> {
-    text::trimmed(value, 1, 200).map_err(|m| ApiError::invalid(field, m))
+    text::trimmed(value, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid(field, m))
 }
 
 /// Adds someone to the directory.
@@ -178,12 +178,8 @@ pub async fn list_employees(
 ) -> ApiResult<web::Json<Page<Employee>>> {
     let query = query.0;
     let limit = pagination::limit(query.limit);
-    let after = query
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<NameKey>)
-        .transpose()?
-        .map(|NameKey(name, id)| (name, id));
+    let after =
+        pagination::after::<NameKey>(query.cursor.as_deref())?.map(|NameKey(name, id)| (name, id));
     let mut conn = state.pool.get().await?;
     let team_ids = match query.team_id {
         Some(team) => Some(teams::subtree_ids(&mut conn, team).await?),

@@ -438,11 +438,7 @@ pub async fn leaderboard(
     let board = parse_board(&board)?;
     let params = params.0;
     let limit = pagination::limit(params.limit);
-    let after = params
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<BoardKey>)
-        .transpose()?
+    let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
     let mut conn = state.pool.get().await?;
     let (resolved, query) = resolve(&state, &mut conn, board, &(&params).into()).await?;
@@ -675,11 +671,7 @@ pub async fn list_campaigns(
 ) -> ApiResult<web::Json<Page<Campaign>>> {
     let params = params.0;
     let limit = pagination::limit(params.limit);
-    let before = params
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<CampaignKey>)
-        .transpose()?
+    let before = pagination::after::<CampaignKey>(params.cursor.as_deref())?
         .map(|CampaignKey(d, id)| (d, id));
     let mut conn = state.pool.get().await?;
     let rows = campaigns::list(&mut conn, before, i64::from(limit) + 1).await?;

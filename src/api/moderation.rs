@@ -177,12 +177,8 @@ pub async fn queue(
 ) -> ApiResult<web::Json<Page<ModerationItem>>> {
     let query = query.0;
     let limit = pagination::limit(query.limit);
-    let after = query
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<QueueKey>)
-        .transpose()?
-        .map(|QueueKey(at, id)| (at, id));
+    let after =
+        pagination::after::<QueueKey>(query.cursor.as_deref())?.map(|QueueKey(at, id)| (at, id));
     let mut conn = state.pool.get().await?;
     let team_ids = match scope(&mut conn, &member).await? {
         Scope::Everything => None,
@@ -228,10 +224,12 @@ pub struct ApproveRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
-    /// Why, for the record: 1-500 characters.
-    #[validate(length(min = 1, max = 500, message = "give a reason of 1 to 500 characters"))]
+    /// Why, for the record: at most 500 characters.
     pub reason: String,
 }
+
+/// The longest rejection reason, in characters.
+pub const REASON_MAX: usize = 500;
 
 /// Publishes customer praise: from now on it counts on the boards (in the period the customer
 /// sent it) and shows in feeds. A moderator may correct the value and the person.
@@ -276,7 +274,7 @@ pub async fn reject(
     id: web::Path<Uuid>,
     body: ValidJson<RejectRequest>,
 ) -> ApiResult<web::Json<ModerationItem>> {
-    let reason = crate::domain::text::trimmed(&body.0.reason, 1, 500)
+    let reason = crate::domain::text::trimmed(&body.0.reason, REASON_MAX)
         .map_err(|m| ApiError::invalid("reason", m))?;
     decide(&state, &member, id.into_inner(), Verdict::Reject(reason)).await
 }

@@ -24,7 +24,7 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct PublicShoutout {
     /// The praise link's handle (the last part of `/praise/{handle}`).
-    #[validate(length(min = 1, max = 64, message = "must be a praise link's handle"))]
+    #[validate(custom(function = "text::handle"))]
     pub handle: String,
     /// 1-1000 characters after trimming.
     pub message: String,
@@ -100,7 +100,7 @@ pub async fn create_public_shoutout(
 #[into_params(parameter_in = Query)]
 pub struct ChallengeQuery {
     /// The praise link's handle.
-    #[validate(length(min = 1, max = 64, message = "must be a praise link's handle"))]
+    #[validate(custom(function = "text::handle"))]
     pub handle: String,
 }
 

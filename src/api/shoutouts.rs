@@ -185,7 +185,7 @@ pub async fn create_shoutout(
             "you cannot thank yourself",
         ));
     }
-    let message = text::trimmed(&body.message, 1, text::MESSAGE_MAX)
+    let message = text::trimmed(&body.message, text::MESSAGE_MAX)
         .map_err(|m| ApiError::invalid("message", m))?;
     let request_hash = request_fingerprint(&recipient_ids, body.value, &message);
     let now = Utc::now();
@@ -294,12 +294,8 @@ pub async fn list_shoutouts(
         return Err(ApiError::invalid("until", "must be later than `since`"));
     }
     let limit = pagination::limit(query.limit);
-    let before = query
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<FeedKey>)
-        .transpose()?
-        .map(|FeedKey(at, id)| (at, id));
+    let before =
+        pagination::after::<FeedKey>(query.cursor.as_deref())?.map(|FeedKey(at, id)| (at, id));
     let mut conn = state.pool.get().await?;
     let team_ids = match query.team_id {
         Some(team) => Some(teams::subtree_ids(&mut conn, team).await?),

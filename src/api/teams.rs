@@ -56,7 +56,7 @@ pub struct TeamQuery {
 }
 
 fn trimmed_name(name: &str) -> ApiResult<String> {
-    text::trimmed(name, 1, 200).map_err(|m| ApiError::invalid("name", m))
+    text::trimmed(name, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid("name", m))
 }
 
 /// Creates a team, optionally beneath another.
@@ -110,12 +110,8 @@ pub async fn list_teams(
 ) -> ApiResult<web::Json<Page<Team>>> {
     let query = query.0;
     let limit = pagination::limit(query.limit);
-    let after = query
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<NameKey>)
-        .transpose()?
-        .map(|NameKey(name, id)| (name, id));
+    let after =
+        pagination::after::<NameKey>(query.cursor.as_deref())?.map(|NameKey(name, id)| (name, id));
     let mut conn = state.pool.get().await?;
     let rows = teams::list(&mut conn, query.parent_id, after, i64::from(limit) + 1).await?;
     Ok(web::Json(pagination::page(

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::location;
 use crate::auth::Admin;
+use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
@@ -20,6 +21,8 @@ use crate::widgets::keys;
 
 /// Most origins one key may list.
 const MAX_ORIGINS: usize = 20;
+/// The longest key name, in characters.
+pub const NAME_MAX: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -42,16 +45,16 @@ impl KeyScope {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWidgetKey {
-    /// What the key is for, e.g. "Contact centre TV" (1-100 characters).
-    #[validate(length(min = 1, max = 100, message = "must be 1-100 characters"))]
+    /// What the key is for, e.g. "Contact centre TV" (at most 100 characters).
     #[schema(example = "Contact centre TV")]
     pub name: String,
-    /// What the key may read: at least one of `boards` and `feeds`.
+    /// What the key may read: at least one of `boards` and `feeds` (a repeated one counts once).
     #[schema(min_items = 1, max_items = 2)]
     pub scopes: Vec<KeyScope>,
     /// Pages the key works on (`https://intranet.example.com`); empty: any page. Browsers
     /// send the page's origin, so a key copied elsewhere stops working there.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub origins: Vec<String>,
 }
 
@@ -113,14 +116,13 @@ pub async fn create_widget_key(
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
     let mut errors = Vec::new();
-    let name = body.name.trim();
-    if name.is_empty() {
-        errors.push(FieldError::new("name", "must not be blank"));
-    }
-    if body.scopes.is_empty() {
+    let name = text::trimmed(&body.name, NAME_MAX)
+        .map_err(|m| errors.push(FieldError::new("name", m)))
+        .unwrap_or_default();
+    if body.scopes.is_empty() || body.scopes.len() > 2 {
         errors.push(FieldError::new(
             "scopes",
-            "name at least one of `boards`, `feeds`",
+            "name one or both of `boards`, `feeds`",
         ));
     }
     if body.origins.len() > MAX_ORIGINS {
@@ -151,7 +153,7 @@ pub async fn create_widget_key(
     let hash = keys::hash(&secret);
     let new = NewWidgetKey {
         id: Uuid::now_v7(),
-        name,
+        name: &name,
         key_hash: &hash,
         key_prefix: keys::shown_prefix(&secret),
         scopes,
@@ -200,11 +202,7 @@ pub async fn list_widget_keys(
 ) -> ApiResult<web::Json<Page<WidgetKey>>> {
     let params = params.0;
     let limit = pagination::limit(params.limit);
-    let before = params
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<Uuid>)
-        .transpose()?;
+    let before = pagination::after::<Uuid>(params.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     let rows = widget_keys::list(&mut conn, before, i64::from(limit) + 1).await?;
     Ok(web::Json(pagination::page(

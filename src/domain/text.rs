@@ -1,52 +1,190 @@
-//! Rules for the free text people type.
+//! Rules for the free text people type, and the same rules as the patterns the OpenAPI
+//! document states (`openapi::FieldRules`), so a client can check input before sending it and a
+//! fuzzer's valid input is valid here. A unit test holds each rule and its pattern together.
 
-/// Trims surrounding white space and checks the length in characters (not bytes).
-pub fn trimmed(value: &str, min: usize, max: usize) -> Result<String, String> {
-    let trimmed = value.trim();
-    let length = trimmed.chars().count();
-    if length < min {
-        return Err(if min == 1 {
-            "must not be empty or only white space".into()
-        } else {
-            format!("must be at least {min} characters")
-        });
-    }
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// White space as Rust's `str::trim` sees it (Unicode `White_Space`), spelled out: regex
+/// dialects disagree on `\s` (ECMA adds U+FEFF, Python adds U+001C-U+001F).
+macro_rules! white_space {
+    () => {
+        r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    };
+}
+
+/// Characters text may hold: anything but control characters, except tab and line breaks.
+macro_rules! text_char {
+    () => {
+        r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]"
+    };
+}
+
+/// A character that is neither white space nor a control character.
+macro_rules! visible_char {
+    () => {
+        r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    };
+}
+
+/// What an e-mail address looks like: `local@domain.tld`, without white space or controls.
+macro_rules! email_address {
+    () => {
+        concat!(
+            r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000@]+@",
+            r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000@.]+",
+            r"(?:\.[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000@.]+)+"
+        )
+    };
+}
+
+/// Names, titles, messages, reasons: at least one visible character, no control characters
+/// other than tab and line breaks (surrounding white space is trimmed when stored).
+pub const TEXT_PATTERN: &str = concat!("^", text_char!(), "*", visible_char!(), text_char!(), "*$");
+/// An optional field of the public form: text, or nothing but white space (meaning "not given").
+pub const OPTIONAL_TEXT_PATTERN: &str = concat!("^", text_char!(), "*$");
+/// An `external_id`: no NUL, no surrounding white space.
+pub const EXTERNAL_ID_PATTERN: &str = concat!(
+    r"^[^\u0000",
+    white_space!(),
+    r"](?:[^\u0000]*[^\u0000",
+    white_space!(),
+    "])?$"
+);
+/// An e-mail address, surrounding white space allowed (it is trimmed when stored).
+pub const EMAIL_PATTERN: &str = concat!(
+    "^[",
+    white_space!(),
+    "]*",
+    email_address!(),
+    "[",
+    white_space!(),
+    "]*$"
+);
+/// An optional e-mail address on the public form: one, or nothing but white space.
+pub const OPTIONAL_EMAIL_PATTERN: &str = concat!(
+    "^[",
+    white_space!(),
+    "]*(?:",
+    email_address!(),
+    "[",
+    white_space!(),
+    "]*)?$"
+);
+/// A praise link's handle.
+pub const HANDLE_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
+/// Any other string: PostgreSQL text cannot hold NUL, so no field may.
+pub const NO_NUL_PATTERN: &str = r"^[^\u0000]*$";
+
+pub const MESSAGE_MAX: usize = 1000;
+pub const SHORT_TEXT_MAX: usize = 200;
+pub const EMAIL_MAX: usize = 320;
+pub const EXTERNAL_ID_MAX: usize = 200;
+
+fn compiled(pattern: &'static str) -> Regex {
+    Regex::new(pattern).expect("the pattern compiles")
+}
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| compiled(EMAIL_PATTERN));
+static OPTIONAL_EMAIL: LazyLock<Regex> = LazyLock::new(|| compiled(OPTIONAL_EMAIL_PATTERN));
+static HANDLE: LazyLock<Regex> = LazyLock::new(|| compiled(HANDLE_PATTERN));
+
+fn forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Checks text against `TEXT_PATTERN` and a length of at most `max` characters (not bytes,
+/// counted as sent), and returns it trimmed of surrounding white space.
+pub fn trimmed(value: &str, max: usize) -> Result<String, String> {
+    let length = value.chars().count();
     if length > max {
         return Err(format!("must be at most {max} characters (got {length})"));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if value.chars().any(forbidden_control) {
         return Err("must not contain control characters".into());
+    }
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty or only white space".into());
     }
     Ok(trimmed.to_owned())
 }
 
-/// `validator` custom rule: 1..=200 characters after trimming, no control characters.
+/// An optional field of the public form (`OPTIONAL_TEXT_PATTERN`, at most `max` characters):
+/// `None` when absent or only white space, else the text trimmed.
+pub fn optional(value: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() && !v.chars().any(forbidden_control) => {
+            if v.chars().count() > max {
+                return Err(format!("must be at most {max} characters"));
+            }
+            Ok(None)
+        }
+        Some(v) => trimmed(v, max).map(Some),
+    }
+}
+
+/// An e-mail address (`EMAIL_PATTERN`, at most 320 characters), trimmed.
+pub fn email_address(value: &str) -> Result<String, String> {
+    if value.chars().count() > EMAIL_MAX {
+        return Err(format!("must be at most {EMAIL_MAX} characters"));
+    }
+    if !EMAIL.is_match(value) {
+        return Err("must be an e-mail address, like name@example.com".into());
+    }
+    Ok(value.trim().to_owned())
+}
+
+/// An optional e-mail address on the public form (`OPTIONAL_EMAIL_PATTERN`, at most `max`
+/// characters): `None` when absent or only white space.
+pub fn optional_email(value: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    let Some(value) = value else { return Ok(None) };
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if !OPTIONAL_EMAIL.is_match(value) {
+        return Err("must be an e-mail address, like name@example.com".into());
+    }
+    let value = value.trim();
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+/// An `external_id` (`EXTERNAL_ID_PATTERN`, 1-200 characters).
+pub fn is_external_id(value: &str) -> bool {
+    let length = value.chars().count();
+    (1..=EXTERNAL_ID_MAX).contains(&length) && value.trim() == value && !value.contains('\0')
+}
+
+/// A praise link's handle (`HANDLE_PATTERN`).
+pub fn is_handle(value: &str) -> bool {
+    HANDLE.is_match(value)
+}
+
+/// `validator` custom rule: `TEXT_PATTERN`, at most 200 characters.
 pub fn short_text(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(trimmed(value, 1, 200).map(drop))
+    to_validation(trimmed(value, SHORT_TEXT_MAX).map(drop))
 }
 
-/// `validator` custom rule for shout-out messages: 1..=1000 characters after trimming.
+/// `validator` custom rule for shout-out messages: `TEXT_PATTERN`, at most 1000 characters.
 pub fn message(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(trimmed(value, 1, crate::domain::text::MESSAGE_MAX).map(drop))
+    to_validation(trimmed(value, MESSAGE_MAX).map(drop))
 }
 
-pub const MESSAGE_MAX: usize = 1000;
-
-/// `validator` custom rule: an e-mail address of at most 320 characters once trimmed (the
-/// directory stores it trimmed, so surrounding spaces are not an error).
+/// `validator` custom rule: `EMAIL_PATTERN`, at most 320 characters (the directory stores it
+/// trimmed, so surrounding spaces are not an error).
 pub fn email(value: &str) -> Result<(), validator::ValidationError> {
-    use validator::ValidateEmail;
-    let trimmed = value.trim();
-    if trimmed.chars().count() > 320 {
-        return to_validation(Err("must be at most 320 characters".into()));
-    }
-    if !trimmed.validate_email() {
-        return to_validation(Err("must be an e-mail address".into()));
-    }
-    Ok(())
+    to_validation(email_address(value).map(drop))
+}
+
+/// `validator` custom rule: a praise link's handle.
+pub fn handle(value: &str) -> Result<(), validator::ValidationError> {
+    to_validation(if is_handle(value) {
+        Ok(())
+    } else {
+        Err("must be a praise link's handle".into())
+    })
 }
 
 /// Makes links in a customer's message inert wherever it is shown: `https://x.example/y`
@@ -117,8 +255,87 @@ mod tests {
 
     #[test]
     fn counts_characters_not_bytes() {
-        assert!(trimmed(&"é".repeat(1000), 1, 1000).is_ok());
-        assert!(trimmed(&"é".repeat(1001), 1, 1000).is_err());
+        assert!(trimmed(&"é".repeat(1000), 1000).is_ok());
+        assert!(trimmed(&"é".repeat(1001), 1000).is_err());
+    }
+
+    /// Strings drawn from characters at every edge of the rules (white space of each kind,
+    /// controls, NUL, `@`, `.`, letters, astral), many of them, deterministically.
+    fn samples() -> Vec<String> {
+        const POOL: &[char] = &[
+            'a', 'Z', '0', ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\0', '\u{1}', '\u{1c}',
+            '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{200a}',
+            '\u{200b}', '\u{2028}', '\u{202f}', '\u{205f}', '\u{3000}', '\u{feff}', '@', '.', '-',
+            '_', 'é', '😀',
+        ];
+        let mut seed: u64 = 7;
+        let mut next = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut out: Vec<String> = POOL.iter().map(|c| c.to_string()).collect();
+        out.extend(
+            [
+                "", "a@b.c", " a@b.co ", "a@b", "@b.c", "a@.c", "a b@c.d", "x@y.z\n",
+            ]
+            .map(String::from),
+        );
+        for _ in 0..20_000 {
+            let len = next(9);
+            out.push((0..len).map(|_| POOL[next(POOL.len())]).collect());
+            // Shapes close to an address, so both answers come up often.
+            let parts: Vec<String> = (0..3)
+                .map(|_| (0..1 + next(3)).map(|_| POOL[next(POOL.len())]).collect())
+                .collect();
+            out.push(format!("{}@{}.{}", parts[0], parts[1], parts[2]));
+        }
+        out
+    }
+
+    /// Every pattern the OpenAPI document states accepts exactly what its rule accepts.
+    #[test]
+    fn each_stated_pattern_is_its_rule() {
+        let text = Regex::new(TEXT_PATTERN).unwrap();
+        let optional_text = Regex::new(OPTIONAL_TEXT_PATTERN).unwrap();
+        let external_id = Regex::new(EXTERNAL_ID_PATTERN).unwrap();
+        let handle = Regex::new(HANDLE_PATTERN).unwrap();
+        let email = Regex::new(EMAIL_PATTERN).unwrap();
+        let optional_email_pattern = Regex::new(OPTIONAL_EMAIL_PATTERN).unwrap();
+        let (mut valid_text, mut valid_email) = (0, 0);
+        for s in samples() {
+            // Lengths are stated as maxLength beside each pattern.
+            let short = s.chars().count() <= 8;
+            assert_eq!(
+                text.is_match(&s) && short,
+                trimmed(&s, 8).is_ok(),
+                "text {s:?}"
+            );
+            assert_eq!(
+                optional_text.is_match(&s) && short,
+                optional(Some(&s), 8).is_ok(),
+                "optional text {s:?}"
+            );
+            assert_eq!(
+                external_id.is_match(&s),
+                is_external_id(&s),
+                "external_id {s:?}"
+            );
+            assert_eq!(email.is_match(&s), email_address(&s).is_ok(), "email {s:?}");
+            assert_eq!(
+                optional_email_pattern.is_match(&s),
+                optional_email(Some(&s), 320).is_ok(),
+                "optional email {s:?}"
+            );
+            assert_eq!(handle.is_match(&s), is_handle(&s), "handle {s:?}");
+            valid_text += usize::from(text.is_match(&s));
+            valid_email += usize::from(email.is_match(&s));
+        }
+        assert!(
+            valid_text > 1000 && valid_email > 100,
+            "{valid_text} {valid_email}"
+        );
     }
 
     #[test]
@@ -143,8 +360,19 @@ mod tests {
     }
 
     #[test]
-    fn trims_before_counting() {
-        assert_eq!(trimmed("  hi  ", 1, 2).unwrap(), "hi");
-        assert!(trimmed("   ", 1, 10).is_err());
+    fn counts_as_sent_and_stores_trimmed() {
+        assert_eq!(trimmed("  hi  ", 6).unwrap(), "hi");
+        assert!(trimmed("  hi  ", 5).is_err());
+        assert!(trimmed("   ", 10).is_err());
+        assert_eq!(
+            trimmed("line one\r\nline two", 50).unwrap(),
+            "line one\r\nline two"
+        );
+        assert!(trimmed("bell\u{7}", 50).is_err());
+        assert_eq!(optional(Some("  "), 10), Ok(None));
+        assert_eq!(
+            optional_email(Some(" a@b.co "), 10),
+            Ok(Some("a@b.co".into()))
+        );
     }
 }

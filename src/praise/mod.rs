@@ -22,7 +22,6 @@ use limits::PraiseLimits;
 
 pub const NAME_MAX: usize = 100;
 pub const EMAIL_MAX: usize = 254;
-pub const HANDLE_MAX: usize = 64;
 pub const CHALLENGE_MAX: usize = 200;
 pub const HONEYPOT_MAX: usize = 500;
 
@@ -127,37 +126,17 @@ struct Checked {
 /// Field checks that need no database.
 fn check_fields(s: &Submission) -> Result<Checked, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let message = text::trimmed(&s.message, 1, text::MESSAGE_MAX)
+    let message = text::trimmed(&s.message, text::MESSAGE_MAX)
         .map_err(|m| errors.push(FieldError::new("message", m)))
         .unwrap_or_default();
-    let customer_name = optional(&s.customer_name)
-        .map(|n| text::trimmed(n, 1, NAME_MAX))
-        .transpose()
+    let customer_name = text::optional(s.customer_name.as_deref(), NAME_MAX)
         .map_err(|m| errors.push(FieldError::new("customer_name", m)))
         .unwrap_or_default();
-    let customer_email = match optional(&s.customer_email) {
-        None => None,
-        Some(email) => {
-            use validator::ValidateEmail;
-            if email.chars().count() > EMAIL_MAX {
-                errors.push(FieldError::new(
-                    "customer_email",
-                    format!("must be at most {EMAIL_MAX} characters"),
-                ));
-                None
-            } else if !email.validate_email() {
-                // The address itself is never echoed back: it could end up in a log.
-                errors.push(FieldError::new(
-                    "customer_email",
-                    "must be an e-mail address, like name@example.com",
-                ));
-                None
-            } else {
-                Some(email.to_owned())
-            }
-        }
-    };
-    if s.handle.is_empty() || s.handle.len() > HANDLE_MAX {
+    // The address itself is never echoed back: it could end up in a log.
+    let customer_email = text::optional_email(s.customer_email.as_deref(), EMAIL_MAX)
+        .map_err(|m| errors.push(FieldError::new("customer_email", m)))
+        .unwrap_or_default();
+    if !text::is_handle(&s.handle) {
         errors.push(FieldError::new("handle", "must be a praise link's handle"));
     }
     if s.challenge.is_empty() || s.challenge.len() > CHALLENGE_MAX {
@@ -177,11 +156,6 @@ fn check_fields(s: &Submission) -> Result<Checked, Vec<FieldError>> {
     }
 }
 
-/// An optional text field: absent, empty and white space all mean "not given".
-fn optional(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
 /// Receives one submission from `client`.
 pub async fn submit(
     state: &AppState,
@@ -196,7 +170,11 @@ pub async fn submit(
             .address(address)
             .map_err(Rejection::Limited)?;
     }
-    if optional(&submission.website).is_some() {
+    if submission
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
         return Ok(Outcome::Trapped {
             decoy: Uuid::now_v7(),
         });

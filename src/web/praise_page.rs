@@ -167,7 +167,7 @@ pub async fn thanks(
 
 async fn lookup(state: &AppState, handle: &str) -> Result<Option<EmployeeRow>, ApiError> {
     // A handle is 22 characters; anything far longer is nobody's, without asking the database.
-    if handle.is_empty() || handle.len() > praise::HANDLE_MAX {
+    if !crate::domain::text::is_handle(handle) {
         return Ok(None);
     }
     let mut conn = state.pool.get().await?;

@@ -153,12 +153,22 @@ async fn the_rules_of_a_shoutout() {
     );
     assert_eq!(app.count("shoutout_recipients").await, 0);
 
-    // The edges that are allowed.
-    let long = format!("  {}  ", "é".repeat(1000));
+    // The limit counts characters as sent (what the OpenAPI pattern and maxLength say).
+    let padded = format!("  {}  ", "é".repeat(997));
+    let response =
+        give(json!({"recipient_ids": [bob], "value": "helping_others", "message": padded})).await;
+    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("message")).await;
+
+    // The edges that are allowed: 1000 characters (not bytes); surrounding white space is
+    // trimmed when stored.
     let body = app
-        .shoutout(&token, &[bob], "exceeding_expectations", &long)
+        .shoutout(&token, &[bob], "exceeding_expectations", &"é".repeat(1000))
         .await;
     assert_eq!(body["message"].as_str().unwrap().chars().count(), 1000);
+    let body = app
+        .shoutout(&token, &[bob], "exceeding_expectations", "  Thanks!\r\n  ")
+        .await;
+    assert_eq!(body["message"], "Thanks!");
     for value in [
         "helping_others",
         "achieving_goals",
@@ -167,7 +177,7 @@ async fn the_rules_of_a_shoutout() {
     ] {
         app.shoutout(&token, &[bob], value, MESSAGE).await;
     }
-    assert_eq!(app.count("shoutouts").await, 5);
+    assert_eq!(app.count("shoutouts").await, 6);
 }
 
 #[tokio::test]
