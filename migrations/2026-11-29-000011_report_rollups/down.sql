@@ -7,6 +7,7 @@ DROP TRIGGER report_given_updated ON shoutouts;
 DROP TRIGGER report_given_inserted ON shoutouts;
 DROP FUNCTION report_rebuild();
 DROP FUNCTION report_teams_moved();
+DROP FUNCTION report_move_subtree(uuid[], uuid[], integer);
 DROP FUNCTION report_count_days(uuid[]);
 DROP FUNCTION report_cheers_changed();
 DROP FUNCTION report_received_updated();

@@ -178,9 +178,15 @@ pub async fn update_team(
             .map_err(|e| not_found_as(e, *id))?;
         return Ok(web::Json(row.into()));
     }
+    let moves = changes.parent_id.is_some();
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
             audit::act_as(conn, &admin.0.subject).await?;
+            if moves {
+                // Moving a team recounts the report roll-ups of the teams above it (a division
+                // at 10M shout-outs takes seconds), longer than a request's usual timeout.
+                teams::allow_recount(conn).await?;
+            }
             teams::update(conn, *id, changes)
                 .await
                 .map_err(|e| not_found_as(e, *id))

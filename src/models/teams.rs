@@ -53,6 +53,14 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewTeam) -> QueryResult<
         .await
 }
 
+/// Lets this transaction's statements run as long as a recount of the report roll-ups needs
+/// (`report_teams_moved`).
+pub async fn allow_recount(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    use diesel_async::SimpleAsyncConnection;
+    conn.batch_execute("SET LOCAL statement_timeout = '300s'")
+        .await
+}
+
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
