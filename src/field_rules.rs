@@ -110,7 +110,7 @@ impl Modify for FieldRules {
             }
             // Only what requests carry: answers echo what they were sent (an unknown field's
             // name, say), and say so in JSON, which can hold any character.
-            for name in request_schemas(api_paths(&api.paths), components) {
+            for name in request_schemas(request_bodies(&api.paths), components) {
                 if let Some(RefOr::T(schema)) = components.schemas.get_mut(&name) {
                     forbid_nul(schema);
                 }
@@ -133,7 +133,8 @@ impl Modify for FieldRules {
     }
 }
 
-fn api_paths(paths: &openapi::Paths) -> Vec<RefOr<Schema>> {
+/// The schemas of every request body.
+fn request_bodies(paths: &openapi::Paths) -> Vec<RefOr<Schema>> {
     paths
         .paths
         .values()
@@ -242,21 +243,17 @@ fn forbid_nul(schema: &mut Schema) {
                 forbid_nul(items);
             }
         }
-        Schema::OneOf(one) => one.items.iter_mut().for_each(|s| {
-            if let RefOr::T(s) = s {
-                forbid_nul(s)
-            }
-        }),
-        Schema::AllOf(all) => all.items.iter_mut().for_each(|s| {
-            if let RefOr::T(s) = s {
-                forbid_nul(s)
-            }
-        }),
-        Schema::AnyOf(any) => any.items.iter_mut().for_each(|s| {
-            if let RefOr::T(s) = s {
-                forbid_nul(s)
-            }
-        }),
+        Schema::OneOf(one) => forbid_nul_in(&mut one.items),
+        Schema::AllOf(all) => forbid_nul_in(&mut all.items),
+        Schema::AnyOf(any) => forbid_nul_in(&mut any.items),
         _ => {}
+    }
+}
+
+fn forbid_nul_in(schemas: &mut [RefOr<Schema>]) {
+    for schema in schemas {
+        if let RefOr::T(schema) = schema {
+            forbid_nul(schema);
+        }
     }
 }

@@ -24,7 +24,7 @@ pub fn encode<K: Serialize>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).expect("cursor keys serialise"))
 }
 
-pub fn decode<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
+fn decode<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
     let bad = || ApiError::invalid("cursor", "is not a cursor this list gave out");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     serde_json::from_slice(&bytes).map_err(|_| bad())

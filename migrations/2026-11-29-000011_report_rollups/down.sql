@@ -8,7 +8,7 @@ DROP TRIGGER report_given_inserted ON shoutouts;
 DROP FUNCTION report_rebuild();
 DROP FUNCTION report_teams_moved();
 DROP FUNCTION report_move_subtree(uuid[], uuid[], integer);
-DROP FUNCTION report_count_days(uuid[]);
+DROP FUNCTION report_count_days();
 DROP FUNCTION report_cheers_changed();
 DROP FUNCTION report_received_updated();
 DROP FUNCTION report_given_updated();

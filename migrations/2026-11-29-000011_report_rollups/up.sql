@@ -259,37 +259,30 @@ REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION report_chee
 CREATE TRIGGER report_cheers_deleted AFTER DELETE ON cheers
 REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION report_cheers_changed();
 
--- Recounts the day roll-up of the teams `p_teams` (every team when null) from the raw tables.
-CREATE FUNCTION report_count_days(p_teams uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+-- Recounts the day roll-up of every team from the raw tables.
+CREATE FUNCTION report_count_days() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     tz text := (SELECT timezone FROM leaderboard_settings);
-    members uuid[];
 BEGIN
-    -- The teams whose lines count for `p_teams`, so that recounting one team reads its
-    -- subtree's lines through the (team, time) index, not the whole table.
-    members := ARRAY(SELECT unnest(team_subtree(t)) FROM unnest(p_teams) AS t)
-        || CASE WHEN p_teams IS NULL THEN ARRAY(SELECT id FROM teams) END;
-    DELETE FROM report_team_days WHERE p_teams IS NULL OR team_id = ANY(p_teams);
+    DELETE FROM report_team_days;
     INSERT INTO report_team_days (team_id, day, side, value, source, n)
     WITH RECURSIVE closure (member, team) AS (
         SELECT id, id FROM teams
         UNION ALL
         SELECT c.member, t.parent_id FROM closure c JOIN teams t ON t.id = c.team
         WHERE t.parent_id IS NOT NULL
-    ), wanted AS (
-        SELECT member, team FROM closure WHERE p_teams IS NULL OR team = ANY(p_teams)
     )
     SELECT x.team, (x.created_at AT TIME ZONE tz)::date, 1, x.value, x.source, count(*)
     FROM (
-        SELECT DISTINCT r.shoutout_id, w.team, r.created_at, r.value, r.source
-        FROM shoutout_recipients r JOIN wanted w ON w.member = r.recipient_team_id
-        WHERE r.status = 'published' AND r.recipient_team_id = ANY(members)
+        SELECT DISTINCT r.shoutout_id, c.team, r.created_at, r.value, r.source
+        FROM shoutout_recipients r JOIN closure c ON c.member = r.recipient_team_id
+        WHERE r.status = 'published'
     ) x
     GROUP BY 1, 2, 4, 5
     UNION ALL
-    SELECT w.team, (s.created_at AT TIME ZONE tz)::date, 2, s.value, s.source, count(*)
-    FROM shoutouts s JOIN wanted w ON w.member = s.giver_team_id
-    WHERE s.status = 'published' AND s.giver_id IS NOT NULL AND s.giver_team_id = ANY(members)
+    SELECT c.team, (s.created_at AT TIME ZONE tz)::date, 2, s.value, s.source, count(*)
+    FROM shoutouts s JOIN closure c ON c.member = s.giver_team_id
+    WHERE s.status = 'published' AND s.giver_id IS NOT NULL
     GROUP BY 1, 2, 4, 5;
 END $$;
 
@@ -367,7 +360,7 @@ BEGIN
     END IF;
     LOCK TABLE shoutouts, shoutout_recipients IN SHARE ROW EXCLUSIVE MODE;
     IF moved > 1 THEN
-        PERFORM report_count_days(NULL);
+        PERFORM report_count_days();
         RETURN NULL;
     END IF;
     SELECT n.id, team_ancestors(o.parent_id), team_ancestors(n.parent_id)
@@ -397,7 +390,7 @@ BEGIN
     TRUNCATE report_team_days, report_person_months;
     ALTER TABLE report_team_days DROP CONSTRAINT report_team_days_pkey;
     ALTER TABLE report_person_months DROP CONSTRAINT report_person_months_pkey;
-    PERFORM report_count_days(NULL);
+    PERFORM report_count_days();
     INSERT INTO report_person_months (team_id, month, person_id, side, helping_others,
         exceeding_expectations, achieving_goals, responding_with_care,
         thriving_through_teamwork, cheers)
