@@ -218,14 +218,11 @@ impl Config {
             self.jwt_issuer.is_some() && self.jwt_audience.is_some(),
             "production mode needs SHOUTOUT_JWT_ISSUER and SHOUTOUT_JWT_AUDIENCE"
         );
-        if let Some(url) = self.jwks.as_deref().filter(|j| j.starts_with("http://")) {
-            let host = url["http://".len()..]
-                .split(['/', ':'])
-                .next()
-                .unwrap_or("");
+        if let Some(location) = self.jwks.as_deref() {
             anyhow::ensure!(
-                matches!(host, "127.0.0.1" | "localhost" | "[::1]"),
-                "production mode fetches the JWKS over https only (or from this machine)"
+                jwks_transport_is_safe(location),
+                "production mode fetches the JWKS over https only (plain http only from this \
+                 machine: localhost, 127.0.0.0/8 or [::1])"
             );
         }
         // The secret still signs the service's own links and forms.
@@ -245,6 +242,36 @@ impl Config {
         );
         Ok(secret)
     }
+}
+
+/// Whether a JWKS location may be trusted in production: a file, an https URL, or plain http
+/// to this machine. The host is read as a URL parser reads it, so `http://127.0.0.1:80@evil/`
+/// (a user name before the real host) is seen for what it is.
+pub fn jwks_transport_is_safe(location: &str) -> bool {
+    let Some(url) = jwks_url(location) else {
+        return true;
+    };
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => true,
+        ("http", Some(url::Host::Domain(host))) => host.eq_ignore_ascii_case("localhost"),
+        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
+/// A JWKS location that is a URL (any letter case of `http://` or `https://`), else `None` for
+/// a file path.
+pub fn jwks_url(location: &str) -> Option<url::Url> {
+    let lower = location.get(..8).unwrap_or(location).to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return None;
+    }
+    // An unparseable URL is refused as unsafe: an `about:` URL has no host.
+    Some(
+        url::Url::parse(location)
+            .unwrap_or_else(|_| url::Url::parse("about:invalid").expect("a URL")),
+    )
 }
 
 fn parse_network(text: &str) -> Result<IpNet, String> {

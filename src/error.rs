@@ -74,6 +74,9 @@ pub enum ApiError {
     NoRoute,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A method outside the standard set (501): no route takes it.
+    #[error("unknown method")]
+    UnknownMethod,
     #[error("conflict: {0}")]
     Conflict(String, Vec<FieldError>),
     #[error("payload too large: {0}")]
@@ -121,6 +124,7 @@ impl ApiError {
             Self::NotFound(_) => ("/problems/not-found", "Not found"),
             Self::NoRoute => ("/problems/no-such-route", "Not found"),
             Self::MethodNotAllowed => ("/problems/method-not-allowed", "Method not allowed"),
+            Self::UnknownMethod => ("/problems/unknown-method", "Not implemented"),
             Self::Conflict(..) => ("/problems/conflict", "Conflict"),
             Self::PayloadTooLarge(_) => ("/problems/payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => {
@@ -142,8 +146,12 @@ impl ApiError {
             | Self::Conflict(d, _)
             | Self::PayloadTooLarge(d)
             | Self::UnsupportedMediaType(d)
-            | Self::NotAcceptable(d)
-            | Self::Unavailable(d) => d.clone(),
+            | Self::NotAcceptable(d) => d.clone(),
+            // Like a 500, the cause (a database name, a migration, a host) is for the log only:
+            // anonymous callers reach these answers too.
+            Self::Unavailable(_) => {
+                "the service is briefly unavailable; please retry in a moment".into()
+            }
             Self::TooManyRequests { detail, .. } => detail.clone(),
             Self::Invalid(errors) => match errors.as_slice() {
                 [one] => format!("{}: {}", one.field, one.message),
@@ -151,6 +159,7 @@ impl ApiError {
             },
             Self::NoRoute => "there is no such route; see /docs for the API".into(),
             Self::MethodNotAllowed => "this route does not accept that method".into(),
+            Self::UnknownMethod => "this service only answers the standard HTTP methods".into(),
             // Never the cause: it may hold SQL, paths or personal data.
             Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
         }
@@ -181,6 +190,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnknownMethod => StatusCode::NOT_IMPLEMENTED,
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -278,6 +288,10 @@ impl From<DieselError> for ApiError {
                         "the database is unavailable ({})",
                         info.message()
                     )),
+                    _ if is_schema_missing(info.message()) => ApiError::Unavailable(format!(
+                        "the database schema is behind this binary ({}): run `shoutout migrate`",
+                        info.message()
+                    )),
                     (kind, _) => ApiError::Internal(anyhow::anyhow!(
                         "database error {kind:?}: {} (constraint {:?})",
                         info.message(),
@@ -302,6 +316,14 @@ fn is_unavailable(message: &str) -> bool {
         "broken pipe",
     ];
     SIGNS.iter().any(|sign| message.contains(sign))
+}
+
+/// A table, column, function or type this binary's queries use is missing: the database lacks
+/// migrations (restored from an older backup, or migrated down). Not a bug in the request, and
+/// not fixed by the client: 503 until the schema is brought up to date.
+fn is_schema_missing(message: &str) -> bool {
+    const OBJECTS: [&str; 5] = ["relation ", "column ", "function ", "type ", "operator "];
+    message.ends_with("does not exist") && OBJECTS.iter().any(|o| message.starts_with(o))
 }
 
 impl From<crate::db::PoolError> for ApiError {

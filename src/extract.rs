@@ -77,16 +77,44 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
         Box::pin(async move {
             require_json(&req)?;
             let body = read_body(&req, payload, JSON_LIMIT).await?;
-            let parsed = parse_json::<T>(&body);
-            // serde also reads a struct from a positional array (`[[id], "helping_others", "…"]`);
-            // the contract speaks only of objects.
-            let first = body.iter().find(|b| !b.is_ascii_whitespace());
-            if !matches!(parsed, Err(ApiError::Malformed(_))) && first != Some(&b'{') {
-                return Err(ApiError::invalid("body", "must be a JSON object"));
+            json_object(&body).map(Self)
+        })
+    }
+}
+
+/// Parses and validates a JSON object body.
+fn json_object<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
+    let parsed = parse_json::<T>(body);
+    // serde also reads a struct from a positional array (`[[id], "helping_others", "…"]`);
+    // the contract speaks only of objects.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if !matches!(parsed, Err(ApiError::Malformed(_))) && first != Some(&b'{') {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
+    let value = parsed?;
+    validate(&value)?;
+    Ok(value)
+}
+
+/// Like [`ValidJson`], for bodies whose every field is optional: no body at all (nothing sent,
+/// with or without a content type) means the defaults, as `{}` would.
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let body = read_body(&req, payload, JSON_LIMIT).await?;
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Self(T::default()));
             }
-            let value = parsed?;
-            validate(&value)?;
-            Ok(Self(value))
+            require_json(&req)?;
+            json_object(&body).map(Self)
         })
     }
 }

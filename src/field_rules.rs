@@ -11,10 +11,12 @@ use crate::domain::text;
 
 #[derive(Clone, Copy)]
 enum Rule {
-    /// `text::trimmed` with this many characters at most.
+    /// `text::trimmed` (messages, reasons) with this many characters at most.
     Text(usize),
-    /// `text::optional`: text, or only white space for "not given".
-    OptionalText(usize),
+    /// `text::name` (names, titles) with this many characters at most.
+    Name(usize),
+    /// `text::optional`: a name, or only white space for "not given".
+    OptionalName(usize),
     ExternalId,
     Email,
     /// `text::optional_email` with this many characters at most.
@@ -28,38 +30,38 @@ enum Rule {
 
 /// Which rule each request field follows, by component schema and property.
 const FIELDS: &[(&str, &str, Rule)] = &[
-    ("CreateTeam", "name", Rule::Text(text::SHORT_TEXT_MAX)),
-    ("UpdateTeam", "name", Rule::Text(text::SHORT_TEXT_MAX)),
+    ("CreateTeam", "name", Rule::Name(text::SHORT_TEXT_MAX)),
+    ("UpdateTeam", "name", Rule::Name(text::SHORT_TEXT_MAX)),
     ("CreateEmployee", "external_id", Rule::ExternalId),
     (
         "CreateEmployee",
         "display_name",
-        Rule::Text(text::SHORT_TEXT_MAX),
+        Rule::Name(text::SHORT_TEXT_MAX),
     ),
     ("CreateEmployee", "email", Rule::Email),
-    ("CreateEmployee", "title", Rule::Text(text::SHORT_TEXT_MAX)),
+    ("CreateEmployee", "title", Rule::Name(text::SHORT_TEXT_MAX)),
     ("UpdateEmployee", "external_id", Rule::ExternalId),
     (
         "UpdateEmployee",
         "display_name",
-        Rule::Text(text::SHORT_TEXT_MAX),
+        Rule::Name(text::SHORT_TEXT_MAX),
     ),
     ("UpdateEmployee", "email", Rule::Email),
-    ("UpdateEmployee", "title", Rule::Text(text::SHORT_TEXT_MAX)),
+    ("UpdateEmployee", "title", Rule::Name(text::SHORT_TEXT_MAX)),
     ("ImportEmployee", "external_id", Rule::ExternalId),
     (
         "ImportEmployee",
         "display_name",
-        Rule::Text(text::SHORT_TEXT_MAX),
+        Rule::Name(text::SHORT_TEXT_MAX),
     ),
     ("ImportEmployee", "email", Rule::Email),
-    ("ImportEmployee", "title", Rule::Text(text::SHORT_TEXT_MAX)),
+    ("ImportEmployee", "title", Rule::Name(text::SHORT_TEXT_MAX)),
     ("CreateShoutout", "message", Rule::Text(text::MESSAGE_MAX)),
     ("ImportShoutout", "message", Rule::Text(text::MESSAGE_MAX)),
     (
         "ImportShoutout",
         "customer_name",
-        Rule::Text(text::SHORT_TEXT_MAX),
+        Rule::Name(text::SHORT_TEXT_MAX),
     ),
     ("SuggestRequest", "message", Rule::Text(text::MESSAGE_MAX)),
     (
@@ -67,7 +69,7 @@ const FIELDS: &[(&str, &str, Rule)] = &[
         "reason",
         Rule::Text(crate::api::moderation::REASON_MAX),
     ),
-    ("CreateCampaign", "name", Rule::Text(text::SHORT_TEXT_MAX)),
+    ("CreateCampaign", "name", Rule::Name(text::SHORT_TEXT_MAX)),
     ("CreateCampaign", "starts_on", Rule::DayThisCentury),
     ("CreateCampaign", "ends_on", Rule::DayThisCentury),
     ("PublicShoutout", "handle", Rule::Handle),
@@ -75,7 +77,7 @@ const FIELDS: &[(&str, &str, Rule)] = &[
     (
         "PublicShoutout",
         "customer_name",
-        Rule::OptionalText(crate::praise::NAME_MAX),
+        Rule::OptionalName(crate::praise::NAME_MAX),
     ),
     (
         "PublicShoutout",
@@ -85,7 +87,7 @@ const FIELDS: &[(&str, &str, Rule)] = &[
     (
         "CreateWidgetKey",
         "name",
-        Rule::Text(crate::api::widget_keys::NAME_MAX),
+        Rule::Name(crate::api::widget_keys::NAME_MAX),
     ),
     ("CreateWidgetKey", "origins", Rule::Origins),
 ];
@@ -184,7 +186,8 @@ fn request_schemas(roots: Vec<RefOr<Schema>>, components: &openapi::Components) 
 fn apply(schema: &mut Schema, rule: Rule) {
     let (pattern, min, max) = match rule {
         Rule::Text(max) => (text::TEXT_PATTERN, 1, max),
-        Rule::OptionalText(max) => (text::OPTIONAL_TEXT_PATTERN, 0, max),
+        Rule::Name(max) => (text::NAME_PATTERN, 1, max),
+        Rule::OptionalName(max) => (text::OPTIONAL_NAME_PATTERN, 0, max),
         Rule::ExternalId => (text::EXTERNAL_ID_PATTERN, 1, text::EXTERNAL_ID_MAX),
         Rule::Email => (text::EMAIL_PATTERN, 3, text::EMAIL_MAX),
         Rule::OptionalEmail(max) => (text::OPTIONAL_EMAIL_PATTERN, 0, max),

@@ -148,6 +148,9 @@ impl Application {
                 .default_service(web::to(unrouted))
                 .wrap(cors(&cors_origins))
                 .wrap(metrics.clone())
+                // Outside the metrics: a method outside the standard set would otherwise become
+                // a label value of its own, and anyone could grow `/metrics` without bound.
+                .wrap(from_fn(standard_methods_only))
                 .wrap(from_fn(log_request))
         })
         .listen(listener)?
@@ -339,6 +342,24 @@ async fn log_request(
         }
         response
     })
+}
+
+/// The methods HTTP defines (RFC 9110, and PATCH); anything else is answered 501 before it
+/// reaches a route or a metric.
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+];
+
+async fn standard_methods_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::ResponseError;
+    if !STANDARD_METHODS.contains(&req.method().as_str()) {
+        let response = ApiError::UnknownMethod.error_response();
+        return Ok(req.into_response(response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// What no route answered: 405 with `Allow` when the path is a route for other methods (a

@@ -117,7 +117,7 @@ fn external_id_rule(value: &str) -> Result<(), validator::ValidationError> {
 }
 
 fn clean(field: &str, value: &str) -> ApiResult<String> {
-    text::trimmed(value, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid(field, m))
+    text::name(value, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid(field, m))
 }
 
 /// Adds someone to the directory.

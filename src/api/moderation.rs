@@ -17,7 +17,7 @@ use super::shoutouts::Shoutout;
 use crate::auth::{Admin, Member};
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, suggest};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::{OptionalJson, ValidJson, ValidQuery};
 use crate::models::praise::{self as store, DecisionRow, NewDecision, PraiseRow, QueueFilter};
 use crate::models::shoutouts::{self, ShoutoutRow};
 use crate::models::{audit, employees, teams};
@@ -212,7 +212,7 @@ pub async fn queue(
     Ok(web::Json(Page { items, next_cursor }))
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// A corrected value (the customer's choice or the suggestion stands when absent).
@@ -236,12 +236,13 @@ pub const REASON_MAX: usize = 500;
 #[utoipa::path(
     tag = "customer praise",
     params(("id" = Uuid, Path, description = "Shout-out id")),
-    request_body = ApproveRequest,
+    request_body(content = Option<ApproveRequest>, description = "Corrections; may be left out entirely"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved and published", body = ModerationItem),
         (status = 404, description = "No customer praise with this id that you may moderate", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The person it would be published to has left (correct `recipient_id`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/shoutouts/{id}/approve")]
@@ -249,7 +250,7 @@ pub async fn approve(
     member: Member,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    body: ValidJson<ApproveRequest>,
+    body: OptionalJson<ApproveRequest>,
 ) -> ApiResult<web::Json<ModerationItem>> {
     let body = body.0;
     decide(&state, &member, id.into_inner(), Verdict::Approve(body)).await
@@ -312,8 +313,8 @@ async fn decide(
             .first()
             .copied()
             .ok_or_else(not_found)?;
-        let current_team = employees::find(conn, current).await?.team_id;
-        if !scope.covers(current_team) {
+        let praised = employees::find(conn, current).await?;
+        if !scope.covers(praised.team_id) {
             return Err(not_found());
         }
         if row.status != ShoutoutStatus::Pending {
@@ -351,6 +352,13 @@ async fn decide(
                     }
                     store::move_recipient(conn, id, current, to).await?;
                     recipient = to;
+                } else if !praised.active {
+                    // Published praise counts on boards and reports: never for a leaver.
+                    return Err(ApiError::invalid(
+                        "recipient_id",
+                        "the person this praise names is no longer active: give the \
+                         `recipient_id` of who should receive it, or reject it",
+                    ));
                 }
                 (
                     ShoutoutStatus::Published,

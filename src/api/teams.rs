@@ -56,7 +56,7 @@ pub struct TeamQuery {
 }
 
 fn trimmed_name(name: &str) -> ApiResult<String> {
-    text::trimmed(name, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid("name", m))
+    text::name(name, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid("name", m))
 }
 
 /// Creates a team, optionally beneath another.

@@ -116,7 +116,7 @@ pub async fn create_widget_key(
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
     let mut errors = Vec::new();
-    let name = text::trimmed(&body.name, NAME_MAX)
+    let name = text::name(&body.name, NAME_MAX)
         .map_err(|m| errors.push(FieldError::new("name", m)))
         .unwrap_or_default();
     if body.scopes.is_empty() || body.scopes.len() > 2 {

@@ -180,10 +180,9 @@ pub struct Jwks {
 
 impl Jwks {
     async fn start(config: &Config, location: &str) -> anyhow::Result<Self> {
-        let location = if location.starts_with("https://") || location.starts_with("http://") {
-            Location::Url(location.to_owned())
-        } else {
-            Location::File(PathBuf::from(location))
+        let location = match crate::config::jwks_url(location) {
+            Some(_) => Location::Url(location.to_owned()),
+            None => Location::File(PathBuf::from(location)),
         };
         let timeout = Duration::from_millis(config.jwks_timeout_ms);
         let jwks = Self {

@@ -14,17 +14,48 @@ macro_rules! white_space {
     };
 }
 
-/// Characters text may hold: anything but control characters, except tab and line breaks.
-macro_rules! text_char {
+/// Invisible characters no identifier or name may hold: direction controls and zero-width ones.
+macro_rules! invisible {
     () => {
-        r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]"
+        r"\u202a-\u202e\u2066-\u2069\u061c\u200b-\u200f\u2060\ufeff"
     };
 }
 
-/// A character that is neither white space nor a control character.
+/// Characters text may hold: anything but control characters (except tab and line breaks) and
+/// the bidirectional embeddings, overrides and isolates, which can make `gnp.exe` read as
+/// `exe.png` (U+202A-U+202E, U+2066-U+2069). Emoji sequences (zero-width joiner) stay.
+macro_rules! text_char {
+    () => {
+        r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]"
+    };
+}
+
+/// Characters a name may hold: as text, and none of the invisible ones that make two names
+/// look alike (`Admin` and `Admin\u200b`): zero-width space, (non-)joiners, word joiner,
+/// byte-order mark, and the direction marks.
+macro_rules! name_char {
+    () => {
+        concat!(
+            r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069",
+            r"\u061c\u200b-\u200f\u2060\ufeff]"
+        )
+    };
+}
+
+/// A character that is neither white space nor a control character, nor a direction control.
 macro_rules! visible_char {
     () => {
-        r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u202a-\u202e\u2066-\u2069]"
+    };
+}
+
+/// A visible character a name may hold.
+macro_rules! visible_name_char {
+    () => {
+        concat!(
+            r"[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
+            r"\u202a-\u202e\u2066-\u2069\u061c\u200b-\u200f\u2060\ufeff]"
+        )
     };
 }
 
@@ -39,17 +70,30 @@ macro_rules! email_address {
     };
 }
 
-/// Names, titles, messages, reasons: at least one visible character, no control characters
-/// other than tab and line breaks (surrounding white space is trimmed when stored).
+/// Messages and reasons: at least one visible character, no control characters other than tab
+/// and line breaks, no direction overrides (surrounding white space is trimmed when stored).
 pub const TEXT_PATTERN: &str = concat!("^", text_char!(), "*", visible_char!(), text_char!(), "*$");
-/// An optional field of the public form: text, or nothing but white space (meaning "not given").
-pub const OPTIONAL_TEXT_PATTERN: &str = concat!("^", text_char!(), "*$");
-/// An `external_id`: no NUL, no surrounding white space.
+/// Names and titles (of people, teams, campaigns, keys): as text, and no invisible characters.
+pub const NAME_PATTERN: &str = concat!(
+    "^",
+    name_char!(),
+    "*",
+    visible_name_char!(),
+    name_char!(),
+    "*$"
+);
+/// An optional name on the public form: a name, or nothing but white space ("not given").
+pub const OPTIONAL_NAME_PATTERN: &str = concat!("^", name_char!(), "*$");
+/// An `external_id`: no NUL, no surrounding white space, no invisible characters.
 pub const EXTERNAL_ID_PATTERN: &str = concat!(
     r"^[^\u0000",
     white_space!(),
-    r"](?:[^\u0000]*[^\u0000",
+    invisible!(),
+    r"](?:[^\u0000",
+    invisible!(),
+    r"]*[^\u0000",
     white_space!(),
+    invisible!(),
     "])?$"
 );
 /// An e-mail address, surrounding white space allowed (it is trimmed when stored).
@@ -94,8 +138,23 @@ fn forbidden_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
-/// Checks text against `TEXT_PATTERN` and a length of at most `max` characters (not bytes,
-/// counted as sent), and returns it trimmed of surrounding white space.
+/// Bidirectional embeddings, overrides and isolates: refused in all text.
+fn direction_override(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// What no name or identifier may hold: direction controls of any kind and zero-width
+/// characters, which make different names look the same.
+fn invisible(c: char) -> bool {
+    direction_override(c)
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}'
+        )
+}
+
+/// Checks a message or reason against `TEXT_PATTERN` and a length of at most `max` characters
+/// (not bytes, counted as sent), and returns it trimmed of surrounding white space.
 pub fn trimmed(value: &str, max: usize) -> Result<String, String> {
     let length = value.chars().count();
     if length > max {
@@ -104,6 +163,11 @@ pub fn trimmed(value: &str, max: usize) -> Result<String, String> {
     if value.chars().any(forbidden_control) {
         return Err("must not contain control characters".into());
     }
+    if value.chars().any(direction_override) {
+        return Err(
+            "must not contain text direction overrides (U+202A-U+202E, U+2066-U+2069)".into(),
+        );
+    }
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err("must not be empty or only white space".into());
@@ -111,18 +175,32 @@ pub fn trimmed(value: &str, max: usize) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-/// An optional field of the public form (`OPTIONAL_TEXT_PATTERN`, at most `max` characters):
-/// `None` when absent or only white space, else the text trimmed.
+/// Checks a name or title against `NAME_PATTERN` (at most `max` characters) and returns it
+/// trimmed.
+pub fn name(value: &str, max: usize) -> Result<String, String> {
+    let checked = trimmed(value, max)?;
+    if value.chars().any(invisible) {
+        return Err(
+            "must not contain invisible characters (zero-width or text direction controls)".into(),
+        );
+    }
+    Ok(checked)
+}
+
+/// An optional name on the public form (`OPTIONAL_NAME_PATTERN`, at most `max` characters):
+/// `None` when absent or only white space, else the name trimmed.
 pub fn optional(value: Option<&str>, max: usize) -> Result<Option<String>, String> {
     match value {
         None => Ok(None),
-        Some(v) if v.trim().is_empty() && !v.chars().any(forbidden_control) => {
+        Some(v)
+            if v.trim().is_empty() && !v.chars().any(|c| forbidden_control(c) || invisible(c)) =>
+        {
             if v.chars().count() > max {
                 return Err(format!("must be at most {max} characters"));
             }
             Ok(None)
         }
-        Some(v) => trimmed(v, max).map(Some),
+        Some(v) => name(v, max).map(Some),
     }
 }
 
@@ -154,7 +232,10 @@ pub fn optional_email(value: Option<&str>, max: usize) -> Result<Option<String>,
 /// An `external_id` (`EXTERNAL_ID_PATTERN`, 1-200 characters).
 pub fn is_external_id(value: &str) -> bool {
     let length = value.chars().count();
-    (1..=EXTERNAL_ID_MAX).contains(&length) && value.trim() == value && !value.contains('\0')
+    (1..=EXTERNAL_ID_MAX).contains(&length)
+        && value.trim() == value
+        && !value.contains('\0')
+        && !value.chars().any(invisible)
 }
 
 /// A praise link's handle (`HANDLE_PATTERN`).
@@ -162,9 +243,9 @@ pub fn is_handle(value: &str) -> bool {
     HANDLE.is_match(value)
 }
 
-/// `validator` custom rule: `TEXT_PATTERN`, at most 200 characters.
+/// `validator` custom rule for names and titles: `NAME_PATTERN`, at most 200 characters.
 pub fn short_text(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(trimmed(value, SHORT_TEXT_MAX).map(drop))
+    to_validation(name(value, SHORT_TEXT_MAX).map(drop))
 }
 
 /// `validator` custom rule for shout-out messages: `TEXT_PATTERN`, at most 1000 characters.
@@ -207,11 +288,39 @@ pub fn neutralise_links(message: &str) -> String {
     out
 }
 
+/// Full stops a browser or chat client reads as a dot in a host name (full-width, ideographic,
+/// half-width ideographic).
+fn is_dot(c: char) -> bool {
+    matches!(c, '.' | '\u{ff0e}' | '\u{3002}' | '\u{ff61}')
+}
+
+/// Schemes that run or embed something rather than link to it.
+const ACTIVE_SCHEMES: [&str; 4] = ["javascript:", "vbscript:", "data:", "file:"];
+
 fn neutralise_word(word: &str) -> String {
-    let lower = word.to_ascii_lowercase();
-    let has_scheme = lower.contains("://");
-    let looks_like_host = lower.starts_with("www.")
-        || lower
+    let folded: String = word
+        .chars()
+        .map(|c| {
+            if is_dot(c) {
+                '.'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    // Quotes and brackets around a link do not make it any less of one.
+    let bare = folded.trim_start_matches(['(', '[', '<', '"', '\'']);
+    let has_scheme = bare.contains("://")
+        || bare.contains(":/\\")
+        || bare.contains(":\\")
+        || ACTIVE_SCHEMES
+            .iter()
+            .any(|s| bare.starts_with(s) && bare.len() > s.len());
+    let protocol_relative =
+        (bare.starts_with("//") || bare.starts_with("\\\\") || bare.starts_with("/\\"))
+            && bare.len() > 2;
+    let looks_like_host = bare.starts_with("www.")
+        || bare
             .split(['/', '?', '#'])
             .next()
             .and_then(|host| host.rsplit_once('.'))
@@ -223,19 +332,28 @@ fn neutralise_word(word: &str) -> String {
                     && COMMON_TLDS
                         .contains(&tld.trim_end_matches(|c: char| !c.is_ascii_alphabetic()))
             });
-    if !has_scheme && !looks_like_host {
+    if !has_scheme && !protocol_relative && !looks_like_host {
         return word.to_owned();
     }
-    let mut defanged = word.replace('.', "[.]");
-    for (scheme, inert) in [("https://", "hxxps://"), ("http://", "hxxp://")] {
+    // Every dot and colon made inert: no client can follow what is left.
+    let mut defanged = String::with_capacity(word.len() + 8);
+    for c in word.chars() {
+        match c {
+            c if is_dot(c) => defanged.push_str("[.]"),
+            ':' => defanged.push_str("[:]"),
+            c => defanged.push(c),
+        }
+    }
+    // The usual way to write a defanged web address, which readers recognise.
+    for (scheme, inert) in [("https[:]//", "hxxps://"), ("http[:]//", "hxxp://")] {
         if defanged.to_ascii_lowercase().starts_with(scheme) {
             defanged = format!("{inert}{}", &defanged[scheme.len()..]);
         }
     }
+    if let Some(rest) = defanged.strip_prefix("//") {
+        defanged = format!("[/]/{rest}");
+    }
     defanged
-        .replace("://", "[:]//")
-        .replace("hxxps[:]//", "hxxps://")
-        .replace("hxxp[:]//", "hxxp://")
 }
 
 /// Endings that make a bare word a web address worth neutralising ("thanks.com"), without
@@ -266,7 +384,8 @@ mod tests {
             'a', 'Z', '0', ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\0', '\u{1}', '\u{1c}',
             '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{200a}',
             '\u{200b}', '\u{2028}', '\u{202f}', '\u{205f}', '\u{3000}', '\u{feff}', '@', '.', '-',
-            '_', 'é', '😀',
+            '_', 'é', '😀', '\u{200d}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{061c}',
+            '\u{2060}',
         ];
         let mut seed: u64 = 7;
         let mut next = move |n: usize| {
@@ -298,7 +417,8 @@ mod tests {
     #[test]
     fn each_stated_pattern_is_its_rule() {
         let text = Regex::new(TEXT_PATTERN).unwrap();
-        let optional_text = Regex::new(OPTIONAL_TEXT_PATTERN).unwrap();
+        let name_pattern = Regex::new(NAME_PATTERN).unwrap();
+        let optional_text = Regex::new(OPTIONAL_NAME_PATTERN).unwrap();
         let external_id = Regex::new(EXTERNAL_ID_PATTERN).unwrap();
         let handle = Regex::new(HANDLE_PATTERN).unwrap();
         let email = Regex::new(EMAIL_PATTERN).unwrap();
@@ -311,6 +431,11 @@ mod tests {
                 text.is_match(&s) && short,
                 trimmed(&s, 8).is_ok(),
                 "text {s:?}"
+            );
+            assert_eq!(
+                name_pattern.is_match(&s) && short,
+                name(&s, 8).is_ok(),
+                "name {s:?}"
             );
             assert_eq!(
                 optional_text.is_match(&s) && short,
@@ -357,6 +482,52 @@ mod tests {
             neutralise_links("Mr. Smith was great"),
             "Mr. Smith was great"
         );
+        assert_eq!(neutralise_links("Note: all good"), "Note: all good");
+    }
+
+    /// What a browser or chat client would still follow: every form is made inert.
+    #[test]
+    fn tricky_links_become_inert() {
+        for (sent, shown) in [
+            ("javascript:alert(1)", "javascript[:]alert(1)"),
+            ("JavaScript:alert(1)", "JavaScript[:]alert(1)"),
+            (
+                "data:text/html;base64,PHNjcmlwdD4=",
+                "data[:]text/html;base64,PHNjcmlwdD4=",
+            ),
+            ("//evil.example/x", "[/]/evil[.]example/x"),
+            ("https:/\\evil.example", "https[:]/\\evil[.]example"),
+            ("evil\u{ff0e}com", "evil[.]com"),
+            ("www\u{3002}evil\u{3002}com", "www[.]evil[.]com"),
+            ("(https://evil.example)", "(https[:]//evil[.]example)"),
+        ] {
+            let out = neutralise_links(sent);
+            assert_eq!(out, shown, "{sent:?}");
+            assert!(
+                !out.contains("://") && !out.contains('.') || out.contains("[.]"),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_refuse_invisible_characters_and_messages_direction_overrides() {
+        for spoof in [
+            "\u{202e}gnp.exe",
+            "Admin\u{200b}",
+            "Ad\u{2066}min",
+            "\u{feff}Bob",
+        ] {
+            assert!(name(spoof, 200).is_err(), "{spoof:?}");
+            assert!(!is_external_id(spoof), "{spoof:?}");
+        }
+        assert!(optional(Some("\u{200b}"), 20).is_err());
+        assert!(trimmed("\u{202e}gnp.exe", 200).is_err());
+        assert!(trimmed("a \u{2067}b\u{2069}", 200).is_err());
+        // Emoji sequences join with U+200D and stay whole in messages.
+        let family = "Thanks \u{1f469}\u{200d}\u{1f469}\u{200d}\u{1f467}!";
+        assert_eq!(trimmed(family, 200).unwrap(), family);
+        assert_eq!(name("Zoë Ødegård", 200).unwrap(), "Zoë Ødegård");
     }
 
     #[test]

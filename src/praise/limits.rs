@@ -53,7 +53,7 @@ impl PraiseLimits {
         if self.per_address.len() >= MAX_ADDRESSES && !self.sweep_full_table() {
             return take(&self.per_address, &OVERFLOW, "client address");
         }
-        take(&self.per_address, &address, "client address")
+        take(&self.per_address, &client_key(address), "client address")
     }
 
     /// Forgets refilled addresses when the table is full (at most once a second, since it
@@ -95,6 +95,23 @@ impl PraiseLimits {
     }
 }
 
+/// Whose budget an address spends: an IPv4 address its own; an IPv6 address its /64, the
+/// smallest network a provider hands one subscriber (a client rotating through its /64 stays
+/// one client); an IPv4 address written as IPv6 (`::ffff:198.51.100.7`, as a dual-stack
+/// listener sees IPv4 clients) the IPv4 address's.
+pub fn client_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(Ipv6Addr::from(network))
+            }
+        },
+    }
+}
+
 /// `n` an hour, all of which may be used at once (a shop counter may send several in a row).
 fn hourly(n: u32) -> Quota {
     let n = NonZeroU32::new(n.max(1)).expect("at least one");
@@ -130,6 +147,39 @@ mod tests {
         let limited = limits.address(a).unwrap_err();
         assert!(limited.retry_after_secs > 0 && limited.retry_after_secs <= 1800);
         assert!(limits.address(b).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_slash_64_and_a_mapped_ipv4_client_is_its_ipv4_address() {
+        let limits = PraiseLimits::new(2, 100);
+        // Rotating through one /64 buys nothing.
+        for host in ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9"] {
+            assert!(limits.address(host.parse().unwrap()).is_ok(), "{host}");
+        }
+        assert!(
+            limits
+                .address("2001:db8:1:2:abcd::77".parse().unwrap())
+                .is_err()
+        );
+        // The next /64 is another subscriber.
+        assert!(limits.address("2001:db8:1:3::1".parse().unwrap()).is_ok());
+        // The same IPv4 client, written two ways, has one budget.
+        assert!(limits.address("198.51.100.7".parse().unwrap()).is_ok());
+        assert!(
+            limits
+                .address("::ffff:198.51.100.7".parse().unwrap())
+                .is_ok()
+        );
+        assert!(limits.address("198.51.100.7".parse().unwrap()).is_err());
+        assert!(
+            limits
+                .address("::ffff:198.51.100.7".parse().unwrap())
+                .is_err()
+        );
+        assert_eq!(
+            client_key("::ffff:198.51.100.7".parse().unwrap()),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]

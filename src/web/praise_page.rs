@@ -34,17 +34,48 @@ struct Entered {
     customer_email: String,
 }
 
+/// A customer reads pages, not problem documents: whatever fails behind the form is answered
+/// as a page (the cause is logged by the error itself).
+fn as_page(result: Result<HttpResponse, ApiError>) -> HttpResponse {
+    use actix_web::ResponseError;
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            // Logs the cause with the request (the JSON body is dropped).
+            let logged = error.error_response();
+            let mut page = match error {
+                ApiError::Unavailable(_) => message_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "We could not take your message just now",
+                    "Something is briefly out of order on our side. Please go back and send it \
+                     again in a minute.",
+                ),
+                _ => message_page(
+                    logged.status(),
+                    "Something went wrong",
+                    "We could not show this page. Please go back and try again in a minute.",
+                ),
+            };
+            if let Some(retry) = logged.headers().get(header::RETRY_AFTER) {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, retry.clone());
+            }
+            page
+        }
+    }
+}
+
 #[get("/praise/{handle}")]
-pub async fn form(
-    state: web::Data<AppState>,
-    handle: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let handle = handle.into_inner();
-    let Some(employee) = lookup(&state, &handle).await? else {
+pub async fn form(state: web::Data<AppState>, handle: web::Path<String>) -> HttpResponse {
+    as_page(show_form(&state, handle.into_inner()).await)
+}
+
+async fn show_form(state: &AppState, handle: String) -> Result<HttpResponse, ApiError> {
+    let Some(employee) = lookup(state, &handle).await? else {
         return Ok(not_found_page());
     };
     Ok(form_page(
-        &state,
+        state,
         &handle,
         &employee,
         &Entered::default(),
@@ -59,9 +90,17 @@ pub async fn send(
     req: HttpRequest,
     handle: web::Path<String>,
     payload: web::Payload,
+) -> HttpResponse {
+    as_page(receive(&state, &req, handle.into_inner(), payload).await)
+}
+
+async fn receive(
+    state: &AppState,
+    req: &HttpRequest,
+    handle: String,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let handle = handle.into_inner();
-    let body = match read_body(&req, payload.into_inner(), FORM_LIMIT).await {
+    let body = match read_body(req, payload.into_inner(), FORM_LIMIT).await {
         Ok(body) => body,
         Err(ApiError::PayloadTooLarge(_)) => {
             return Ok(message_page(
@@ -87,7 +126,7 @@ pub async fn send(
             Some(&v) => Some(v),
             None => {
                 return render_errors(
-                    &state,
+                    state,
                     &handle,
                     &entered,
                     vec![FieldError::new(
@@ -109,15 +148,15 @@ pub async fn send(
         solution: field("solution"),
         website: fields.get("website").cloned(),
     };
-    let client = client::address(&req, &state.config.trusted_proxies);
-    match praise::submit(&state, client, submission, Utc::now()).await {
+    let client = client::address(req, &state.config.trusted_proxies);
+    match praise::submit(state, client, submission, Utc::now()).await {
         // A bot is thanked like anyone else and learns nothing.
         Ok(Outcome::Stored { .. } | Outcome::Duplicate { .. } | Outcome::Trapped { .. }) => {
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/praise/{handle}/thanks")))
                 .finish())
         }
-        Err(Rejection::Invalid(errors)) => render_errors(&state, &handle, &entered, errors).await,
+        Err(Rejection::Invalid(errors)) => render_errors(state, &handle, &entered, errors).await,
         Err(Rejection::UnknownHandle) => Ok(not_found_page()),
         Err(Rejection::Limited(limited)) => {
             let mut response = message_page(
@@ -134,21 +173,17 @@ pub async fn send(
             );
             Ok(response)
         }
-        Err(Rejection::Api(ApiError::Unavailable(_))) => Ok(message_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "We could not take your message just now",
-            "Something is briefly out of order on our side. Please go back and send it again in a minute.",
-        )),
         Err(Rejection::Api(error)) => Err(error),
     }
 }
 
 #[get("/praise/{handle}/thanks")]
-pub async fn thanks(
-    state: web::Data<AppState>,
-    handle: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let employee = lookup(&state, &handle.into_inner()).await?;
+pub async fn thanks(state: web::Data<AppState>, handle: web::Path<String>) -> HttpResponse {
+    as_page(thank(&state, handle.into_inner()).await)
+}
+
+async fn thank(state: &AppState, handle: String) -> Result<HttpResponse, ApiError> {
+    let employee = lookup(state, &handle).await?;
     let name = employee.map(|e| e.display_name);
     let body = html! {
         h1 class="done" { "Thank you!" }

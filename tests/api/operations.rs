@@ -47,6 +47,121 @@ async fn metrics_count_requests_by_route() {
     assert!(text.contains("shoutout_db_pool_connections"), "{text}");
 }
 
+/// Every metric label comes from a closed set: requests with made-up methods are answered 501
+/// and leave `/metrics` as it was, however many arrive.
+#[tokio::test]
+async fn made_up_methods_are_501_and_cannot_grow_the_metrics() {
+    let app = TestApp::spawn().await;
+    let series = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.contains("endpoint=\"/metrics\""))
+            .filter_map(|l| l.rsplit_once(' ').map(|(key, _)| key.to_owned()))
+            .collect()
+    };
+    expect_status(
+        app.get("/api/v1/values", &app.admin_token()).await,
+        StatusCode::OK,
+    )
+    .await;
+    let before = app
+        .request(Method::GET, "/metrics", None, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for n in 0..300 {
+        let method = Method::from_bytes(format!("X{n}Q{}", n * 7919).as_bytes()).unwrap();
+        let path = if n % 2 == 0 {
+            "/api/v1/values"
+        } else {
+            "/nowhere"
+        };
+        let response = app.request(method, path, None, None).await;
+        expect_problem(response, StatusCode::NOT_IMPLEMENTED, None).await;
+    }
+    let after = app
+        .request(Method::GET, "/metrics", None, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(series(&before), series(&after), "new label values appeared");
+    assert!(!after.contains("X1Q"), "{after}");
+    // Standard methods still get their usual answers.
+    let response = app
+        .request(Method::TRACE, "/api/v1/teams", None, None)
+        .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+/// A database that lacks this binary's migrations (restored from an older backup, say) is a
+/// 503 on every route, never a 500, and `/readyz` says not ready without naming the cause.
+#[tokio::test]
+async fn a_database_without_its_migrations_is_a_503_on_every_route() {
+    let app = TestApp::spawn().await;
+    let (bob, _) = app.employee("bob", None).await;
+    let team = app.team("Support", None).await;
+    let token = app.admin_token();
+    shoutout::db::revert_all_migrations(&app.database_url)
+        .await
+        .unwrap();
+    let api: Value = serde_json::from_str(
+        &app.request(Method::GET, "/openapi.json", None, None)
+            .await
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for method in ["get", "post", "patch", "delete"] {
+            if item.get(method).is_none() || path == "/api/v1/stream" {
+                continue;
+            }
+            let concrete = path
+                .replace("{board}", "recipients")
+                .replace("{team_id}", &team.to_string())
+                .replace("{employee_id}", &bob.to_string())
+                .replace("{id}", &bob.to_string())
+                .replace("{delivery_id}", &bob.to_string());
+            let response = app
+                .request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    &concrete,
+                    Some(&token),
+                    Some(&serde_json::json!({})),
+                )
+                .await;
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            assert!(
+                !status.is_server_error() || status == StatusCode::SERVICE_UNAVAILABLE,
+                "{method} {concrete}: {status} {body}"
+            );
+            assert!(
+                !body.contains("does not exist"),
+                "{method} {concrete}: {body}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "{checked} routes");
+    for path in [
+        "/api/v1/shoutouts",
+        "/api/v1/employees",
+        "/api/v1/leaderboards/recipients",
+    ] {
+        let response = app.get(path, &token).await;
+        expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, None).await;
+    }
+    let ready = app.request(Method::GET, "/readyz", None, None).await;
+    let problem = expect_problem(ready, StatusCode::SERVICE_UNAVAILABLE, None).await;
+    assert!(!problem.to_string().contains("migration"), "{problem}");
+    let live = app.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(live.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn docs_page_is_served_from_the_binary() {
     let app = TestApp::spawn().await;
@@ -169,6 +284,7 @@ async fn a_database_outage_is_a_503_and_heals_by_itself() {
          WHERE datname = '{0}' AND pid <> pg_backend_pid();",
         app.database
     );
+    let handle = app.praise_handle(bob).await;
     admin.batch_execute(&lock_out).await.unwrap();
 
     let outage = async {
@@ -176,7 +292,36 @@ async fn a_database_outage_is_a_503_and_heals_by_itself() {
             let response = app.get("/api/v1/shoutouts", &alice).await;
             let problem = expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, None).await;
             assert_eq!(problem["type"], "/problems/unavailable", "{problem}");
+            // The cause (here naming the database) is for the log, not for callers.
+            assert!(!problem.to_string().contains(&app.database), "{problem}");
         }
+        for path in [
+            "/readyz".to_owned(),
+            format!("/api/v1/public/challenge?handle={handle}"),
+        ] {
+            let response = app.request(Method::GET, &path, None, None).await;
+            let problem = expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, None).await;
+            let text = problem.to_string();
+            assert!(
+                !text.contains(&app.database) && !text.contains("database"),
+                "{path}: {text}"
+            );
+        }
+        // The customer's form answers a page, not a problem document.
+        let sent = app
+            .client
+            .post(format!("{}/praise/{handle}", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("message=Thanks+for+the+help&value=&customer_name=&customer_email=")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let content_type = sent.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        let page = sent.text().await.unwrap();
+        assert!(page.contains("could not take your message"), "{page}");
+        assert!(!page.contains(&app.database), "{page}");
         let response = app
             .post(
                 "/api/v1/shoutouts",

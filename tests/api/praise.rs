@@ -1253,3 +1253,133 @@ fn the_value_suggestion_is_right_at_least_seventy_percent_of_the_time() {
         accuracy * 100.0
     );
 }
+
+/// Praise waiting for someone who has left since is not published to them: the moderator gets a
+/// 422 naming `recipient_id`, and moving it to a colleague still works. Approving needs no body.
+#[tokio::test]
+async fn praise_for_someone_who_left_is_not_published_to_them_and_approve_needs_no_body() {
+    let c = company().await;
+    let app = &c.app;
+    let admin = app.admin_token();
+    let handle = app.praise_handle(c.ann).await;
+    let for_ann = id_of(
+        expect_status(
+            app.praise(&handle, "Ann sorted out my refund in minutes.", json!({}))
+                .await,
+            StatusCode::ACCEPTED,
+        )
+        .await,
+    );
+    let second = id_of(
+        expect_status(
+            app.praise(&handle, "Ann was patient and kind on the phone.", json!({}))
+                .await,
+            StatusCode::ACCEPTED,
+        )
+        .await,
+    );
+    expect_status(
+        app.patch(
+            &format!("/api/v1/employees/{}", c.ann),
+            &admin,
+            &json!({"active": false}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    for body in [
+        None,
+        Some(json!({})),
+        Some(json!({"value": "helping_others"})),
+    ] {
+        let response = match &body {
+            Some(body) => {
+                app.post(
+                    &format!("/api/v1/shoutouts/{for_ann}/approve"),
+                    &admin,
+                    body,
+                )
+                .await
+            }
+            None => {
+                app.request(
+                    Method::POST,
+                    &format!("/api/v1/shoutouts/{for_ann}/approve"),
+                    Some(&admin),
+                    None,
+                )
+                .await
+            }
+        };
+        let problem = expect_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("recipient_id"),
+        )
+        .await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no longer active"),
+            "{problem}"
+        );
+    }
+    let status: String = app
+        .db()
+        .await
+        .query_one(
+            "SELECT status::text FROM shoutouts WHERE id = $1",
+            &[&for_ann],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "pending", "nothing was published");
+    assert!(recipients_board(app, "").await.is_empty());
+
+    // Moved to a colleague, it is published to them.
+    let approved = expect_status(
+        app.post(
+            &format!("/api/v1/shoutouts/{for_ann}/approve"),
+            &admin,
+            &json!({"recipient_id": c.bob}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        approved["shoutout"]["recipients"][0]["id"],
+        c.bob.to_string()
+    );
+
+    // With Ann back, an approval without any body publishes as the customer sent it.
+    expect_status(
+        app.patch(
+            &format!("/api/v1/employees/{}", c.ann),
+            &admin,
+            &json!({"active": true}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let approved = expect_status(
+        app.request(
+            Method::POST,
+            &format!("/api/v1/shoutouts/{second}/approve"),
+            Some(&admin),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(approved["shoutout"]["status"], "published");
+    assert_eq!(
+        approved["shoutout"]["recipients"][0]["id"],
+        c.ann.to_string()
+    );
+}

@@ -444,6 +444,45 @@ async fn production_mode_refuses_hs256_and_starts_only_with_an_identity_provider
     .await;
 }
 
+/// Production mode reads a JWKS URL's host as a URL parser does: plain http only to this
+/// machine, whatever the letter case or a user name in front of the host.
+#[tokio::test]
+async fn production_mode_takes_a_plain_http_jwks_only_from_this_machine() {
+    let base = TestApp::spawn().await;
+    let mut config = base.config.clone();
+    idp(&mut config);
+    config.mode = Mode::Production;
+    for refused in [
+        "http://login.example.test/jwks.json",
+        "HTTP://login.example.test/jwks.json",
+        "Http://login.example.test/jwks.json",
+        "http://127.0.0.1:80@login.example.test/jwks.json",
+        "http://localhost@login.example.test/jwks.json",
+        "http://127.0.0.1.nip.example.test/jwks.json",
+        "http://localhost.example.test/jwks.json",
+        "http://[::ffff:203.0.113.9]/jwks.json",
+        "http:///jwks.json",
+    ] {
+        config.jwks = Some(refused.into());
+        let why = format!("{:#}", config.check_mode().expect_err(refused));
+        assert!(why.contains("https"), "{refused}: {why}");
+    }
+    for accepted in [
+        "https://login.example.test/jwks.json",
+        "HTTPS://login.example.test/jwks.json",
+        "http://127.0.0.1:9/jwks.json",
+        "http://127.8.9.10/jwks.json",
+        "http://localhost:9/jwks.json",
+        "http://[::1]:9/jwks.json",
+        "/etc/shoutout/jwks.json",
+    ] {
+        config.jwks = Some(accepted.into());
+        config
+            .check_mode()
+            .unwrap_or_else(|e| panic!("{accepted} refused: {e:#}"));
+    }
+}
+
 #[tokio::test]
 async fn tokens_minted_by_pyjwt_verify() {
     let app = TestApp::spawn_with(|c| {
