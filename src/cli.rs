@@ -153,11 +153,12 @@ async fn serve(mut config: Config) -> anyhow::Result<()> {
     let embedded = use_embedded_if_unset(&mut config).await?;
     resolve_jwt_secret(&mut config)?;
     let demo_data = config.demo;
+    let timezone = config.timezone;
     let printable_config = config.clone();
     let application = Application::build(config).await?;
     let mut praise_handle = None;
     if demo_data {
-        demo::seed_if_empty(application.pool()).await?;
+        demo::seed_if_empty(application.pool(), chrono::Utc::now(), timezone).await?;
         praise_handle = demo::praise_handle(application.pool()).await?;
     }
     print_banner(

@@ -1,12 +1,15 @@
 //! Demo data for a first look: a few departments and teams, a few dozen people and a few hundred
-//! shout-outs spread over the past year. Loaded only into an empty directory, and the same on
-//! every machine (fixed random seed).
+//! shout-outs spread over the past year, and a dozen given earlier today, so that every board
+//! the demo page shows (this week, this month, this quarter) has lines on any day, the first of
+//! a year included. Loaded only into an empty directory; the same people and messages on every
+//! machine (fixed random seed), placed relative to the moment it is loaded.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 use diesel_async::AsyncConnection;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use uuid::Uuid;
+use uuid::{NoContext, Timestamp, Uuid};
 
 use crate::db::DbPool;
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
@@ -165,8 +168,12 @@ pub async fn praise_handle(pool: &DbPool) -> anyhow::Result<Option<String>> {
     Ok(crate::models::praise::handle_of(&mut conn, alice.id).await?)
 }
 
-/// Loads the demo data unless the directory already has people in it.
-pub async fn seed_if_empty(pool: &DbPool) -> anyhow::Result<()> {
+/// Shout-outs given "today" in the demo: enough for several people on every board.
+const GIVEN_TODAY: usize = 12;
+
+/// Loads the demo data as of `now`, with days cut in `timezone` (the organisation's), unless the
+/// directory already has people in it.
+pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
     let existing = employees::search(
         &mut conn,
@@ -249,11 +256,35 @@ pub async fn seed_if_empty(pool: &DbPool) -> anyhow::Result<()> {
         // One leaver, to show that history outlives a departure.
         let leaver = people[people.len() - 1];
 
-        let now = Utc::now();
-        for _ in 0..420 {
-            // Skew: some people give and receive far more than others.
+        // Today's shout-outs fall between local midnight and `now` (all at midnight when it is
+        // midnight): inside this week, month, quarter and year, whichever day today is.
+        let midnight = crate::domain::period::local_midnight(
+            timezone,
+            now.with_timezone(&timezone).date_naive(),
+        );
+        let mut moments: Vec<(DateTime<Utc>, bool)> = (0..420)
+            .map(|_| {
+                let minutes = rng.random_range(60..365 * 24 * 60);
+                (now - Duration::minutes(minutes), false)
+            })
+            .collect();
+        moments.extend((1..=GIVEN_TODAY as i32).map(|k| {
+            let at = midnight + (now - midnight) * k / GIVEN_TODAY as i32;
+            (at, true)
+        }));
+        let mut new = Vec::with_capacity(moments.len());
+        let mut lines = Vec::new();
+        let mut cheers = Vec::new();
+        for (created_at, today) in moments {
+            // Skew: some people give and receive far more than others. Today's thanks go to
+            // anyone, so that many people and teams have a line on this week's boards.
             let giver = people[skewed(&mut rng, people.len())];
-            let mut recipients = vec![people[skewed(&mut rng, people.len())]];
+            let first = if today {
+                rng.random_range(0..people.len())
+            } else {
+                skewed(&mut rng, people.len())
+            };
+            let mut recipients = vec![people[first]];
             if rng.random_bool(0.15) {
                 recipients.push(people[rng.random_range(0..people.len())]);
             }
@@ -264,29 +295,33 @@ pub async fn seed_if_empty(pool: &DbPool) -> anyhow::Result<()> {
             }
             let (value, messages) = MESSAGES[skewed(&mut rng, MESSAGES.len())];
             let message = messages[rng.random_range(0..messages.len())];
-            let created_at = now - Duration::minutes(rng.random_range(60..365 * 24 * 60));
-            let row = shoutouts::insert(
-                conn,
-                &NewShoutout {
-                    id: Uuid::now_v7(),
-                    source: ShoutoutSource::Staff,
-                    giver_id: Some(giver),
-                    customer_name: None,
-                    value,
-                    message: message.to_owned(),
-                    status: ShoutoutStatus::Published,
-                    created_at,
-                },
-                &recipients,
-            )
-            .await?;
+            // Ids in the order the shout-outs were given, as an import makes them.
+            let id = Uuid::new_v7(Timestamp::from_unix(
+                NoContext,
+                created_at.timestamp().max(0) as u64,
+                created_at.timestamp_subsec_nanos(),
+            ));
+            new.push(NewShoutout {
+                id,
+                source: ShoutoutSource::Staff,
+                giver_id: Some(giver),
+                customer_name: None,
+                value,
+                message: message.to_owned(),
+                status: ShoutoutStatus::Published,
+                created_at,
+            });
+            lines.extend(recipients.iter().map(|&r| (id, r, Some(giver))));
             for _ in 0..rng.random_range(0..4) {
                 let fan = people[rng.random_range(0..people.len())];
-                if fan != giver && !recipients.contains(&fan) {
-                    shoutouts::add_cheer(conn, row.id, fan).await?;
+                if fan != giver && !recipients.contains(&fan) && !cheers.contains(&(id, fan)) {
+                    cheers.push((id, fan));
                 }
             }
         }
+        // In bulk: a few statements rather than a thousand, so a demo loads in a blink.
+        shoutouts::insert_many(conn, &new, &lines).await?;
+        shoutouts::add_cheers(conn, &cheers).await?;
         employees::update(
             conn,
             leaver,

@@ -305,6 +305,27 @@ pub async fn add_cheer(
     Ok(inserted == 1)
 }
 
+/// Adds many cheers at once (demo data); existing ones are left as they are.
+pub async fn add_cheers(
+    conn: &mut AsyncPgConnection,
+    cheers: &[(Uuid, Uuid)],
+) -> QueryResult<usize> {
+    let rows: Vec<_> = cheers
+        .iter()
+        .map(|&(shoutout_id, employee_id)| {
+            (
+                cheers::shoutout_id.eq(shoutout_id),
+                cheers::employee_id.eq(employee_id),
+            )
+        })
+        .collect();
+    diesel::insert_into(cheers::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+}
+
 pub async fn remove_cheer(
     conn: &mut AsyncPgConnection,
     shoutout_id: Uuid,

@@ -142,7 +142,9 @@ async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
         },
     )
     .unwrap();
-    shoutout::demo::seed_if_empty(&pool).await.unwrap();
+    shoutout::demo::seed_if_empty(&pool, chrono::Utc::now(), home.config.timezone)
+        .await
+        .unwrap();
     let tv = home.spawn_beside(|_| {}).await;
     let message = format!(
         "Bob stayed late to fix the queue ({})",

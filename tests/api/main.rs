@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod authz;
 mod browser;
+mod demo;
 mod directory;
 mod errors;
 mod faults;

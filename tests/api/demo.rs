@@ -1,0 +1,81 @@
+//! The demo data holds on any date: seeded as of the first moment of a week, a month, a quarter,
+//! a year and of 29 February, in time zones on both sides of UTC, every board the demo page shows
+//! (this month's people, this quarter's teams, the wall's week, the feed) has lines.
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, expect_status};
+
+/// (board, period) for each board on `/demo`: the two leaderboards and the wall's week.
+const DEMO_BOARDS: [(&str, &str); 3] = [
+    ("recipients", "month"),
+    ("teams", "quarter"),
+    ("recipients", "week"),
+];
+
+#[tokio::test]
+async fn every_board_of_the_demo_page_has_lines_on_any_date() {
+    let days = [
+        (2027, 1, 1),   // a year, a quarter and a month begin (a Friday)
+        (2029, 1, 1),   // all of them and a week begin (a Monday)
+        (2026, 11, 30), // a Monday in the middle of a month
+        (2027, 4, 1),   // a quarter begins
+        (2028, 2, 29),  // a leap day
+        (2026, 12, 31), // the last day of a year
+    ];
+    for zone in ["UTC", "Pacific/Auckland", "America/Los_Angeles"] {
+        let tz: Tz = zone.parse().unwrap();
+        for (y, m, d) in days {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            // The very first instant of the day: nothing of it has passed yet.
+            let now = tz
+                .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+                .earliest()
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            let app = TestApp::spawn_with(|c| c.timezone = tz).await;
+            let pool = shoutout::db::build_pool(
+                &app.database_url,
+                &shoutout::db::PoolSettings {
+                    max_size: 1,
+                    wait: std::time::Duration::from_secs(5),
+                    statement_timeout: std::time::Duration::from_secs(60),
+                },
+            )
+            .unwrap();
+            shoutout::demo::seed_if_empty(&pool, now, tz).await.unwrap();
+            let token = app.admin_token();
+            for (board, period) in DEMO_BOARDS {
+                let body = expect_status(
+                    app.get(
+                        &format!("/api/v1/leaderboards/{board}?period={period}&at={day}&limit=5"),
+                        &token,
+                    )
+                    .await,
+                    StatusCode::OK,
+                )
+                .await;
+                assert!(
+                    body["entries"].as_array().unwrap().len() >= 3,
+                    "{zone} {day}: the {board} board of the {period} has too few lines: {body}"
+                );
+                assert_eq!(
+                    body["period"]["start"].as_str().unwrap() <= day.to_string().as_str(),
+                    true
+                );
+            }
+            let feed = expect_status(
+                app.get("/api/v1/shoutouts?limit=4", &token).await,
+                StatusCode::OK,
+            )
+            .await;
+            assert_eq!(
+                feed["items"].as_array().unwrap().len(),
+                4,
+                "{zone} {day}: {feed}"
+            );
+        }
+    }
+}
