@@ -61,10 +61,7 @@ async fn every_board_of_the_demo_page_has_lines_on_any_date() {
                     body["entries"].as_array().unwrap().len() >= 3,
                     "{zone} {day}: the {board} board of the {period} has too few lines: {body}"
                 );
-                assert_eq!(
-                    body["period"]["start"].as_str().unwrap() <= day.to_string().as_str(),
-                    true
-                );
+                assert!(body["period"]["start"].as_str().unwrap() <= day.to_string().as_str());
             }
             let feed = expect_status(
                 app.get("/api/v1/shoutouts?limit=4", &token).await,
