@@ -99,6 +99,11 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
     pub statement_timeout_ms: u64,
 
+    /// Seconds a bulk import (directory or history) may run: its own budget, since a file at
+    /// the documented maximum takes longer than `SHOUTOUT_STATEMENT_TIMEOUT_MS` on a busy machine.
+    #[arg(long, env = "SHOUTOUT_IMPORT_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub import_timeout_secs: u64,
+
     /// Seconds SIGTERM waits for in-flight requests before closing them.
     #[arg(long, env = "SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
     pub shutdown_timeout_secs: u64,

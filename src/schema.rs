@@ -95,6 +95,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    imported_shoutouts (import_key) {
+        import_key -> Bytea,
+        shoutout_id -> Uuid,
+        source_id -> Nullable<Text>,
+        imported_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     leaderboard_settings (singleton) {
         singleton -> Bool,
         timezone -> Text,
@@ -255,6 +264,7 @@ diesel::joinable!(customer_praise -> shoutouts (shoutout_id));
 diesel::joinable!(moderation_decisions -> shoutouts (shoutout_id));
 diesel::joinable!(giver_daily_counts -> employees (giver_id));
 diesel::joinable!(idempotency_keys -> employees (owner_id));
+diesel::joinable!(imported_shoutouts -> shoutouts (shoutout_id));
 diesel::joinable!(shoutout_recipients -> employees (recipient_id));
 diesel::joinable!(shoutout_recipients -> shoutouts (shoutout_id));
 diesel::joinable!(shoutout_recipients -> teams (recipient_team_id));
@@ -269,6 +279,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     employees,
     giver_daily_counts,
     idempotency_keys,
+    imported_shoutouts,
     leaderboard_settings,
     moderation_decisions,
     report_person_months,

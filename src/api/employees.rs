@@ -301,8 +301,10 @@ pub async fn import_employees(
         read_import_rows(&req, payload.into_inner()).await?;
     let mut conn = state.pool.get().await?;
     let new_rows = check_rows(&mut conn, rows).await?;
+    let budget = state.config.import_timeout_secs;
     let report = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            crate::db::allow_seconds(conn, budget).await?;
             audit::act_as(conn, &admin.0.subject).await?;
             let mut report = ImportReport {
                 created: 0,

@@ -21,10 +21,17 @@ use crate::models::shoutouts::{self, NewShoutout};
 use crate::startup::AppState;
 
 /// One past shout-out. In CSV the columns are `created_at, giver_external_id, customer_name,
-/// recipient_external_ids, value, message`, with recipients separated by `;`.
+/// recipient_external_ids, value, message` and optionally `source_id`, with recipients
+/// separated by `;`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportShoutout {
+    /// Its id in the tool it comes from (1-200 characters): importing a row with a `source_id`
+    /// already imported creates nothing. Without one, a row is the same as an imported one when
+    /// its `created_at`, giver, recipients, value and message are.
+    #[serde(default, deserialize_with = "blank_as_none")]
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub source_id: Option<String>,
     /// When it was given (RFC 3339); from 2000 on, not in the future.
     pub created_at: DateTime<Utc>,
     /// The giver's `external_id`, for a colleague's shout-out...
@@ -46,10 +53,44 @@ pub struct ImportShoutout {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryReport {
-    /// Shout-outs created.
+    /// Shout-outs created by this import.
     pub imported: usize,
+    /// Rows that were already imported (by an earlier import, or earlier in this file), and so
+    /// created nothing.
+    pub already_imported: usize,
     /// Recipient lines created (a shout-out to three people makes three).
     pub recipients: usize,
+}
+
+/// What identifies an imported row: its `source_id`, or else all of what it says.
+fn import_key(row: &ImportShoutout, giver: Option<Uuid>, recipients: &BTreeSet<Uuid>) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    match &row.source_id {
+        Some(source_id) => {
+            hasher.update(b"source\0");
+            hasher.update(source_id.as_bytes());
+        }
+        None => {
+            hasher.update(b"row\0");
+            hasher.update(row.created_at.timestamp_micros().to_be_bytes());
+            match (giver, &row.customer_name) {
+                (Some(giver), _) => hasher.update(giver.as_bytes()),
+                (None, name) => {
+                    hasher.update(b"customer\0");
+                    hasher.update(name.as_deref().unwrap_or("").trim().as_bytes());
+                }
+            }
+            hasher.update(b"\0");
+            for recipient in recipients {
+                hasher.update(recipient.as_bytes());
+            }
+            hasher.update(row.value.code().as_bytes());
+            hasher.update(b"\0");
+            hasher.update(row.message.trim().as_bytes());
+        }
+    }
+    hasher.finalize().into()
 }
 
 fn blank_as_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -94,13 +135,15 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     d.deserialize_any(Ids)
 }
 
-/// Imports past shout-outs (admins), all or nothing.
+/// Imports past shout-outs (admins), all or nothing, and idempotent.
 ///
 /// Every row is checked first (dates, giver or customer, recipients that exist, no thanking
 /// oneself, value, message); if any is wrong nothing is written and every wrong row is named
 /// as `[index].field`. Imported shout-outs are published, keep their dates, and count on the
 /// boards of the periods they fall in. Leavers may appear: history is history. The daily
-/// limit does not apply.
+/// limit does not apply. Importing the same rows again creates nothing (`already_imported`
+/// counts them); two identical imports at once create each row once. An import has its own
+/// time budget (`SHOUTOUT_IMPORT_TIMEOUT_SECS`), not the per-request statement timeout.
 #[utoipa::path(
     tag = "shoutouts",
     request_body(content(
@@ -139,8 +182,11 @@ pub async fn import_shoutouts(
     let known = shoutouts::ids_by_external_id(&mut conn, &external_ids).await?;
     let earliest = period::local_midnight(chrono_tz::UTC, period::first_day());
     let now = Utc::now();
+    let total = rows.len();
     let mut new = Vec::with_capacity(rows.len());
     let mut recipients = Vec::new();
+    let mut keys = Vec::with_capacity(rows.len());
+    let mut keys_in_file = std::collections::HashSet::with_capacity(rows.len());
     for (index, row) in rows.into_iter().enumerate() {
         let mut fail = |field: &str, message: String| {
             errors.push(FieldError::new(format!("[{index}].{field}"), message));
@@ -192,6 +238,12 @@ pub async fn import_shoutouts(
         let seconds = row.created_at.timestamp().max(0) as u64;
         let id = Uuid::new_v7(Timestamp::from_unix(NoContext, seconds, nanos));
         let customer = row.customer_name.is_some();
+        let key = import_key(&row, giver_id, &ids);
+        if !keys_in_file.insert(key) {
+            // The same row twice in one file is one shout-out.
+            continue;
+        }
+        keys.push((key, id, row.source_id.clone()));
         recipients.extend(ids.into_iter().map(|r| (id, r, giver_id)));
         new.push(NewShoutout {
             id,
@@ -211,14 +263,33 @@ pub async fn import_shoutouts(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let report = HistoryReport {
-        imported: new.len(),
-        recipients: recipients.len(),
-    };
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        shoutouts::insert_many(conn, &new, &recipients).await?;
-        Ok(())
-    })
-    .await?;
-    Ok(web::Json(report))
+    let budget = state.config.import_timeout_secs;
+    let (imported, lines) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            crate::db::allow_seconds(conn, budget).await?;
+            let mut claims: Vec<shoutouts::ImportClaim> = keys
+                .iter()
+                .map(|(key, shoutout_id, source_id)| shoutouts::ImportClaim {
+                    key: *key,
+                    shoutout_id: *shoutout_id,
+                    source_id: source_id.as_deref(),
+                })
+                .collect();
+            let claimed = shoutouts::claim_import_keys(conn, &mut claims).await?;
+            let fresh: std::collections::HashSet<Uuid> = claims
+                .iter()
+                .filter(|c| claimed.contains(c.key.as_slice()))
+                .map(|c| c.shoutout_id)
+                .collect();
+            new.retain(|s| fresh.contains(&s.id));
+            recipients.retain(|(id, _, _)| fresh.contains(id));
+            shoutouts::insert_many(conn, &new, &recipients).await?;
+            Ok((new.len(), recipients.len()))
+        })
+        .await?;
+    Ok(web::Json(HistoryReport {
+        imported,
+        already_imported: total - imported,
+        recipients: lines,
+    }))
 }

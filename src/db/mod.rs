@@ -70,6 +70,13 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
         .context("building the database pool")
 }
 
+/// Gives the current transaction `seconds` of statement time instead of the pool's per-request
+/// timeout: for bulk work (imports) that is expected to take longer than a request.
+pub async fn allow_seconds(conn: &mut AsyncPgConnection, seconds: u64) -> QueryResult<()> {
+    conn.batch_execute(&format!("SET LOCAL statement_timeout = '{seconds}s'"))
+        .await
+}
+
 /// Makes the leaderboards count days in `timezone`: when the configured zone differs from the
 /// one the tallies were cut in, they are recounted (on a connection without the pool's
 /// statement timeout, since a recount of a large history takes a while).

@@ -473,6 +473,45 @@ pub async fn insert_many(
     Ok(())
 }
 
+/// One imported row's claim: its key, the shout-out it would create, the id it had elsewhere.
+pub struct ImportClaim<'a> {
+    pub key: [u8; 32],
+    pub shoutout_id: Uuid,
+    pub source_id: Option<&'a str>,
+}
+
+/// Claims the keys of imported rows; returns the keys that were free (and are now this
+/// transaction's). Claims go in key order, so two imports of overlapping files wait on each
+/// other rather than deadlock; a key another transaction holds waits for its outcome.
+pub async fn claim_import_keys(
+    conn: &mut AsyncPgConnection,
+    claims: &mut [ImportClaim<'_>],
+) -> QueryResult<std::collections::HashSet<Vec<u8>>> {
+    use crate::schema::imported_shoutouts;
+    claims.sort_by_key(|c| c.key);
+    let mut claimed = std::collections::HashSet::with_capacity(claims.len());
+    for chunk in claims.chunks(5_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|c| {
+                (
+                    imported_shoutouts::import_key.eq(c.key.to_vec()),
+                    imported_shoutouts::shoutout_id.eq(c.shoutout_id),
+                    imported_shoutouts::source_id.eq(c.source_id),
+                )
+            })
+            .collect();
+        let keys: Vec<Vec<u8>> = diesel::insert_into(imported_shoutouts::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(imported_shoutouts::import_key)
+            .get_results(conn)
+            .await?;
+        claimed.extend(keys);
+    }
+    Ok(claimed)
+}
+
 /// Employee ids by external id, for the ones that exist.
 pub async fn ids_by_external_id(
     conn: &mut AsyncPgConnection,

@@ -629,7 +629,10 @@ async fn the_history_import_is_all_or_nothing() {
         .await
         .unwrap();
     let report = expect_status(response, StatusCode::OK).await;
-    assert_eq!(report, json!({"imported": 2, "recipients": 3}));
+    assert_eq!(
+        report,
+        json!({"imported": 2, "already_imported": 0, "recipients": 3})
+    );
     let b = board(&app, "recipients?period=month&at=2024-05-15").await;
     assert_eq!(lines(&b), vec![l("ann", 2, 1), l("gia", 1, 2)]);
     let feed = expect_status(
@@ -1035,4 +1038,156 @@ async fn summed_boards_page_and_stand_like_a_plain_group_by() {
             assert_eq!(standing["rank"].as_i64(), Some(expected[position].2));
         }
     }
+}
+
+/// Importing the same history again creates nothing: rows are known by their `source_id`, or
+/// else by all they say; the answer counts what was created and what was already there.
+#[tokio::test]
+async fn importing_the_same_history_twice_counts_it_once() {
+    let app = TestApp::spawn().await;
+    app.employee("gia", None).await;
+    app.employee("ann", None).await;
+    app.employee("bob", None).await;
+    let admin = app.admin_token();
+    let rows = json!([
+        {"created_at": "2024-05-01T10:00:00Z", "giver_external_id": "gia",
+         "recipient_external_ids": ["ann", "bob"], "value": "helping_others", "message": MESSAGE},
+        {"created_at": "2024-05-02T10:00:00Z", "customer_name": "Pat",
+         "recipient_external_ids": ["ann"], "value": "responding_with_care", "message": MESSAGE},
+        {"source_id": "kudos-77", "created_at": "2024-05-03T10:00:00Z", "giver_external_id": "bob",
+         "recipient_external_ids": ["gia"], "value": "achieving_goals", "message": MESSAGE},
+        // The first row again (recipients in another order): the same shout-out.
+        {"created_at": "2024-05-01T10:00:00Z", "giver_external_id": "gia",
+         "recipient_external_ids": ["bob", "ann"], "value": "helping_others", "message": MESSAGE},
+    ]);
+    let first = expect_status(
+        app.post("/api/v1/shoutouts/import", &admin, &rows).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        first,
+        json!({"imported": 3, "already_imported": 1, "recipients": 4})
+    );
+    let again = expect_status(
+        app.post("/api/v1/shoutouts/import", &admin, &rows).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        again,
+        json!({"imported": 0, "already_imported": 4, "recipients": 0})
+    );
+    // A row whose source id was imported is that row, even if the other tool changed its text;
+    // a row that differs in anything else (here the message) is another shout-out.
+    let changed = json!([
+        {"source_id": "kudos-77", "created_at": "2024-05-03T10:00:00Z", "giver_external_id": "bob",
+         "recipient_external_ids": ["gia"], "value": "achieving_goals", "message": "Edited later"},
+        {"created_at": "2024-05-01T10:00:00Z", "giver_external_id": "gia",
+         "recipient_external_ids": ["ann", "bob"], "value": "helping_others", "message": "Another"},
+    ]);
+    let report = expect_status(
+        app.post("/api/v1/shoutouts/import", &admin, &changed).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        report,
+        json!({"imported": 1, "already_imported": 1, "recipients": 2})
+    );
+    // The same rows as CSV, with a `source_id` column: nothing new.
+    let csv = "source_id,created_at,giver_external_id,customer_name,recipient_external_ids,value,message\n\
+               ,2024-05-02T10:00:00Z,,Pat,ann,responding_with_care,Thank you for the help with the queue today\n\
+               kudos-77,2024-05-03T10:00:00Z,bob,,gia,achieving_goals,whatever it says now\n";
+    let response = app
+        .client
+        .post(format!("{}/api/v1/shoutouts/import", app.base))
+        .bearer_auth(&admin)
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let report = expect_status(response, StatusCode::OK).await;
+    assert_eq!(
+        report,
+        json!({"imported": 0, "already_imported": 2, "recipients": 0})
+    );
+    assert_eq!(app.count("shoutouts").await, 4);
+    let b = board(&app, "recipients?period=month&at=2024-05-15").await;
+    assert_eq!(
+        lines(&b),
+        vec![l("ann", 3, 1), l("bob", 2, 2), l("gia", 1, 3)]
+    );
+}
+
+/// Identical imports sent at the same moment create each row once, and neither fails.
+#[tokio::test]
+async fn identical_imports_racing_create_each_row_once() {
+    let app = TestApp::spawn().await;
+    app.employee("gia", None).await;
+    app.employee("ann", None).await;
+    let admin = app.admin_token();
+    let rows: Vec<Value> = (0..300)
+        .map(|i| {
+            json!({"created_at": format!("2024-06-01T10:{:02}:{:02}Z", i / 60, i % 60),
+                   "giver_external_id": if i % 2 == 0 { "gia" } else { "ann" },
+                   "recipient_external_ids": [if i % 2 == 0 { "ann" } else { "gia" }],
+                   "value": "helping_others", "message": format!("Thanks #{i}")})
+        })
+        .collect();
+    let body = json!(rows);
+    let reports = futures_util::future::join_all(
+        (0..6).map(|_| app.post("/api/v1/shoutouts/import", &admin, &body)),
+    )
+    .await;
+    let mut created = 0;
+    for response in reports {
+        let report = expect_status(response, StatusCode::OK).await;
+        assert_eq!(
+            report["imported"].as_u64().unwrap() + report["already_imported"].as_u64().unwrap(),
+            300,
+            "{report}"
+        );
+        created += report["imported"].as_u64().unwrap();
+    }
+    assert_eq!(created, 300);
+    assert_eq!(app.count("shoutouts").await, 300);
+    let b = board(&app, "recipients?period=month&at=2024-06-15").await;
+    assert_eq!(lines(&b), vec![l("ann", 150, 1), l("gia", 150, 1)]);
+}
+
+/// An import at the documented maximum (10,000 rows) succeeds on a database that already holds
+/// as many, even where a request's statement timeout is far shorter than the import takes:
+/// imports have a time budget of their own.
+#[tokio::test]
+async fn an_import_at_its_maximum_succeeds_on_a_loaded_database() {
+    let app = TestApp::spawn_with(|c| c.statement_timeout_ms = 250).await;
+    let people = ["gia", "ann", "bob", "cy", "dee"];
+    for name in people {
+        app.employee(name, None).await;
+    }
+    let admin = app.admin_token();
+    for batch in 0..2 {
+        let rows: Vec<Value> = (0..10_000)
+            .map(|i| {
+                json!({"created_at": format!("202{}-0{}-{:02}T{:02}:{:02}:{:02}Z",
+                           3 + batch, 1 + i % 9, 1 + i % 28, i % 24, i % 60, (i / 60) % 60),
+                       "giver_external_id": people[i % 5],
+                       "recipient_external_ids": [people[(i + 1) % 5], people[(i + 2) % 5]],
+                       "value": "achieving_goals", "message": format!("Well done, row {i}")})
+            })
+            .collect();
+        let report = expect_status(
+            app.post("/api/v1/shoutouts/import", &admin, &json!(rows))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            report["imported"].as_u64().unwrap() + report["already_imported"].as_u64().unwrap(),
+            10_000
+        );
+    }
+    assert!(app.count("shoutouts").await > 19_000);
 }
