@@ -21,8 +21,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 mod idp;
+mod oversight;
 
 use idp::IdpKeys;
+pub use oversight::{Oversight, oversight};
 
 use crate::config::{Config, Mode};
 use crate::error::ApiError;
@@ -162,15 +164,14 @@ pub fn mint_token(
 pub struct Caller {
     pub subject: String,
     pub roles: HashSet<Role>,
+    /// When the credential stops being valid (the token's `exp`): long-lived answers such as
+    /// the live stream end then.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Caller {
     pub fn is_admin(&self) -> bool {
         self.roles.contains(&Role::Admin)
-    }
-
-    pub fn is_manager(&self) -> bool {
-        self.roles.contains(&Role::Manager)
     }
 
     pub fn roles_sorted(&self) -> Vec<Role> {
@@ -204,9 +205,13 @@ impl Caller {
         if roles.is_empty() {
             roles.insert(Role::Employee);
         }
+        let expires_at =
+            chrono::DateTime::from_timestamp(claims.exp.min(i64::MAX as u64) as i64, 0)
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         Ok(Self {
             subject: claims.sub,
             roles,
+            expires_at,
         })
     }
 }

@@ -148,6 +148,17 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_STREAM_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub stream_heartbeat_secs: u64,
 
+    /// Seconds between checks that a live stream's credential still holds (a widget key not
+    /// revoked, an employee still active); a stream whose credential lapsed is closed. A token's
+    /// expiry ends its stream at `exp` exactly, without waiting for a check.
+    #[arg(long, env = "SHOUTOUT_STREAM_RECHECK_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=30))]
+    pub stream_recheck_secs: u64,
+
+    /// Seconds a live stream stays open at most; then it ends and the client reconnects (with
+    /// `Last-Event-ID`, missing nothing), presenting its credential again.
+    #[arg(long, env = "SHOUTOUT_STREAM_MAX_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub stream_max_secs: u64,
+
     /// Events a live-stream client may fall behind before it catches up from the database.
     #[arg(long, env = "SHOUTOUT_STREAM_BUFFER", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub stream_buffer: u32,

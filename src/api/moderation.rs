@@ -14,44 +14,24 @@ use validator::Validate;
 use super::EmployeeSummary;
 use super::praise::{ValueSuggestion, suggestion_view};
 use super::shoutouts::Shoutout;
-use crate::auth::{Admin, Member};
+use crate::auth::{Admin, Member, Oversight, oversight};
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, suggest};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
 use crate::models::praise::{self as store, DecisionRow, NewDecision, PraiseRow, QueueFilter};
 use crate::models::shoutouts::{self, ShoutoutRow};
-use crate::models::{audit, employees, teams};
+use crate::models::{audit, employees};
 use crate::pagination::{self, Page};
 use crate::startup::AppState;
 
-/// Whose praise a caller may moderate.
-enum Scope {
-    Everything,
-    Teams(Vec<Uuid>),
-}
-
-impl Scope {
-    fn covers(&self, team: Option<Uuid>) -> bool {
-        match self {
-            Self::Everything => true,
-            Self::Teams(teams) => team.is_some_and(|t| teams.contains(&t)),
-        }
+/// Whose praise a caller may moderate: the teams they oversee (`auth::oversight`).
+async fn scope(conn: &mut AsyncPgConnection, member: &Member) -> ApiResult<Oversight> {
+    match oversight(conn, member).await? {
+        Oversight::Nothing => Err(ApiError::forbidden(
+            "moderation is for admins and for the managers of a team in the directory",
+        )),
+        reach => Ok(reach),
     }
-}
-
-async fn scope(conn: &mut AsyncPgConnection, member: &Member) -> ApiResult<Scope> {
-    if member.caller.is_admin() {
-        return Ok(Scope::Everything);
-    }
-    if let (true, Some(me)) = (member.caller.is_manager(), &member.employee) {
-        let managed = teams::managed_subtree(conn, me.id).await?;
-        if !managed.is_empty() {
-            return Ok(Scope::Teams(managed));
-        }
-    }
-    Err(ApiError::forbidden(
-        "moderation needs the `admin` role, or the `manager` role and a team to manage",
-    ))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
@@ -180,10 +160,7 @@ pub async fn queue(
     let after =
         pagination::after::<QueueKey>(query.cursor.as_deref())?.map(|QueueKey(at, id)| (at, id));
     let mut conn = state.pool.get().await?;
-    let team_ids = match scope(&mut conn, &member).await? {
-        Scope::Everything => None,
-        Scope::Teams(teams) => Some(teams),
-    };
+    let team_ids = scope(&mut conn, &member).await?.team_ids();
     let status = match query.status.unwrap_or(QueueStatus::Pending) {
         QueueStatus::Pending => ShoutoutStatus::Pending,
         QueueStatus::Published => ShoutoutStatus::Published,

@@ -11,12 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{Admin, Caller, Member};
+use crate::auth::{Admin, Caller, Member, oversight};
 use crate::client;
 use crate::domain::{HeartValue, suggest, text};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::models::{audit, employees, praise as store, teams};
+use crate::models::{audit, employees, praise as store};
 use crate::praise::{self, Outcome, Submission};
 use crate::startup::AppState;
 
@@ -180,15 +180,10 @@ pub async fn praise_link(
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no employee with id {id}")))?;
     let is_self = member.employee.as_ref().is_some_and(|e| e.id == id);
-    if !is_self && !member.caller.is_admin() {
-        let manages = match (&member.employee, employee.team_id) {
-            (Some(me), Some(team)) if member.caller.is_manager() => {
-                teams::managed_subtree(&mut conn, me.id)
-                    .await?
-                    .contains(&team)
-            }
-            _ => false,
-        };
+    if !is_self {
+        let manages = oversight(&mut conn, &member)
+            .await?
+            .covers(employee.team_id);
         if !manages {
             return Err(ApiError::forbidden(
                 "only the employee, their managers and admins can read a praise link",

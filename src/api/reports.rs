@@ -15,8 +15,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::EmployeeSummary;
-use crate::auth::Member;
-use crate::domain::period::{local_midnight, today};
+use crate::auth::{Member, Oversight, oversight};
+use crate::domain::period::{self, Period, PeriodKind, local_midnight, today};
 use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ValidQuery;
@@ -29,19 +29,29 @@ pub const MAX_RANGE_DAYS: u64 = 3 * 366;
 /// Rows the export reads per query while streaming.
 const EXPORT_BATCH: i64 = 2_000;
 
-#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
-    /// First day (inclusive, in `SHOUTOUT_TIMEZONE`); default 27 days before `to`.
+    /// A period as on the boards: `week`, `month`, `quarter`, `year` (the one holding `at`),
+    /// `rolling_7d`, `rolling_30d`, `rolling_365d` (ending on `at`), or `custom` (`from` and
+    /// `to`, the default). The previous range compared with is the previous period of the same
+    /// kind (the quarter before a quarter), or the same number of days before.
+    #[param(inline)]
+    pub period: Option<PeriodKind>,
+    /// Which period (any day in it; default today, in `SHOUTOUT_TIMEZONE`). Not with `custom`.
+    pub at: Option<NaiveDate>,
+    /// First day (inclusive, in `SHOUTOUT_TIMEZONE`); default 27 days before `to`. Only with
+    /// `custom`.
     pub from: Option<NaiveDate>,
-    /// Last day (inclusive); default today.
+    /// Last day (inclusive); default today. Only with `custom`.
     pub to: Option<NaiveDate>,
 }
 
 /// A checked range of calendar days and the instants it spans.
 #[derive(Debug, Clone, Copy)]
 pub struct Range {
+    pub kind: PeriodKind,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub since: DateTime<Utc>,
@@ -50,22 +60,61 @@ pub struct Range {
 
 impl Range {
     pub fn parse(query: &RangeQuery, tz: chrono_tz::Tz) -> ApiResult<Self> {
-        let to = query.to.unwrap_or_else(|| today(tz));
-        let from = query.from.unwrap_or_else(|| to - Days::new(27));
-        if from > to {
-            return Err(ApiError::invalid("to", "must not be before `from`"));
+        let kind = query.period.unwrap_or(PeriodKind::Custom);
+        if kind == PeriodKind::Custom {
+            if query.at.is_some() {
+                return Err(ApiError::invalid("at", "does not go with `period=custom`"));
+            }
+            let to = query.to.unwrap_or_else(|| today(tz));
+            let from = query.from.unwrap_or_else(|| to - Days::new(27));
+            if from > to {
+                return Err(ApiError::invalid("to", "must not be before `from`"));
+            }
+            if (to - from).num_days() as u64 >= MAX_RANGE_DAYS {
+                return Err(ApiError::invalid(
+                    "from",
+                    format!("a report covers at most {MAX_RANGE_DAYS} days"),
+                ));
+            }
+            return Ok(Self::of(kind, from, to, tz));
         }
-        if (to - from).num_days() as u64 >= MAX_RANGE_DAYS {
-            return Err(ApiError::invalid(
-                "from",
-                format!("a report covers at most {MAX_RANGE_DAYS} days"),
-            ));
+        for (field, given) in [("from", query.from.is_some()), ("to", query.to.is_some())] {
+            if given {
+                return Err(ApiError::invalid(field, "only goes with `period=custom`"));
+            }
         }
-        Ok(Self::of(from, to, tz))
+        let at = query.at.unwrap_or_else(|| today(tz));
+        if at < period::first_day() || at > period::last_day() {
+            return Err(ApiError::invalid("at", "must be a day from 2000 to 2099"));
+        }
+        let (from, to) = Self::days_of(kind, at)?;
+        Ok(Self::of(kind, from, to, tz))
     }
 
-    pub fn of(from: NaiveDate, to: NaiveDate, tz: chrono_tz::Tz) -> Self {
+    /// The days of a period of `kind` holding (or, rolling, ending on) `at`.
+    fn days_of(kind: PeriodKind, at: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate)> {
+        let resolved = match kind {
+            PeriodKind::Week | PeriodKind::Month | PeriodKind::Quarter | PeriodKind::Year => {
+                Period::calendar(kind, at)
+            }
+            PeriodKind::Rolling7d => Period::rolling(kind, 7, at),
+            PeriodKind::Rolling30d => Period::rolling(kind, 30, at),
+            PeriodKind::Rolling365d => Period::rolling(kind, 365, at),
+            PeriodKind::AllTime | PeriodKind::Campaign | PeriodKind::Custom => {
+                return Err(ApiError::invalid(
+                    "period",
+                    "a report takes week, month, quarter, year, a rolling period or custom dates",
+                ));
+            }
+        };
+        resolved
+            .days
+            .ok_or_else(|| ApiError::invalid("period", "has no days"))
+    }
+
+    pub fn of(kind: PeriodKind, from: NaiveDate, to: NaiveDate, tz: chrono_tz::Tz) -> Self {
         Self {
+            kind,
             from,
             to,
             since: local_midnight(tz, from),
@@ -73,22 +122,26 @@ impl Range {
         }
     }
 
-    /// The range of the same length just before this one.
+    /// What this range is compared with: the previous calendar period of the same kind (the
+    /// quarter before a quarter, however many days each has), else the same number of days
+    /// just before.
     pub fn previous(&self, tz: chrono_tz::Tz) -> Self {
+        let day_before = self.from - Days::new(1);
+        if matches!(
+            self.kind,
+            PeriodKind::Week | PeriodKind::Month | PeriodKind::Quarter | PeriodKind::Year
+        ) && let Ok((from, to)) = Self::days_of(self.kind, day_before)
+        {
+            return Self::of(self.kind, from, to, tz);
+        }
         let days = (self.to - self.from).num_days() as u64 + 1;
-        Self::of(self.from - Days::new(days), self.from - Days::new(1), tz)
+        Self::of(self.kind, self.from - Days::new(days), day_before, tz)
     }
 }
 
-/// Whether the caller may see a team's report: admins any team, a manager the teams they manage
-/// and everything beneath; nobody else.
+/// Whether the caller may see a team's report: whoever oversees it (`auth::oversight`).
 pub async fn authorize(conn: &mut AsyncPgConnection, member: &Member, team: Uuid) -> ApiResult<()> {
-    if member.caller.is_admin() {
-        return Ok(());
-    }
-    if let (true, Some(me)) = (member.caller.is_manager(), &member.employee)
-        && teams::managed_subtree(conn, me.id).await?.contains(&team)
-    {
+    if oversight(conn, member).await?.covers(Some(team)) {
         return Ok(());
     }
     Err(ApiError::forbidden(
@@ -127,6 +180,9 @@ pub struct MemberLine {
     /// Received, by value code.
     #[schema(value_type = BTreeMap<String, i64>)]
     pub by_value: BTreeMap<&'static str, i64>,
+    /// The last day (in `SHOUTOUT_TIMEZONE`) they were thanked, up to the end of the range, in
+    /// this range or before it; null if never.
+    pub last_thanked_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -162,6 +218,8 @@ pub struct Comparison {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamReport {
     pub team: ReportTeam,
+    /// The kind of range: a calendar or rolling period, or `custom` dates.
+    pub period: PeriodKind,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub timezone: String,
@@ -180,7 +238,7 @@ pub struct TeamReport {
     pub unrecognised: Vec<EmployeeSummary>,
     /// Every week the range touches.
     pub weekly: Vec<WeekLine>,
-    /// The range of the same length just before.
+    /// The previous period of the same kind (for custom dates: as many days just before).
     pub previous: Comparison,
 }
 
@@ -216,7 +274,7 @@ pub async fn build(
     let tz = state.config.timezone;
     let previous = range.previous(tz);
     // One snapshot for every statement, so the parts of a report always add up.
-    let (team, team_ids, g, people) = conn
+    let (team, team_ids, g, people, last_thanked) = conn
         .build_transaction()
         .read_only()
         .repeatable_read()
@@ -236,7 +294,9 @@ pub async fn build(
             )
             .await?;
             let people = store::people(conn, &team_ids, &g.people_counted()).await?;
-            Ok((team, team_ids, g, people))
+            let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+            let last = store::last_thanked(conn, &ids, range.until).await?;
+            Ok((team, team_ids, g, people, last))
         })
         .await?;
 
@@ -281,6 +341,9 @@ pub async fn build(
                 given: c.given,
                 cheers: c.cheers,
                 by_value: c.by_value,
+                last_thanked_on: last_thanked
+                    .get(&p.id)
+                    .map(|at| at.with_timezone(&tz).date_naive()),
             }
         })
         .collect();
@@ -340,6 +403,7 @@ pub async fn build(
             name: team.name,
             team_ids,
         },
+        period: range.kind,
         from: range.from,
         to: range.to,
         timezone: tz.name().to_owned(),
@@ -451,6 +515,8 @@ fn csv_error(e: csv::Error) -> ApiError {
     ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"))
 }
 
+/// One row per member; every row also says its team and range, so rows pasted together from
+/// several reports still say where each came from.
 fn report_csv(report: &TeamReport) -> ApiResult<Vec<u8>> {
     let mut w = csv_writer();
     let mut header = vec![
@@ -464,7 +530,11 @@ fn report_csv(report: &TeamReport) -> ApiResult<Vec<u8>> {
         "cheers",
     ];
     header.extend(HeartValue::ALL.iter().map(|v| v.code()));
+    header.extend(["last_thanked_on", "team_id", "team_name", "from", "to"]);
     w.write_record(&header).map_err(csv_error)?;
+    let team_id = report.team.id.to_string();
+    let team_name = cell(&report.team.name).into_owned();
+    let (from, to) = (report.from.to_string(), report.to.to_string());
     for m in &report.members {
         let mut row: Vec<String> = vec![
             m.employee.id.to_string(),
@@ -481,6 +551,13 @@ fn report_csv(report: &TeamReport) -> ApiResult<Vec<u8>> {
                 .iter()
                 .map(|v| m.by_value[v.code()].to_string()),
         );
+        row.extend([
+            m.last_thanked_on.map(|d| d.to_string()).unwrap_or_default(),
+            team_id.clone(),
+            team_name.clone(),
+            from.clone(),
+            to.clone(),
+        ]);
         w.write_record(&row).map_err(csv_error)?;
     }
     finish(w)
@@ -518,6 +595,7 @@ pub async fn export(
         &RangeQuery {
             from: query.from,
             to: query.to,
+            ..RangeQuery::default()
         },
         state.config.timezone,
     )?;
@@ -533,14 +611,16 @@ pub async fn export(
         }
         None if member.caller.is_admin() => None,
         None => {
-            return Err(if member.caller.is_manager() {
-                ApiError::invalid(
-                    "team_id",
-                    "managers export one of their teams: give `team_id`",
-                )
-            } else {
-                ApiError::forbidden("exports are for admins and managers")
-            });
+            return Err(
+                if oversight(&mut conn, &member).await? != Oversight::Nothing {
+                    ApiError::invalid(
+                        "team_id",
+                        "managers export one of their teams: give `team_id`",
+                    )
+                } else {
+                    ApiError::forbidden("exports are for admins and managers")
+                },
+            );
         }
     };
     drop(conn);
@@ -682,11 +762,24 @@ pub async fn report_link(
     authorize(&mut conn, &member, team_id).await?;
     let expires_at = Utc::now() + chrono::Duration::minutes(15);
     let token = crate::web::report_page::sign_link(&state, &member.caller, team_id, expires_at)?;
-    let url = format!(
-        "{}/reports/teams/{team_id}?from={}&to={}&sig={token}",
-        state.config.public_base_url(),
-        range.from,
-        range.to
-    );
+    // The resolved days, and the kind, so the page compares with the same previous range.
+    let period = serde_json::to_value(range.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "custom".into());
+    let url = if range.kind == PeriodKind::Custom {
+        format!(
+            "{}/reports/teams/{team_id}?from={}&to={}&sig={token}",
+            state.config.public_base_url(),
+            range.from,
+            range.to
+        )
+    } else {
+        format!(
+            "{}/reports/teams/{team_id}?period={period}&at={}&sig={token}",
+            state.config.public_base_url(),
+            range.to,
+        )
+    };
     Ok(HttpResponse::Created().json(ReportLink { url, expires_at }))
 }

@@ -11,8 +11,12 @@ use tokio::sync::{broadcast, mpsc};
 use utoipa::IntoParams;
 use validator::Validate;
 
+use uuid::Uuid;
+
+use crate::db::DbPool;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidQuery;
+use crate::models::{employees, widget_keys};
 use crate::startup::AppState;
 use crate::widgets::keys::{Feeds, Viewer};
 use crate::widgets::stream::{Cursor, Event, StreamHub};
@@ -32,6 +36,12 @@ pub struct StreamParams {
 /// Newly published shout-outs as Server-Sent Events (`text/event-stream`), from every instance
 /// of the service.
 ///
+/// A stream lives only as long as its credential: it ends at the token's `exp`, within
+/// `SHOUTOUT_STREAM_RECHECK_SECS` (15 s by default) of its widget key being revoked or its
+/// employee deactivated, and after `SHOUTOUT_STREAM_MAX_SECS` (an hour by default) in any case;
+/// the last thing sent is a comment `: closing <reason>`. Clients reconnect with `Last-Event-ID`
+/// and miss nothing.
+///
 /// Events: `published` (data: the shout-out, as `GET /api/v1/shoutouts/{id}` shows it; customer
 /// praise arrives when approved) and `retracted` (data: `{"id": ...}`). Each has an `id`; a client
 /// that reconnects with `Last-Event-ID` gets everything it missed (events are kept for 7 days).
@@ -50,7 +60,7 @@ pub struct StreamParams {
 )]
 #[get("/stream")]
 pub async fn stream(
-    _viewer: Viewer<Feeds>,
+    viewer: Viewer<Feeds>,
     state: web::Data<AppState>,
     req: HttpRequest,
     _params: ValidQuery<StreamParams>,
@@ -71,6 +81,7 @@ pub async fn stream(
     let (events, head) = state.stream.subscribe();
     let (sender, receiver) = mpsc::channel::<Bytes>(16);
     let heartbeat = Duration::from_secs(state.config.stream_heartbeat_secs.max(1));
+    let lifetime = Lifetime::of(&viewer, &state);
     tokio::spawn(serve_client(
         state.stream.clone(),
         events,
@@ -78,6 +89,7 @@ pub async fn stream(
         head,
         sender,
         heartbeat,
+        lifetime,
     ));
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver
@@ -93,6 +105,75 @@ pub async fn stream(
         .streaming(body))
 }
 
+/// How long one stream may live: until its deadline (the token's expiry or the maximum
+/// lifetime, whichever is first), and while its credential still holds when rechecked.
+struct Lifetime {
+    deadline: tokio::time::Instant,
+    deadline_reason: &'static str,
+    recheck: Duration,
+    credential: Credential,
+    pool: DbPool,
+}
+
+enum Credential {
+    Key(Uuid),
+    Employee(Uuid),
+    /// An admin not in the directory: only the token's expiry applies.
+    TokenOnly,
+}
+
+impl Lifetime {
+    fn of(viewer: &Viewer<Feeds>, state: &AppState) -> Self {
+        let max = Duration::from_secs(state.config.stream_max_secs);
+        let mut deadline = tokio::time::Instant::now() + max;
+        let mut deadline_reason = "the stream's maximum lifetime";
+        let credential = match viewer {
+            Viewer::Key(key, _) => Credential::Key(key.id),
+            Viewer::Member(member) => {
+                let left = (member.caller.expires_at - chrono::Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO);
+                if left < max {
+                    deadline = tokio::time::Instant::now() + left;
+                    deadline_reason = "the token expired";
+                }
+                match &member.employee {
+                    Some(employee) => Credential::Employee(employee.id),
+                    None => Credential::TokenOnly,
+                }
+            }
+        };
+        Self {
+            deadline,
+            deadline_reason,
+            recheck: Duration::from_secs(state.config.stream_recheck_secs.max(1)),
+            credential,
+            pool: state.pool.clone(),
+        }
+    }
+
+    /// Why the credential no longer holds, if it does not. A database that cannot be asked
+    /// right now is no reason to cut a wall off: the next check asks again.
+    async fn lapsed(&self) -> Option<&'static str> {
+        let mut conn = self.pool.get().await.ok()?;
+        match self.credential {
+            Credential::Key(id) => match widget_keys::find(&mut conn, id).await {
+                Ok(key) if key.revoked_at.is_none() => None,
+                Ok(_) | Err(diesel::result::Error::NotFound) => Some("the widget key was revoked"),
+                Err(_) => None,
+            },
+            Credential::Employee(id) => match employees::find(&mut conn, id).await {
+                Ok(employee) if employee.active => None,
+                Ok(_) | Err(diesel::result::Error::NotFound) => {
+                    Some("the employee is no longer active")
+                }
+                Err(_) => None,
+            },
+            Credential::TokenOnly => None,
+        }
+    }
+}
+
 /// Feeds one client until it goes away: what it missed (from the table), then live events
 /// (skipping any it already had), heartbeats when nothing happens. When it falls too far behind
 /// the broadcast, it catches up from the table: a slow client is only ever late, never
@@ -104,6 +185,7 @@ async fn serve_client(
     head: Cursor,
     sender: mpsc::Sender<Bytes>,
     heartbeat: Duration,
+    lifetime: Lifetime,
 ) {
     let send = |text: String| {
         let sender = sender.clone();
@@ -124,9 +206,23 @@ async fn serve_client(
     ticker.tick().await;
     let closed = hub.closed();
     tokio::pin!(closed);
+    let mut recheck = tokio::time::interval(lifetime.recheck);
+    recheck.tick().await;
+    let end = tokio::time::sleep_until(lifetime.deadline);
+    tokio::pin!(end);
     loop {
         tokio::select! {
             () = &mut closed => return,
+            () = &mut end => {
+                send(format!(": closing ({})\n\n", lifetime.deadline_reason)).await;
+                return;
+            }
+            _ = recheck.tick() => {
+                if let Some(reason) = lifetime.lapsed().await {
+                    send(format!(": closing ({reason})\n\n")).await;
+                    return;
+                }
+            }
             received = events.recv() => match received {
                 Ok(event) => {
                     if event.cursor <= last {

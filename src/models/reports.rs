@@ -373,6 +373,36 @@ pub async fn people(
         .await
 }
 
+#[derive(QueryableByName)]
+struct LastThanked {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+}
+
+/// When each of `people` was last thanked (published) before `until`; those never thanked are
+/// absent. One index probe per person (`shoutout_recipients_last_thanked`).
+pub async fn last_thanked(
+    conn: &mut AsyncPgConnection,
+    people: &[Uuid],
+    until: DateTime<Utc>,
+) -> QueryResult<std::collections::HashMap<Uuid, DateTime<Utc>>> {
+    let rows: Vec<LastThanked> = diesel::sql_query(
+        "SELECT p.id, l.created_at AS at FROM unnest($1::uuid[]) AS p (id) \
+         CROSS JOIN LATERAL ( \
+             SELECT r.created_at FROM shoutout_recipients r \
+             WHERE r.recipient_id = p.id AND r.status = 'published' AND r.created_at < $2 \
+             ORDER BY r.created_at DESC LIMIT 1 \
+         ) l",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(people)
+    .bind::<Timestamptz, _>(until)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.at)).collect())
+}
+
 /// One line of the raw export: a shout-out and one of its recipients.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ExportLine {

@@ -22,6 +22,7 @@ use super::page_headers;
 use crate::api::reports::{self, Range, RangeQuery, TeamReport};
 use crate::auth::{Caller, Member, Role};
 use crate::domain::HeartValue;
+use crate::domain::period::PeriodKind;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_query;
 use crate::models::employees;
@@ -83,18 +84,17 @@ fn verify_link(state: &AppState, token: &str, team: Uuid) -> ApiResult<Caller> {
     if claims.team != team {
         return Err(bad());
     }
-    if Utc
+    let expires_at = Utc
         .timestamp_opt(claims.exp, 0)
         .single()
-        .is_none_or(|exp| exp <= Utc::now())
-    {
-        return Err(ApiError::Unauthorized(
-            "this report link has expired; ask for a new one".into(),
-        ));
-    }
+        .filter(|&exp| exp > Utc::now())
+        .ok_or_else(|| {
+            ApiError::Unauthorized("this report link has expired; ask for a new one".into())
+        })?;
     Ok(Caller {
         subject: claims.sub,
         roles: claims.roles.into_iter().collect::<HashSet<_>>(),
+        expires_at,
     })
 }
 
@@ -103,8 +103,81 @@ pub async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
     team_id: web::Path<Uuid>,
+) -> HttpResponse {
+    use actix_web::ResponseError;
+    let result = report_page(&state, &req, team_id.into_inner()).await;
+    let error = match result {
+        Ok(page) => return page,
+        Err(error) => error,
+    };
+    // Logs the cause; a script asking for JSON gets the problem, a person a page.
+    let problem = error.error_response();
+    let wants_page = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if !wants_page {
+        return problem;
+    }
+    let (title, text) = match &error {
+        ApiError::Unauthorized(_) => (
+            "This report opens from a link",
+            "Reports open from Shoutout, with a link made for you that works for 15 minutes. \
+             Ask for a new one where you found this (the API's \
+             POST /api/v1/reports/teams/{team_id}/link), or send your bearer token."
+                .to_owned(),
+        ),
+        ApiError::Forbidden(_) => (
+            "This report is not yours to see",
+            "Reports are for admins and for the managers of the team or a team above it."
+                .to_owned(),
+        ),
+        ApiError::NotFound(_) => ("No such team", "There is no team with this id.".to_owned()),
+        ApiError::Unavailable(_) => (
+            "The report cannot be made just now",
+            "Something is briefly out of order on our side. Please try again in a minute."
+                .to_owned(),
+        ),
+        ApiError::Invalid(_) | ApiError::Malformed(_) => {
+            ("This report's dates are not right", error.problem().detail)
+        }
+        _ => (
+            "Something went wrong",
+            "The report could not be made. Please try again in a minute.".to_owned(),
+        ),
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) }
+                link rel="stylesheet" href="/static/report.css";
+            }
+            body { main { h1 { (title) } p { (text) } } }
+        }
+    };
+    let mut page = page_headers(&mut HttpResponse::build(problem.status()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string());
+    for name in [header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
+        if let Some(value) = problem.headers().get(&name) {
+            page.headers_mut().insert(name, value.clone());
+        }
+    }
+    page
+}
+
+async fn report_page(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    team_id: Uuid,
 ) -> ApiResult<HttpResponse> {
-    let team_id = team_id.into_inner();
+    let state = state.clone();
+    let req = req.clone();
     // `sig` is the page's own; the rest is the API's range query.
     let mut range_pairs = Vec::new();
     let mut sig = None;
@@ -143,6 +216,17 @@ pub async fn page(
     Ok(page_headers(&mut HttpResponse::Ok())
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(render(&report).into_string()))
+}
+
+/// What the compared range is called: "quarter" for a quarter, "28 days" for custom dates.
+fn previous_name(r: &TeamReport) -> String {
+    match r.period {
+        PeriodKind::Week => "week".into(),
+        PeriodKind::Month => "month".into(),
+        PeriodKind::Quarter => "quarter".into(),
+        PeriodKind::Year => "year".into(),
+        _ => format!("{} days", (r.to - r.from).num_days() + 1),
+    }
 }
 
 fn render(r: &TeamReport) -> Markup {
@@ -185,7 +269,7 @@ fn render(r: &TeamReport) -> Markup {
                         }
                     }
                     p class="compare" {
-                        "Previous " ((r.to - r.from).num_days() + 1) " days ("
+                        "Previous " (previous_name(r)) " ("
                         (r.previous.from.format("%-d %b")) " to " (r.previous.to.format("%-d %b")) "): "
                         (r.previous.shoutouts_received) " received"
                         @if let Some(change) = r.previous.received_change {
@@ -224,6 +308,7 @@ fn render(r: &TeamReport) -> Markup {
                                 th scope="col" class="n" { "Given" }
                                 th scope="col" class="n" { "Cheers" }
                                 @for v in HeartValue::ALL { th scope="col" class="n" title=(v.label()) { (v.letter()) } }
+                                th scope="col" { "Last thanked" }
                             } }
                             tbody {
                                 @for m in &r.members {
@@ -237,6 +322,12 @@ fn render(r: &TeamReport) -> Markup {
                                         td class="n" { (m.given) }
                                         td class="n" { (m.cheers) }
                                         @for v in HeartValue::ALL { td class="n" { (m.by_value[v.code()]) } }
+                                        td {
+                                            @match m.last_thanked_on {
+                                                Some(day) => (day.format("%-d %b %Y")),
+                                                None => "never",
+                                            }
+                                        }
                                     }
                                 }
                             }

@@ -340,7 +340,8 @@ async fn managers_see_their_teams_and_below_admins_all_and_everyone_else_is_refu
         let response = app.get(&report(team), token).await;
         assert_eq!(response.status(), status, "{team}");
     }
-    // The manager role alone grants nothing; a token without it neither.
+    // The manager role alone grants nothing; managing the team in the directory is what counts
+    // (a token without the role is enough).
     let zed_as_manager = app.token("zed", &[Role::Manager]);
     expect_problem(
         app.get(&report(o.dept), &zed_as_manager).await,
@@ -349,10 +350,9 @@ async fn managers_see_their_teams_and_below_admins_all_and_everyone_else_is_refu
     )
     .await;
     let mia_without_role = app.token("mia", &[Role::Employee]);
-    expect_problem(
+    expect_status(
         app.get(&report(o.dept), &mia_without_role).await,
-        StatusCode::FORBIDDEN,
-        None,
+        StatusCode::OK,
     )
     .await;
     expect_status(
@@ -449,7 +449,7 @@ async fn the_csv_report_and_the_streamed_export_open_safely_in_a_spreadsheet() {
     .await;
     assert!(text.contains("\r\n"), "RFC 4180 lines end in CRLF");
     assert_eq!(rows[0][0], "employee_id");
-    assert_eq!(rows[0].len(), 13);
+    assert_eq!(rows[0].len(), 18);
     let zed = rows.iter().find(|r| r[0] == o.zed.to_string()).unwrap();
     assert_eq!(zed[1], "'=HYPERLINK(\"http://x\")");
     assert_eq!(rows.len(), 1 + 6, "ann, bea, cal, mia, sam, zed");
@@ -944,4 +944,223 @@ async fn report_rollups_equal_a_recount_and_reports_over_months_agree_with_plain
             .get(0);
         assert_eq!(report["previous"]["shoutouts_received"], previous);
     }
+}
+
+/// Calendar periods work as on the boards, and a quarter is compared with the quarter before
+/// (1 April to 30 June), not with the 92 days before (which would take in 31 March).
+#[tokio::test]
+async fn a_quarter_is_compared_with_the_quarter_before() {
+    let app = TestApp::spawn().await;
+    let team = app.team("Support", None).await;
+    app.employee("gia", Some(team)).await;
+    app.employee("ann", Some(team)).await;
+    let rows: &[(&str, &str, &[&str], &str, &str)] = &[
+        (
+            "2026-03-31T12:00:00Z",
+            "gia",
+            &["ann"],
+            "helping_others",
+            "End of Q1",
+        ),
+        (
+            "2026-04-01T00:30:00Z",
+            "gia",
+            &["ann"],
+            "helping_others",
+            "Start of Q2",
+        ),
+        (
+            "2026-05-10T12:00:00Z",
+            "gia",
+            &["ann"],
+            "helping_others",
+            "Mid Q2",
+        ),
+        (
+            "2026-06-30T23:30:00Z",
+            "gia",
+            &["ann"],
+            "helping_others",
+            "End of Q2",
+        ),
+        (
+            "2026-07-01T00:00:00Z",
+            "gia",
+            &["ann"],
+            "achieving_goals",
+            "Start of Q3",
+        ),
+        (
+            "2026-08-10T12:00:00Z",
+            "ann",
+            &["gia"],
+            "achieving_goals",
+            "Mid Q3",
+        ),
+    ];
+    import(&app, rows).await;
+    let admin = app.admin_token();
+    let report = expect_status(
+        app.get(
+            &format!("/api/v1/reports/teams/{team}?period=quarter&at=2026-08-15"),
+            &admin,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(report["period"], "quarter");
+    assert_eq!(
+        (report["from"].as_str(), report["to"].as_str()),
+        (Some("2026-07-01"), Some("2026-09-30"))
+    );
+    assert_eq!(report["totals"]["shoutouts_received"], 2);
+    assert_eq!(report["previous"]["from"], "2026-04-01");
+    assert_eq!(report["previous"]["to"], "2026-06-30");
+    assert_eq!(report["previous"]["shoutouts_received"], 3, "{report}");
+    // A month is compared with the month before, whatever their lengths.
+    let march = expect_status(
+        app.get(
+            &format!("/api/v1/reports/teams/{team}?period=month&at=2026-03-05"),
+            &admin,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (
+            march["previous"]["from"].as_str(),
+            march["previous"]["to"].as_str()
+        ),
+        (Some("2026-02-01"), Some("2026-02-28"))
+    );
+    for (query, field) in [
+        ("period=quarter&from=2026-07-01", "from"),
+        ("period=custom&at=2026-07-01", "at"),
+        ("period=all_time", "period"),
+        ("period=fortnight", "period"),
+    ] {
+        let response = app
+            .get(&format!("/api/v1/reports/teams/{team}?{query}"), &admin)
+            .await;
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+}
+
+/// Every CSV row says its team and range, and when the person was last thanked (before the
+/// range too; empty when never).
+#[tokio::test]
+async fn the_csv_report_names_team_and_range_on_every_row_and_when_each_was_last_thanked() {
+    let o = org().await;
+    let app = &o.app;
+    let (_, rows) = csv_of(
+        app,
+        &format!("/api/v1/reports/teams/{}?{RANGE}", o.dept),
+        &o.dept_manager,
+    )
+    .await;
+    let header = &rows[0];
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+    for row in &rows[1..] {
+        assert_eq!(row[at("team_id")], o.dept.to_string());
+        assert_eq!(row[at("team_name")], "Support");
+        assert_eq!(row[at("from")], "2026-11-01");
+        assert_eq!(row[at("to")], "2026-11-24");
+    }
+    let line = |id: Uuid| {
+        rows.iter()
+            .find(|r| r[0] == id.to_string())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(line(o.cal)[at("last_thanked_on")], "2026-11-10");
+    assert_eq!(line(o.zed)[at("last_thanked_on")], "");
+    // In a range where nobody was thanked, the last time from before it still shows.
+    let (_, later) = csv_of(
+        app,
+        &format!(
+            "/api/v1/reports/teams/{}?from=2026-11-25&to=2026-11-26",
+            o.squad
+        ),
+        &o.dept_manager,
+    )
+    .await;
+    let cal = later.iter().find(|r| r[0] == o.cal.to_string()).unwrap();
+    assert_eq!(cal[5], "0", "received nothing in the range");
+    assert_eq!(cal[at("last_thanked_on")], "2026-11-10");
+    let json = expect_status(
+        app.get(
+            &format!("/api/v1/reports/teams/{}?{RANGE}", o.dept),
+            &o.dept_manager,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(member(&json, o.cal)["last_thanked_on"], "2026-11-10");
+    assert!(member(&json, o.zed)["last_thanked_on"].is_null());
+}
+
+/// The directory is the truth: whoever manages a team there gets its report and moderation
+/// queue with a plain employee token; a `manager` claim without a team in the directory gets
+/// neither.
+#[tokio::test]
+async fn managing_a_team_in_the_directory_is_what_opens_its_report_and_queue() {
+    let o = org().await;
+    let app = &o.app;
+    let mia = app.token("mia", &[Role::Employee]);
+    let path = format!("/api/v1/reports/teams/{}?{RANGE}", o.dept);
+    expect_status(app.get(&path, &mia).await, StatusCode::OK).await;
+    expect_status(
+        app.get("/api/v1/moderation/shoutouts", &mia).await,
+        StatusCode::OK,
+    )
+    .await;
+    // zed is an employee with a `manager` claim but manages nothing.
+    let zed = app.token("zed", &[Role::Manager]);
+    let response = app.get(&path, &zed).await;
+    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+    let response = app.get("/api/v1/moderation/shoutouts", &zed).await;
+    expect_problem(response, StatusCode::FORBIDDEN, None).await;
+}
+
+/// The printable page opened in a browser without its link (or with a stale one) is a page
+/// that says what to do, not a JSON document; a script that asks for JSON still gets the problem.
+#[tokio::test]
+async fn the_report_page_opened_without_a_link_answers_a_page() {
+    let o = org().await;
+    let app = &o.app;
+    let url = format!("{}/reports/teams/{}?{RANGE}", app.base, o.dept);
+    for link in [url.clone(), format!("{url}&sig=forged.x")] {
+        let response = app
+            .client
+            .get(&link)
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains("This report opens from a link"), "{page}");
+    }
+    let response = app
+        .client
+        .get(&url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, StatusCode::UNAUTHORIZED, None).await;
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
+use shoutout::auth::Role;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, expect_problem, expect_status, id_of};
@@ -444,6 +445,29 @@ impl Sse {
         }
     }
 
+    /// Whether the server ends the stream within `wait` (events and heartbeats before the end
+    /// are read and dropped; comments are kept).
+    async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.body.next()).await {
+                Err(_) => return false,
+                Ok(None) => {
+                    for line in self.buffer.lines() {
+                        if let Some(comment) = line.strip_prefix(':') {
+                            self.comments.push(comment.trim().to_owned());
+                        }
+                    }
+                    return true;
+                }
+                Ok(Some(chunk)) => match chunk {
+                    Ok(bytes) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                    Err(_) => return true,
+                },
+            }
+        }
+    }
+
     async fn expect(&mut self) -> Event {
         // Generous: the stream holds back events until every older transaction in the cluster
         // has ended, and the other tests' databases share this test cluster (a fresh-clone CI
@@ -762,4 +786,125 @@ async fn the_demo_page_is_served_only_with_demo_data() {
         .unwrap();
     assert!(page.contains(&key));
     assert_eq!(demo.count("widget_keys").await, 1);
+}
+
+/// A stream lives only as long as its credential: a revoked widget key's and a deactivated
+/// employee's streams close within the recheck interval; a token's at its expiry; every stream
+/// after the maximum lifetime. Until then, they stay open.
+#[tokio::test]
+async fn streams_end_when_their_credential_does() {
+    let app = TestApp::spawn_with(|config| {
+        config.stream_recheck_secs = 1;
+        config.stream_heartbeat_secs = 1;
+    })
+    .await;
+    let (bea_id, bea) = app.employee("bea", None).await;
+    let (key_id, key) = mint(&app, &["feeds"], &[]).await;
+    let mut by_key = Sse::open(&app, ("X-Widget-Key", &key), None).await;
+    let (name, value) = bearer(&bea);
+    let mut by_employee = Sse::open(&app, (name, &value), None).await;
+    // Both hold while their credentials do.
+    assert!(!by_key.ends_within(Duration::from_millis(2500)).await);
+    assert!(!by_employee.ends_within(Duration::from_millis(100)).await);
+
+    expect_status(
+        app.delete(&format!("/api/v1/widget-keys/{key_id}"), &app.admin_token())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        by_key.ends_within(Duration::from_secs(10)).await,
+        "the revoked key's stream stayed open"
+    );
+    assert!(
+        by_key.comments.iter().any(|c| c.contains("revoked")),
+        "{:?}",
+        by_key.comments
+    );
+    assert!(!by_employee.ends_within(Duration::from_millis(100)).await);
+
+    expect_status(
+        app.patch(
+            &format!("/api/v1/employees/{bea_id}"),
+            &app.admin_token(),
+            &json!({"active": false}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        by_employee.ends_within(Duration::from_secs(10)).await,
+        "the leaver's stream stayed open"
+    );
+    assert!(
+        by_employee
+            .comments
+            .iter()
+            .any(|c| c.contains("no longer active"))
+    );
+
+    // A token that expires in three seconds: its stream ends then, not later.
+    let (_, _) = app.employee("cy", None).await;
+    let short = shoutout::auth::mint_token(
+        &app.config,
+        "cy",
+        &[Role::Employee],
+        chrono::Duration::seconds(3),
+    )
+    .unwrap();
+    let opened = tokio::time::Instant::now();
+    let (name, value) = bearer(&short);
+    let mut by_token = Sse::open(&app, (name, &value), None).await;
+    assert!(
+        by_token.ends_within(Duration::from_secs(10)).await,
+        "the expired token's stream stayed open"
+    );
+    let lasted = opened.elapsed();
+    assert!(
+        lasted >= Duration::from_millis(1500),
+        "ended too early: {lasted:?}"
+    );
+    assert!(
+        by_token.comments.iter().any(|c| c.contains("expired")),
+        "{:?}",
+        by_token.comments
+    );
+    // Reconnecting with it is refused.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let again = app
+        .client
+        .get(format!("{}/api/v1/stream", app.base))
+        .bearer_auth(&short)
+        .send()
+        .await
+        .unwrap();
+    // Verification allows 30 s of clock skew, so the token may still open a stream, which then
+    // ends at once.
+    if again.status() == StatusCode::OK {
+        let text = tokio::time::timeout(Duration::from_secs(5), again.text())
+            .await
+            .expect("ends at once")
+            .unwrap();
+        assert!(text.contains("closing"), "{text}");
+    } else {
+        assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// Every stream ends after the maximum lifetime, and the client picks up where it left off.
+#[tokio::test]
+async fn a_stream_ends_after_its_maximum_lifetime() {
+    let app = TestApp::spawn_with(|config| config.stream_max_secs = 2).await;
+    let (_, bea) = app.employee("bea", None).await;
+    let (name, value) = bearer(&bea);
+    let mut wall = Sse::open(&app, (name, &value), None).await;
+    assert!(!wall.ends_within(Duration::from_millis(1000)).await);
+    assert!(wall.ends_within(Duration::from_secs(10)).await);
+    assert!(
+        wall.comments.iter().any(|c| c.contains("maximum lifetime")),
+        "{:?}",
+        wall.comments
+    );
 }

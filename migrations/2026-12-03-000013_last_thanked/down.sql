@@ -1,0 +1,1 @@
+DROP INDEX shoutout_recipients_last_thanked;
