@@ -1,7 +1,7 @@
 //! Demo data for a first look: a few departments and teams, a few dozen people and a few hundred
-//! shout-outs spread over the past year, and a dozen given earlier today, so that every board
-//! the demo page shows (this week, this month, this quarter) has lines on any day, the first of
-//! a year included. Loaded only into an empty directory; the same people and messages on every
+//! shout-outs spread over the past year, a dozen given earlier today, and a campaign around
+//! today, so that every board the demo page shows (this week, this month, this quarter, the
+//! campaign) has lines on any day, the first of a year included. Loaded only into an empty directory; the same people and messages on every
 //! machine (fixed random seed), placed relative to the moment it is loaded.
 
 use chrono::{DateTime, Duration, Utc};
@@ -13,6 +13,7 @@ use uuid::{NoContext, Timestamp, Uuid};
 
 use crate::db::DbPool;
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
+use crate::models::campaigns::{self, NewCampaign};
 use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
 use crate::models::shoutouts::{self, NewShoutout};
 use crate::models::teams::{self, NewTeam, TeamChanges};
@@ -168,6 +169,9 @@ pub async fn praise_handle(pool: &DbPool) -> anyhow::Result<Option<String>> {
     Ok(crate::models::praise::handle_of(&mut conn, alice.id).await?)
 }
 
+/// The campaign the demo runs around the day it is loaded.
+pub const DEMO_CAMPAIGN: &str = "Thank-you fortnight";
+
 /// Shout-outs given "today" in the demo: enough for several people on every board.
 const GIVEN_TODAY: usize = 12;
 
@@ -322,6 +326,18 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
         // In bulk: a few statements rather than a thousand, so a demo loads in a blink.
         shoutouts::insert_many(conn, &new, &lines).await?;
         shoutouts::add_cheers(conn, &cheers).await?;
+        // A campaign running now, so the demo page can show a campaign board.
+        let today = now.with_timezone(&timezone).date_naive();
+        campaigns::create(
+            conn,
+            &NewCampaign {
+                id: Uuid::now_v7(),
+                name: DEMO_CAMPAIGN.to_owned(),
+                starts_on: today - chrono::Days::new(7),
+                ends_on: today + chrono::Days::new(7),
+            },
+        )
+        .await?;
         employees::update(
             conn,
             leaver,

@@ -64,7 +64,7 @@ pub struct BoardParams {
     pub from: Option<NaiveDate>,
     /// Last day of a `custom` period (included).
     pub to: Option<NaiveDate>,
-    /// The campaign of a `campaign` period.
+    /// The campaign of a `campaign` period (default: the one running today).
     pub campaign_id: Option<Uuid>,
     /// Count only shout-outs with this value.
     pub value: Option<HeartValue>,
@@ -250,7 +250,7 @@ async fn resolve(
     conn: &mut crate::db::DbConn,
     board: Board,
     choice: &Choice,
-) -> ApiResult<(Period, BoardQuery)> {
+) -> ApiResult<(Period, BoardQuery, Option<Uuid>)> {
     let tz = state.config.timezone;
     let kind = choice.period.unwrap_or(PeriodKind::Month);
     let custom = kind == PeriodKind::Custom;
@@ -278,6 +278,7 @@ async fn resolve(
         Some(at) => check_day("at", at)?,
         None => period::today(tz),
     };
+    let mut campaign_id = None;
     let resolved = match kind {
         PeriodKind::Week
         | PeriodKind::Month
@@ -312,15 +313,22 @@ async fn resolve(
             Period::custom(from, to)
         }
         PeriodKind::Campaign => {
-            let id = choice.campaign_id.ok_or_else(|| {
-                ApiError::invalid("campaign_id", "is required with `period=campaign`")
-            })?;
-            let campaign = campaigns::find(conn, id).await.map_err(|e| match e {
-                diesel::result::Error::NotFound => {
-                    ApiError::invalid("campaign_id", "no such campaign")
-                }
-                other => other.into(),
-            })?;
+            let campaign = match choice.campaign_id {
+                Some(id) => campaigns::find(conn, id).await.map_err(|e| match e {
+                    diesel::result::Error::NotFound => {
+                        ApiError::invalid("campaign_id", "no such campaign")
+                    }
+                    other => other.into(),
+                })?,
+                // The campaign running today (the latest to start, when several overlap).
+                None => campaigns::running_on(conn, at).await?.ok_or_else(|| {
+                    ApiError::invalid(
+                        "campaign_id",
+                        "no campaign is running today: name one with `campaign_id`",
+                    )
+                })?,
+            };
+            campaign_id = Some(campaign.id);
             Period::campaign(campaign.starts_on, campaign.ends_on, campaign.bucket_no)
         }
     };
@@ -345,7 +353,7 @@ async fn resolve(
         team: choice.team_id,
         per_head,
     };
-    Ok((resolved, query))
+    Ok((resolved, query, campaign_id))
 }
 
 /// The `team_id` filter is expanded inside the board's own statement, so an unknown team shows
@@ -441,7 +449,8 @@ pub async fn leaderboard(
     let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
     let mut conn = state.pool.get().await?;
-    let (resolved, query) = resolve(&state, &mut conn, board, &(&params).into()).await?;
+    let (resolved, query, campaign_id) =
+        resolve(&state, &mut conn, board, &(&params).into()).await?;
     let mut rows = tallies::page(&mut conn, &query, after.as_ref(), i64::from(limit) + 1).await?;
     if rows.is_empty() {
         check_team(&mut conn, query.team).await?;
@@ -460,7 +469,7 @@ pub async fn leaderboard(
         &req,
         &Leaderboard {
             board: board_name(board).to_owned(),
-            period: period_view(&state, &resolved, params.campaign_id),
+            period: period_view(&state, &resolved, campaign_id),
             entries: rows
                 .into_iter()
                 .map(|r| entry(board, query.per_head, r))
@@ -508,7 +517,8 @@ pub async fn standing(
         diesel::result::Error::NotFound => ApiError::not_found("no such employee or team"),
         other => other.into(),
     })?;
-    let (resolved, query) = resolve(&state, &mut conn, board, &(&params).into()).await?;
+    let (resolved, query, campaign_id) =
+        resolve(&state, &mut conn, board, &(&params).into()).await?;
     let neighbours = i64::from(params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS));
     let rows = tallies::around(&mut conn, &query, id, neighbours).await?;
     if rows.is_empty() {
@@ -523,7 +533,7 @@ pub async fn standing(
         &req,
         &Standing {
             board: board_name(board).to_owned(),
-            period: period_view(&state, &resolved, params.campaign_id),
+            period: period_view(&state, &resolved, campaign_id),
             subject_id: id,
             rank,
             count,

@@ -36,6 +36,21 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Campaig
         .await
 }
 
+/// The campaign running on `day` (the latest to start, when several overlap), if any.
+pub async fn running_on(
+    conn: &mut AsyncPgConnection,
+    day: NaiveDate,
+) -> QueryResult<Option<CampaignRow>> {
+    campaigns::table
+        .filter(campaigns::starts_on.le(day))
+        .filter(campaigns::ends_on.ge(day))
+        .order((campaigns::starts_on.desc(), campaigns::id.desc()))
+        .select(CampaignRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Newest campaigns first (by start), keyset-paged.
 pub async fn list(
     conn: &mut AsyncPgConnection,

@@ -57,6 +57,8 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
                         shoutout-leaderboard board="recipients" period="month" limit="5" {}
                         shoutout-feed limit="4" {}
                         shoutout-leaderboard board="teams" period="quarter" limit="5" {}
+                        shoutout-leaderboard board="recipients" period="campaign" limit="5"
+                            heading="Most thanked in the Thank-you fortnight" {}
                     }
                     h2 { "The contact centre TV" }
                     p.lead { "A full-screen wall: new shout-outs appear as they are given, this week's most thanked in between." }

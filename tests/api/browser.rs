@@ -146,13 +146,19 @@ async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
         .await
         .unwrap();
     let tv = home.spawn_beside(|_| {}).await;
+    let campaigns = expect_status(
+        home.get("/api/v1/campaigns", &home.admin_token()).await,
+        StatusCode::OK,
+    )
+    .await;
+    let campaign = campaigns["items"][0]["id"].as_str().unwrap().to_owned();
     let message = format!(
         "Bob stayed late to fix the queue ({})",
         uuid::Uuid::new_v4()
     );
     run_e2e(
         "widgets.mjs",
-        &[&home.base, &tv.base, &message, &screenshots()],
+        &[&home.base, &tv.base, &message, &screenshots(), &campaign],
     )
     .await;
     let stored: i64 = home

@@ -1,6 +1,7 @@
 //! The demo data holds on any date: seeded as of the first moment of a week, a month, a quarter,
 //! a year and of 29 February, in time zones on both sides of UTC, every board the demo page shows
-//! (this month's people, this quarter's teams, the wall's week, the feed) has lines.
+//! (this month's people, this quarter's teams, the campaign's people, the wall's week, the feed)
+//! has lines.
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -63,6 +64,33 @@ async fn every_board_of_the_demo_page_has_lines_on_any_date() {
                 );
                 assert!(body["period"]["start"].as_str().unwrap() <= day.to_string().as_str());
             }
+            // The campaign board (the page asks for the campaign running on its day).
+            let campaigns =
+                expect_status(app.get("/api/v1/campaigns", &token).await, StatusCode::OK).await;
+            let campaign = campaigns["items"][0]["id"].as_str().unwrap();
+            let body = expect_status(
+                app.get(
+                    &format!(
+                        "/api/v1/leaderboards/recipients?period=campaign&campaign_id={campaign}"
+                    ),
+                    &token,
+                )
+                .await,
+                StatusCode::OK,
+            )
+            .await;
+            assert!(
+                body["entries"].as_array().unwrap().len() >= 3,
+                "{zone} {day}: campaign {body}"
+            );
+            let (start, end) = (
+                body["period"]["start"].as_str().unwrap(),
+                body["period"]["end"].as_str().unwrap(),
+            );
+            assert!(
+                start < day.to_string().as_str() && day.to_string().as_str() < end,
+                "{start} {end}"
+            );
             let feed = expect_status(
                 app.get("/api/v1/shoutouts?limit=4", &token).await,
                 StatusCode::OK,

@@ -1191,3 +1191,35 @@ async fn an_import_at_its_maximum_succeeds_on_a_loaded_database() {
     }
     assert!(app.count("shoutouts").await > 19_000);
 }
+
+/// `period=campaign` without a `campaign_id` is the campaign running today (whatever today is:
+/// the campaign is placed around it).
+#[tokio::test]
+async fn a_campaign_board_defaults_to_the_campaign_running_today() {
+    let app = TestApp::spawn().await;
+    let (ann, _) = app.employee("ann", None).await;
+    let (_, gia) = app.employee("gia", None).await;
+    let admin = app.admin_token();
+    let today = chrono::Utc::now().date_naive();
+    let response = app
+        .post(
+            "/api/v1/campaigns",
+            &admin,
+            &json!({"name": "Thank-you week", "starts_on": today - chrono::Days::new(3),
+                    "ends_on": today + chrono::Days::new(3)}),
+        )
+        .await;
+    let campaign = id_of(expect_status(response, StatusCode::CREATED).await);
+    let response = app
+        .post(
+            "/api/v1/campaigns",
+            &admin,
+            &json!({"name": "Long past", "starts_on": "2020-01-01", "ends_on": "2020-01-31"}),
+        )
+        .await;
+    expect_status(response, StatusCode::CREATED).await;
+    app.shoutout(&gia, &[ann], "helping_others", MESSAGE).await;
+    let b = board(&app, "recipients?period=campaign").await;
+    assert_eq!(b["period"]["campaign_id"], json!(campaign));
+    assert_eq!(lines(&b), vec![l("ann", 1, 1)]);
+}

@@ -3,12 +3,16 @@
 // the first instance appears within a second on the <shoutout-wall> of both. Screenshots of
 // the demo page and the wall are saved.
 //
-// Usage: node widgets.mjs BASE_A BASE_B MESSAGE SCREENSHOT_DIR
+// Also: the wall shows this week's top people at once and every text on it meets WCAG AA
+// contrast; the campaign board shows the running campaign and takes `campaign-id`; the give
+// form never offers the signed-in person; boards and feeds update within a second of giving.
+//
+// Usage: node widgets.mjs BASE_A BASE_B MESSAGE SCREENSHOT_DIR CAMPAIGN_ID
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { check, launch } from "./lib.mjs";
 
-const [baseA, baseB, message, shots] = process.argv.slice(2);
+const [baseA, baseB, message, shots, campaignId] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const browser = await launch();
 try {
@@ -23,6 +27,17 @@ try {
   };
   const home = await open(`${baseA}/demo`);
   const tv = await open(`${baseB}/demo`);
+
+  // The wall is never an empty black area: this week's top people show at once.
+  await tv.locator("shoutout-wall .board li").first().waitFor({ timeout: 3000 });
+
+  // The campaign board shows the campaign running today, and follows `campaign-id`.
+  const campaignBoard = home.locator('shoutout-leaderboard[period="campaign"]');
+  await campaignBoard.locator("li").first().waitFor({ timeout: 10000 });
+  const named = home.waitForRequest((r) => r.url().includes(`campaign_id=${campaignId}`), { timeout: 5000 });
+  await campaignBoard.evaluate((el, id) => el.setAttribute("campaign-id", id), campaignId);
+  await named;
+  await campaignBoard.locator("li").first().waitFor({ timeout: 5000 });
 
   // The boards and the feed render from the API with the demo widget key.
   const board = home.locator("shoutout-leaderboard").first();
@@ -46,6 +61,11 @@ try {
   await give.getByText("Choose at least one colleague.").waitFor();
   check((await give.locator("#who").getAttribute("aria-invalid")) === "true", "the search field is marked invalid");
 
+  // The signed-in person (Alice) is never offered: nobody thanks themselves.
+  await give.locator("#who").fill("Alice");
+  await give.getByText("Nobody else called “Alice”.").waitFor({ timeout: 5000 });
+  check((await give.getByRole("button", { name: /Alice Martin/ }).count()) === 0, "Alice is not offered to herself");
+
   // Giving, with the keyboard: search, arrow down to a result, Enter, a value, a message.
   await give.locator("#who").fill("Bob");
   await give.getByRole("button", { name: /Bob Okafor/ }).waitFor();
@@ -60,6 +80,11 @@ try {
   const response = await posted;
   check(response.status() === 201, `the shout-out was created: ${response.status()}`);
   const sentAt = Date.now();
+  // The board and the feed on the same page refresh at once, not at their next minute.
+  const boardRefreshed = home.waitForRequest(
+    (r) => r.url().includes("/api/v1/leaderboards/recipients?period=month"), { timeout: 1000 });
+  await home.locator("shoutout-feed").getByText(message).first().waitFor({ timeout: 1000 });
+  await boardRefreshed;
   await Promise.all([home, tv].map((page) =>
     page.locator("shoutout-wall").getByText(message).first().waitFor({ timeout: 1000 })));
   const elapsed = Date.now() - sentAt;
@@ -73,6 +98,42 @@ try {
   const animation = await tv.locator("shoutout-wall .card").first()
     .evaluate((el) => getComputedStyle(el).animationName);
   check(animation === "none", `no animation with reduced motion, got ${animation}`);
+
+  // Every text on the wall, default theme, meets WCAG AA (4.5:1) against what is behind it.
+  const texts = await tv.locator("shoutout-wall").evaluate((wall) => {
+    const parse = (c) => {
+      const m = /rgba?\(([^)]+)\)/.exec(c);
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return { rgb: p.slice(0, 3), a: p.length > 3 ? p[3] : 1 };
+    };
+    const lum = (rgb) => {
+      const [r, g, b] = rgb.map((v) => {
+        v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const behind = (el) => {
+      for (let e = el; e; e = e.parentElement || (e.getRootNode() instanceof ShadowRoot ? e.getRootNode().host : null)) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0) return c.rgb;
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    for (const el of wall.shadowRoot.querySelectorAll("*")) {
+      const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent.trim()).join("");
+      if (!own || !el.getClientRects().length) continue;
+      const [hi, lo] = [lum(parse(getComputedStyle(el).color).rgb), lum(behind(el))].sort((x, y) => y - x);
+      out.push({ text: own.slice(0, 30), ratio: Math.round(((hi + 0.05) / (lo + 0.05)) * 100) / 100 });
+    }
+    return out;
+  });
+  const low = texts.filter((t) => t.ratio < 4.5);
+  check(texts.length >= 10, `texts found on the wall: ${texts.length}`);
+  check(low.length === 0, `wall texts under 4.5:1: ${JSON.stringify(low)}`);
+  console.log(`wall contrast: ${texts.length} texts, lowest ${Math.min(...texts.map((t) => t.ratio))}:1`);
 
   // An unreachable service reads as such.
   const offline = await browser.newPage();

@@ -4,7 +4,12 @@
  * Each component takes `api` (default: where this script came from), `key` (a widget key, for
  * boards and feeds) and `token` (a user's bearer token, for giving) as attributes or
  * properties; `data-key` / `data-token` on the script tag set them for every component.
- * Colours come from CSS custom properties (--shoutout-*), so the intranet can theme them. */
+ * A campaign board: <shoutout-leaderboard period="campaign" campaign-id="..."> (or
+ * `campaign="..."`); without one, the campaign running today.
+ * When <shoutout-give> sends a shout-out it dispatches `shoutout-sent` (bubbling, composed); the
+ * boards and feeds on the page refresh on it at once.
+ * Colours come from CSS custom properties (--shoutout-*), so the intranet can theme them; the
+ * wall has its own (--shoutout-wall-*), light on dark, every text at least 4.5:1. */
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -25,7 +30,7 @@
   const PERIODS = {
     week: "this week", month: "this month", quarter: "this quarter", year: "this year",
     all_time: "of all time", rolling_7d: "in the last 7 days", rolling_30d: "in the last 30 days",
-    rolling_365d: "in the last 365 days",
+    rolling_365d: "in the last 365 days", campaign: "in the campaign",
   };
   const UNREACHABLE = "Shoutout can't be reached right now. Retrying…";
 
@@ -74,6 +79,8 @@ button:disabled { opacity: .6; cursor: wait; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 :host(.wall) { --_bg: var(--shoutout-wall-bg, #14141c); --_fg: var(--shoutout-wall-fg, #f7f7fa);
   --_muted: var(--shoutout-wall-muted, #b9b9c6); --_line: var(--shoutout-wall-line, #34343f);
+  --_accent: var(--shoutout-wall-accent, #ff7aa2); --_on-accent: var(--shoutout-wall-on-accent, #14141c);
+  --_error: var(--shoutout-wall-error, #ff8a80);
   min-height: 100vh; padding: 3vh 4vw; border: 0; border-radius: 0; font-size: clamp(16px, 2vw, 40px);
   display: flex; flex-direction: column; }
 .wall header { display: flex; justify-content: space-between; align-items: baseline; }
@@ -158,9 +165,13 @@ button:disabled { opacity: .6; cursor: wait; }
       this.refresh();
       const every = Number(this.getAttribute("refresh") || 60);
       if (every > 0) this._timer = setInterval(() => this.refresh(), Math.max(every, 5) * 1000);
+      // A shout-out given on this page shows at once, not at the next refresh.
+      this._onSent = () => this.refresh();
+      document.addEventListener("shoutout-sent", this._onSent);
     }
     disconnectedCallback() {
       clearInterval(this._timer);
+      document.removeEventListener("shoutout-sent", this._onSent);
       if (this._abort) this._abort.abort();
     }
     /** Shows a problem where the component's content would be, keeping what it last showed. */
@@ -177,7 +188,7 @@ button:disabled { opacity: .6; cursor: wait; }
   }
 
   class Leaderboard extends Base {
-    static get observedAttributes() { return ["board", "period", "value", "team", "limit"]; }
+    static get observedAttributes() { return ["board", "period", "value", "team", "limit", "campaign", "campaign-id"]; }
     // Before the first render (attributes parsed on upgrade) there is nothing to refresh yet.
     attributeChangedCallback() { if (this._status) this.refresh(); }
     render() {
@@ -194,6 +205,8 @@ button:disabled { opacity: .6; cursor: wait; }
         const v = this.getAttribute(name);
         if (v) query.set(name === "team" ? "team_id" : name, v);
       }
+      const campaign = this.getAttribute("campaign-id") || this.getAttribute("campaign");
+      if (period === "campaign" && campaign) query.set("campaign_id", campaign);
       const what = { recipients: "Most thanked", givers: "Most thankful", teams: "Top teams" }[board];
       const value = this.getAttribute("value");
       this._title.textContent = this.getAttribute("heading") ||
@@ -244,6 +257,15 @@ button:disabled { opacity: .6; cursor: wait; }
   }
 
   class Give extends Base {
+    /** Who is signed in, so the search never offers them (nobody thanks themselves). */
+    async whoAmI() {
+      if (!this._me) {
+        this._me = this.call("/api/v1/me", { user: true })
+          .then((me) => (me.employee ? me.employee.id : null))
+          .catch(() => { this._me = null; return null; });
+      }
+      return this._me;
+    }
     render() {
       this._chosen = new Map();
       this._search = h("input", { type: "search", id: "who", autocomplete: "off",
@@ -278,13 +300,17 @@ button:disabled { opacity: .6; cursor: wait; }
       const q = this._search.value.trim();
       if (q.length < 1) { this._results.replaceChildren(); return; }
       try {
-        const data = await this.call(`/api/v1/employees?${new URLSearchParams({ q, limit: "8" })}`, { user: true });
-        this._results.replaceChildren(...data.items.filter((p) => p.active && !this._chosen.has(p.id)).map((p, i) =>
+        const [data, me] = await Promise.all([
+          this.call(`/api/v1/employees?${new URLSearchParams({ q, limit: "9" })}`, { user: true }),
+          this.whoAmI(),
+        ]);
+        const people = data.items.filter((p) => p.active && p.id !== me && !this._chosen.has(p.id)).slice(0, 8);
+        this._results.replaceChildren(...people.map((p, i) =>
           h("li", {}, h("button", { type: "button", class: "quiet", "data-index": i,
             onclick: () => this.choose(p),
             onkeydown: (e) => this.resultKey(e, i) },
           p.display_name, p.title ? h("span", { class: "muted", text: ` · ${p.title}` }) : null))));
-        this.status(data.items.length ? "" : `Nobody called “${q}”.`);
+        this.status(people.length ? "" : `Nobody else called “${q}”.`);
       } catch (e) {
         this.showProblem(e);
       }
@@ -432,6 +458,8 @@ button:disabled { opacity: .6; cursor: wait; }
       this.shadowRoot.replaceChildren(h("div", { class: "wall" },
         h("header", {}, h("h2", { text: this.getAttribute("heading") || "Shout-outs, live" }), this._status)),
       this._stage, h("h2", { class: "muted", text: "Just in" }), this._list);
+      // Never an empty screen: the board's frame shows until its lines arrive.
+      this.showBoard();
       this._abort = new AbortController();
       // `connected` on the element lets the page show (and tests see) that it is live.
       follow(this, (type, data) => this.event(type, data), (up) => {
@@ -440,14 +468,17 @@ button:disabled { opacity: .6; cursor: wait; }
       });
     }
     async refresh() {
+      // This week's top people first: they are what the wall shows between shout-outs.
+      const board = this.call("/api/v1/leaderboards/recipients?period=week&limit=5");
+      const recent = this.call("/api/v1/shoutouts?limit=6");
       try {
-        const data = await this.call("/api/v1/shoutouts?limit=6");
+        this._board = await board;
+        if (!this._showing) this.showBoard();
+        const data = await recent;
         if (!this._recent.length) {
           this._recent = data.items;
           this.drawRecent();
         }
-        this._board = await this.call("/api/v1/leaderboards/recipients?period=week&limit=5");
-        if (!this._showing) this.showBoard();
       } catch (e) {
         this.failed(e);
       }
@@ -482,10 +513,12 @@ button:disabled { opacity: .6; cursor: wait; }
     }
     showBoard() {
       this._showing = null;
-      if (!this._board) return;
+      const entries = this._board ? this._board.entries : [];
       this._stage.replaceChildren(h("section", { class: "card board" },
         h("h2", { text: "This week's most thanked" }),
-        h("ol", {}, this._board.entries.map((e) => h("li", {},
+        this._board && !entries.length ? h("p", { class: "muted", text: "No shout-outs yet this week. Who will be first?" }) : null,
+        !this._board ? h("p", { class: "muted", text: "Loading…" }) : null,
+        h("ol", {}, entries.map((e) => h("li", {},
           h("span", { class: "rank", text: e.rank }), h("span", { class: "name", text: e.employee.display_name }),
           h("span", { class: "count", text: e.count }))))));
     }
