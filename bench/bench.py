@@ -29,7 +29,15 @@ GEN = ROOT / "target" / "release" / "examples" / "bench-gen"
 WORK = Path(os.environ.get("BENCH_DIR", "/var/tmp/shoutout-bench"))
 OHA = os.environ.get("OHA", shutil.which("oha") or str(Path.home() / ".cargo/bin/oha"))
 SECRET = "benchmark-secret-" + "0123456789abcdef" * 2
-PORT = 18080
+def free_port():
+    """A port nobody listens on now, so that two benchmark runs on one machine do not meet."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = int(os.environ.get("BENCH_PORT") or free_port())
 EMPLOYEES = 50_000
 AS_ROOT = os.geteuid() == 0
 

@@ -11,9 +11,27 @@ ensure_python_tools() {
     if [ -f "$stamp" ] && [ ! "$requirements" -nt "$stamp" ] && [ ! tests/requirements.txt -nt "$stamp" ]; then
         return 0
     fi
-    command -v python3 >/dev/null 2>&1 || { echo "the tests need python3 (3.9 or later)" >&2; return 1; }
     echo "==> installing the Python tools of $requirements into $venv" >&2
-    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    if [ ! -x "$venv/bin/pip" ]; then
+        rm -rf "$venv"
+        # Debian's python3 comes without `venv` (and ensurepip): install it when we can.
+        if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+            rm -rf "$venv"
+            if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+                echo "==> Python's venv module not found; installing Debian's python3-venv" >&2
+                DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+                    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+                python3 -m venv "$venv"
+            else
+                cat >&2 <<'MSG'
+The tests need Python 3.9 or later with its venv module. Run, as root:
+
+    apt-get update && apt-get install -y python3 python3-venv
+MSG
+                return 1
+            fi
+        fi
+    fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     touch "$stamp"
 }

@@ -129,6 +129,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    praise_budgets (scope, key, window_start) {
+        scope -> Text,
+        key -> Text,
+        window_start -> Timestamptz,
+        used -> Int4,
+    }
+}
+
+diesel::table! {
     report_person_months (team_id, month, person_id, side) {
         team_id -> Uuid,
         month -> Date,
@@ -282,6 +291,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     imported_shoutouts,
     leaderboard_settings,
     moderation_decisions,
+    praise_budgets,
     report_person_months,
     report_team_days,
     shoutout_recipients,

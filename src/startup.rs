@@ -290,6 +290,9 @@ fn spawn_housekeeping(pool: DbPool, praise: Arc<Praise>) {
             if let Err(e) = crate::models::praise::forget_spent_challenges(&mut conn).await {
                 tracing::warn!(error = %e, "forgetting spent challenges");
             }
+            if let Err(e) = crate::models::praise::forget_budgets(&mut conn).await {
+                tracing::warn!(error = %e, "forgetting old praise budgets");
+            }
         }
     });
 }

@@ -76,6 +76,52 @@ pub async fn forget_spent_challenges(conn: &mut AsyncPgConnection) -> QueryResul
         .await
 }
 
+/// One use of a shared hourly budget: how much of this hour's window is used (this use
+/// included), how much the previous hour's was, and how far into this hour we are.
+#[derive(Debug, Clone, Copy, PartialEq, QueryableByName)]
+pub struct BudgetUse {
+    #[diesel(sql_type = sql_types::Integer)]
+    pub used: i32,
+    #[diesel(sql_type = sql_types::Integer)]
+    pub previous: i32,
+    #[diesel(sql_type = sql_types::Double)]
+    pub seconds_in: f64,
+}
+
+/// Takes one from the shared budget of `key` in `scope` (`address` or `employee`). Call inside
+/// the transaction that stores the praise: the row lock orders racing instances, and a rollback
+/// gives the use back.
+pub async fn take_budget(
+    conn: &mut AsyncPgConnection,
+    scope: &str,
+    key: &str,
+) -> QueryResult<BudgetUse> {
+    diesel::sql_query(
+        "WITH taken AS ( \
+             INSERT INTO praise_budgets AS b (scope, key, window_start, used) \
+             VALUES ($1, $2, date_trunc('hour', now()), 1) \
+             ON CONFLICT (scope, key, window_start) DO UPDATE SET used = b.used + 1 \
+             RETURNING used, window_start \
+         ) \
+         SELECT taken.used, \
+                coalesce((SELECT p.used FROM praise_budgets p WHERE p.scope = $1 AND p.key = $2 \
+                          AND p.window_start = taken.window_start - interval '1 hour'), 0) AS previous, \
+                extract(epoch FROM now() - taken.window_start)::float8 AS seconds_in \
+         FROM taken",
+    )
+    .bind::<sql_types::Text, _>(scope)
+    .bind::<sql_types::Text, _>(key)
+    .get_result(conn)
+    .await
+}
+
+/// Forgets budget windows that no longer count (older than the previous hour).
+pub async fn forget_budgets(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM praise_budgets WHERE window_start < now() - interval '2 hours'")
+        .execute(conn)
+        .await
+}
+
 #[derive(Debug, Clone)]
 pub struct NewPraise {
     pub id: Uuid,

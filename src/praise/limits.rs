@@ -1,9 +1,13 @@
-//! Rate limits on customer praise: per client address and per employee praised.
+//! Rate limits on customer praise: per client (an IPv4 address, an IPv6 /64) and per employee
+//! praised, in two layers.
 //!
-//! In memory, per instance (GCRA from `governor`): with N instances behind a load balancer a
-//! client gets at most N times the budget, which still stops a flood. Keys not seen for a while
-//! are swept by `sweep`, and at most [`MAX_ADDRESSES`] addresses are tracked at once, so a flood
-//! of distinct addresses cannot grow memory without bound.
+//! - In memory, per instance (GCRA from `governor`), checked before anything else: a flood is
+//!   turned away without costing the database anything. Keys not seen for a while are swept by
+//!   `sweep`, and at most [`MAX_ADDRESSES`] addresses are tracked at once, so a flood of
+//!   distinct addresses cannot grow memory without bound.
+//! - In the database, shared by every instance (`praise_budgets`, see [`shared_verdict`]),
+//!   taken in the transaction that stores the praise: with N instances behind a load balancer a
+//!   client still gets the budget once, not N times.
 
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
@@ -95,6 +99,35 @@ impl PraiseLimits {
     }
 }
 
+/// Whether one more use of a shared budget of `per_hour` is allowed, weighing the windows as a
+/// sliding hour: the previous hour's count for the part of it still within the last hour, plus
+/// this hour's (this use included). When not, how long until it would be.
+pub fn shared_verdict(
+    budget: crate::models::praise::BudgetUse,
+    per_hour: u32,
+    per: &'static str,
+) -> Result<(), Limited> {
+    const HOUR: f64 = 3600.0;
+    let seconds_in = budget.seconds_in.clamp(0.0, HOUR);
+    let carried = f64::from(budget.previous) * (1.0 - seconds_in / HOUR);
+    let limit = f64::from(per_hour.max(1));
+    if carried + f64::from(budget.used) <= limit {
+        return Ok(());
+    }
+    // This hour alone is over: wait for the next. Otherwise wait until enough of the previous
+    // hour has slid out of the window.
+    let wait = if f64::from(budget.used) > limit || budget.previous == 0 {
+        HOUR - seconds_in
+    } else {
+        let room = limit - f64::from(budget.used);
+        (HOUR * (1.0 - room / f64::from(budget.previous)) - seconds_in).max(1.0)
+    };
+    Err(Limited {
+        per,
+        retry_after_secs: wait.ceil().max(1.0) as u64,
+    })
+}
+
 /// Whose budget an address spends: an IPv4 address its own; an IPv6 address its /64, the
 /// smallest network a provider hands one subscriber (a client rotating through its /64 stays
 /// one client); an IPv4 address written as IPv6 (`::ffff:198.51.100.7`, as a dual-stack
@@ -180,6 +213,25 @@ mod tests {
             client_key("::ffff:198.51.100.7".parse().unwrap()),
             "198.51.100.7".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn the_shared_budget_slides_over_the_hour() {
+        use crate::models::praise::BudgetUse;
+        let at = |used, previous, seconds_in| BudgetUse {
+            used,
+            previous,
+            seconds_in,
+        };
+        assert!(shared_verdict(at(5, 0, 10.0), 5, "x").is_ok());
+        let over = shared_verdict(at(6, 0, 600.0), 5, "x").unwrap_err();
+        assert_eq!(over.retry_after_secs, 3000);
+        // Half an hour in, half of the previous hour still counts: 4 * 0.5 + 3 = 5 is fine,
+        // one more is not, and the wait is until a quarter of it has slid out.
+        assert!(shared_verdict(at(3, 4, 1800.0), 5, "x").is_ok());
+        let over = shared_verdict(at(4, 4, 1800.0), 5, "x").unwrap_err();
+        assert_eq!(over.retry_after_secs, 900);
+        assert!(shared_verdict(at(4, 4, 2700.0), 5, "x").is_ok());
     }
 
     #[test]

@@ -234,8 +234,29 @@ pub async fn submit(
         customer_email: checked.customer_email,
         received_at: now,
     };
+    let shared = [
+        client.map(|a| {
+            (
+                "address",
+                limits::client_key(a).to_string(),
+                state.config.praise_per_address_per_hour,
+                "client address",
+            )
+        }),
+        Some((
+            "employee",
+            employee.id.to_string(),
+            state.config.praise_per_employee_per_hour,
+            "employee",
+        )),
+    ];
     let stored = conn
         .transaction::<_, Rejection, _>(async |conn| {
+            // The budgets every instance shares; a refusal rolls the use back.
+            for (scope, key, per_hour, per) in shared.iter().flatten() {
+                let used = praise::take_budget(conn, scope, key).await?;
+                limits::shared_verdict(used, *per_hour, per).map_err(Rejection::Limited)?;
+            }
             if !praise::spend_challenge(conn, &redeemable.nonce, redeemable.expires_at).await? {
                 return Err(Rejection::Invalid(vec![FieldError::new(
                     "challenge",

@@ -149,15 +149,29 @@ impl StreamHub {
     }
 }
 
-/// Keeps a `LISTEN` connection open, reconnecting with a growing pause after a failure, and
-/// wakes the pump for every notification (and after every reconnection, in case something was
-/// written meanwhile).
+/// Keeps a `LISTEN` connection open until the hub closes (a stop is not a failure: nothing is
+/// logged as a warning once it has begun).
 async fn listen(hub: Arc<StreamHub>, database_url: String) {
+    let closed = hub.closed();
+    tokio::select! {
+        () = closed => tracing::debug!("stream listener stopped"),
+        () = keep_listening(hub.clone(), database_url) => {}
+    }
+}
+
+fn stopping(hub: &StreamHub) -> bool {
+    *hub.closing.borrow()
+}
+
+/// Reconnects with a growing pause after a failure, and wakes the pump for every notification
+/// (and after every reconnection, in case something was written meanwhile).
+async fn keep_listening(hub: Arc<StreamHub>, database_url: String) {
     let mut pause = Duration::from_millis(250);
     loop {
         match tokio_postgres::connect(&database_url, tokio_postgres::NoTls).await {
             Ok((client, mut connection)) => {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let driver_hub = hub.clone();
                 let driver = tokio::spawn(async move {
                     let mut messages =
                         futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -167,6 +181,10 @@ async fn listen(hub: Arc<StreamHub>, database_url: String) {
                                 let _ = tx.send(());
                             }
                             Ok(_) => {}
+                            Err(e) if stopping(&driver_hub) => {
+                                tracing::debug!(error = %e, "stream listener closed on stop");
+                                break;
+                            }
                             Err(e) => {
                                 tracing::warn!(error = %e, "stream listener connection failed");
                                 break;
@@ -194,10 +212,18 @@ async fn listen(hub: Arc<StreamHub>, database_url: String) {
     }
 }
 
-/// Reads new events when woken and broadcasts them in order. While events of transactions
-/// older than a still-running one wait to become readable it looks again soon; otherwise it
-/// also looks every few seconds, whatever the notifications say.
+/// Reads new events when woken and broadcasts them in order, until the hub closes.
 async fn pump(hub: Arc<StreamHub>) {
+    let closed = hub.closed();
+    tokio::select! {
+        () = closed => tracing::debug!("stream pump stopped"),
+        () = keep_pumping(hub.clone()) => {}
+    }
+}
+
+/// While events of transactions older than a still-running one wait to become readable it
+/// looks again soon; otherwise it also looks every few seconds, whatever the notifications say.
+async fn keep_pumping(hub: Arc<StreamHub>) {
     let mut cursor = hub.subscribe().1;
     let mut pending = false;
     let mut rounds = 0_u64;

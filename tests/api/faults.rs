@@ -94,12 +94,7 @@ fn start_server(database_url: &str, env: &[(&str, &str)]) -> (Child, String) {
 async fn postgres_restarted_under_write_load_keeps_every_201_and_answers_503_meanwhile() {
     // A cluster of its own (with the default durability: fsync on), so that restarting it
     // disturbs no other test.
-    let root = if unsafe { libc::geteuid() } == 0 {
-        std::path::PathBuf::from("/var/lib/shoutout-fault-test")
-    } else {
-        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pg-fault")
-    };
-    let pg = EmbeddedPostgres::new(&root).unwrap();
+    let pg = EmbeddedPostgres::new(&crate::helpers::scratch_dir("pg-fault")).unwrap();
     let runner = pg.clone();
     tokio::task::spawn_blocking(move || runner.ensure_running(&[]))
         .await

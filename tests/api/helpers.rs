@@ -23,6 +23,28 @@ const TEMPLATE_PREFIX: &str = "shoutout_tpl_";
 /// Leftover test databases older than this are from crashed runs.
 const STALE_AFTER_SECS: u64 = 2 * 3600;
 
+/// A folder of this test run's own, for a PostgreSQL cluster or other scratch files: under
+/// `SHOUTOUT_TEST_DIR` (a fresh folder `scripts/test` makes for each run and removes after),
+/// else under a folder of this checkout's own, so that two copies of the project on one
+/// machine never share a cluster. As root, PostgreSQL runs as `postgres`, which may not be
+/// able to reach a checkout inside a private folder, so root's default is under the system's
+/// temporary folder, named after the checkout.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("SHOUTOUT_TEST_DIR").filter(|d| !d.is_empty()) {
+        return Path::new(&dir).join(name);
+    }
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        use sha2::{Digest, Sha256};
+        let checkout = Sha256::digest(env!("CARGO_MANIFEST_DIR").as_bytes());
+        std::env::temp_dir()
+            .join(format!("shoutout-test-{}", hex::encode(&checkout[..6])))
+            .join(name)
+    } else {
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
+    }
+}
+
 /// The database server tests use.
 pub struct TestCluster {
     /// A connection string to the server's `postgres` database.
@@ -41,14 +63,7 @@ impl TestCluster {
         let admin_url = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.is_empty() => with_database(&url, "postgres"),
             _ => {
-                // SAFETY: geteuid cannot fail. As root, PostgreSQL runs as `postgres`, which may
-                // not be able to reach a checkout inside a private folder, so use a system folder.
-                let root = if unsafe { libc::geteuid() } == 0 {
-                    std::path::PathBuf::from("/var/lib/shoutout-test")
-                } else {
-                    Path::new(env!("CARGO_TARGET_TMPDIR")).join("pg")
-                };
-                let pg = EmbeddedPostgres::new(&root).expect("PostgreSQL binaries");
+                let pg = EmbeddedPostgres::new(&scratch_dir("pg")).expect("PostgreSQL binaries");
                 let runner = pg.clone();
                 tokio::task::spawn_blocking(move || {
                     // Test data is disposable: trade durability for speed.

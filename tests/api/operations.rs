@@ -526,3 +526,82 @@ async fn a_statement_past_its_timeout_is_a_503_and_changes_nothing() {
     let response = app.delete(&format!("/api/v1/shoutouts/{id}"), &alice).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 }
+
+/// The service on its embedded database, stopped with SIGTERM: it stops its cluster and exits
+/// cleanly, and a stop is not a warning: no WARN or ERROR line is logged from start to exit.
+#[tokio::test]
+async fn a_clean_stop_on_the_embedded_database_logs_no_warning() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let data = crate::helpers::scratch_dir(&format!("embedded-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&data).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shoutout"))
+        .args(["serve", "--demo"])
+        .env_remove("DATABASE_URL")
+        .env("SHOUTOUT_DATA_DIR", &data)
+        .env("SHOUTOUT_BIND", "127.0.0.1:0")
+        .env("SHOUTOUT_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let logs = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "exited early: {:?}",
+            child.wait()
+        );
+        if let Some(rest) = line.split("running at ").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    // A live stream open at the stop, as a wall display would have.
+    let client = reqwest::Client::new();
+    let token = String::from_utf8(
+        Command::new(env!("CARGO_BIN_EXE_shoutout"))
+            .args(["token", "--sub", "alice"])
+            .env("SHOUTOUT_DATA_DIR", &data)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let stream = client
+        .get(format!("{base}/api/v1/stream"))
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    expect_status(
+        client.get(format!("{base}/readyz")).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    // SAFETY: signalling a child process we started and have not waited for.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let logs = logs.join().unwrap();
+    assert!(status.success(), "{status:?}\n{logs}");
+    let loud: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("\"level\":\"WARN\"") || l.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(loud.is_empty(), "{loud:#?}");
+    assert!(logs.contains("stopping"), "{logs}");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -1383,3 +1383,76 @@ async fn praise_for_someone_who_left_is_not_published_to_them_and_approve_needs_
         c.ann.to_string()
     );
 }
+
+/// Limits hold across instances: two instances behind a load balancer share one budget per
+/// client and per person, instead of granting it once each. Clients are told apart as the
+/// limiter does (an IPv6 /64 is one client).
+#[tokio::test]
+async fn rate_limits_hold_across_instances() {
+    let c = company_with(|config| {
+        config.praise_per_address_per_hour = 4;
+        config.praise_per_employee_per_hour = 6;
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let first = &c.app;
+    let second = first.spawn_beside(|_| {}).await;
+    let handle = first.praise_handle(c.ann).await;
+    let send = |app: &TestApp, from: &'static str, n: usize| {
+        let handle = handle.clone();
+        let app_base = app.base.clone();
+        let client = app.client.clone();
+        async move {
+            let (challenge, solution) = first.solved_challenge(&handle).await;
+            client
+                .post(format!("{app_base}/api/v1/public/shoutouts"))
+                .header("x-forwarded-for", from)
+                .json(
+                    &json!({"handle": handle, "message": format!("Thanks again, {n}"),
+                              "challenge": challenge, "solution": solution}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // One client, rotating through its /64, alternating between the instances: 4 in all.
+    let clients = [
+        "2001:db8:5:6::1",
+        "2001:db8:5:6::2",
+        "2001:db8:5:6:ffff::3",
+        "2001:db8:5:6::4",
+    ];
+    let mut statuses = Vec::new();
+    for n in 0..8 {
+        let app = if n % 2 == 0 { first } else { &second };
+        statuses.push(send(app, clients[n % 4], n).await);
+    }
+    let accepted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::ACCEPTED)
+        .count();
+    assert_eq!(accepted, 4, "{statuses:?}");
+    assert!(
+        statuses[4..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // The person's budget is shared too: 6 in all, whichever instance and client sends.
+    for (n, from) in ["198.51.100.20", "198.51.100.21", "198.51.100.22"]
+        .into_iter()
+        .enumerate()
+    {
+        let app = if n % 2 == 0 { first } else { &second };
+        let status = send(app, from, 100 + n).await;
+        let expected = if n < 2 {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(status, expected, "{from}");
+    }
+    assert_eq!(customer_rows(first).await, 6);
+}
