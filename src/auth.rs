@@ -27,9 +27,9 @@ use idp::IdpKeys;
 pub use oversight::{Oversight, oversight};
 
 use crate::config::{Config, Mode};
+use crate::db::DbPool;
 use crate::error::ApiError;
 use crate::models::employees::{self, EmployeeRow};
-use crate::startup::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -181,9 +181,9 @@ impl Caller {
     }
 
     async fn authenticate(req: &HttpRequest) -> Result<Self, ApiError> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .expect("AppState is registered");
+        let tokens = req
+            .app_data::<web::Data<TokenVerifier>>()
+            .expect("the token verifier is registered");
         let value = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -200,7 +200,7 @@ impl Caller {
             .ok_or_else(|| {
                 ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
             })?;
-        let claims = state.tokens.verify(token).await?;
+        let claims = tokens.verify(token).await?;
         let mut roles: HashSet<Role> = claims.roles.unwrap_or_default().into_iter().collect();
         if roles.is_empty() {
             roles.insert(Role::Employee);
@@ -233,11 +233,11 @@ async fn load_employee(
     req: &HttpRequest,
     caller: &Caller,
 ) -> Result<Option<EmployeeRow>, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState is registered")
+    let pool = req
+        .app_data::<web::Data<DbPool>>()
+        .expect("the pool is registered")
         .clone();
-    let mut conn = state.pool.get().await?;
+    let mut conn = pool.get().await?;
     Ok(employees::find_by_external_id(&mut conn, &caller.subject).await?)
 }
 

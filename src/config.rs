@@ -298,7 +298,7 @@ fn parse_network(text: &str) -> Result<IpNet, String> {
 }
 
 fn parse_origin(text: &str) -> Result<String, String> {
-    crate::widgets::keys::normalise_origin(text)
+    crate::domain::origin::normalise_origin(text)
         .map_err(|why| format!("`{}` {why} (no wildcards: list each origin)", text.trim()))
 }
 

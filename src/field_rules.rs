@@ -22,7 +22,7 @@ enum Rule {
     /// `text::optional_email` with this many characters at most.
     OptionalEmail(usize),
     Handle,
-    /// Each item of the array is a page origin (`widgets::keys::normalise_origin`).
+    /// Each item of the array is a page origin (`domain::origin::normalise_origin`).
     Origins,
     /// A calendar day in 2000-2099 (campaigns).
     DayThisCentury,
@@ -119,7 +119,7 @@ impl Modify for FieldRules {
             }
         }
         for item in api.paths.paths.values_mut() {
-            for operation in crate::routes::operations_mut(item) {
+            for operation in operations_mut(item) {
                 for parameter in operation.parameters.iter_mut().flatten() {
                     let Some(RefOr::T(schema)) = parameter.schema.as_mut() else {
                         continue;
@@ -198,9 +198,9 @@ fn apply(schema: &mut Schema, rule: Rule) {
                 && let ArrayItems::RefOrSchema(items) = &mut array.items
                 && let RefOr::T(Schema::Object(item)) = items.as_mut()
             {
-                item.pattern = Some(crate::widgets::keys::ORIGIN_PATTERN.to_owned());
+                item.pattern = Some(crate::domain::origin::ORIGIN_PATTERN.to_owned());
                 item.min_length = Some(1);
-                item.max_length = Some(crate::widgets::keys::ORIGIN_MAX);
+                item.max_length = Some(crate::domain::origin::ORIGIN_MAX);
                 return;
             }
             panic!("`origins` is not an array of strings");
@@ -259,4 +259,19 @@ fn forbid_nul_in(schemas: &mut [RefOr<Schema>]) {
             forbid_nul(schema);
         }
     }
+}
+
+/// The operations of a path, whichever methods it takes.
+pub fn operations_mut(
+    item: &mut openapi::PathItem,
+) -> impl Iterator<Item = &mut openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
 }

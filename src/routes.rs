@@ -10,10 +10,9 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::{
-    audit, employees, health, history, leaderboards, me, moderation, praise, reports, shoutouts,
-    stream, teams, values, widget_keys,
+    audit, employees, health, history, leaderboards, me, moderation, operations, praise, reports,
+    shoutouts, stream, teams, values, widget_keys,
 };
-use crate::operations;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -162,21 +161,6 @@ impl MethodTable {
     }
 }
 
-/// The operations of a path, whichever methods it takes.
-pub fn operations_mut(
-    item: &mut openapi::PathItem,
-) -> impl Iterator<Item = &mut openapi::path::Operation> {
-    [
-        &mut item.get,
-        &mut item.post,
-        &mut item.put,
-        &mut item.patch,
-        &mut item.delete,
-    ]
-    .into_iter()
-    .flatten()
-}
-
 /// Adds the error answers every operation can give, so each handler only documents its own:
 /// 401/403 where a token is needed, 400/413/415/422 where a body or query is read, 500/503 always.
 struct CommonResponses;
@@ -218,7 +202,7 @@ impl Modify for CommonResponses {
             )
         };
         for item in api.paths.paths.values_mut() {
-            for operation in operations_mut(item) {
+            for operation in crate::field_rules::operations_mut(item) {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = operation.request_body.is_some();
                 let has_path = operation.parameters.as_ref().is_some_and(|ps| {

@@ -18,25 +18,12 @@ use crate::auth::TokenVerifier;
 use crate::config::Config;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::error::ApiError;
-use crate::operations::PoolGauges;
 use crate::praise::Praise;
 use crate::routes;
+use crate::state::AppState;
+use crate::telemetry::PoolGauges;
 use crate::widgets::keys as widget_keys;
 use crate::widgets::stream::StreamHub;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub config: Arc<Config>,
-    pub tokens: TokenVerifier,
-    pub registry: Registry,
-    pub pool_gauges: PoolGauges,
-    pub openapi_json: String,
-    pub praise: Arc<Praise>,
-    pub stream: Arc<StreamHub>,
-    /// The demo page's widget key, when serving demo data.
-    pub demo_key: Option<String>,
-}
 
 pub struct Application {
     port: u16,
@@ -101,10 +88,12 @@ impl Application {
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let shutdown_timeout = config.shutdown_timeout_secs;
+        // What extractors need, apart from the rest of the state: they sit below it.
+        let tokens = web::Data::new(tokens);
+        let pool_data = web::Data::new(pool.clone());
         let state = web::Data::new(AppState {
             pool,
             config: Arc::new(config),
-            tokens,
             registry,
             pool_gauges,
             openapi_json,
@@ -117,6 +106,8 @@ impl Application {
             App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
+                .app_data(tokens.clone())
+                .app_data(pool_data.clone())
                 .app_data(methods.clone())
                 .app_data(web::PathConfig::default().error_handler(|error, req| {
                     let methods = req.app_data::<web::Data<routes::MethodTable>>();

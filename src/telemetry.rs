@@ -1,5 +1,7 @@
-//! Structured logging with `tracing`: JSON lines by default, readable text on request.
+//! Structured logging with `tracing` (JSON lines by default, readable text on request) and the
+//! gauges `/metrics` samples beside the per-route request metrics.
 
+use prometheus::{IntGauge, Registry};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -19,4 +21,36 @@ pub fn init(format: LogFormat) {
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Database pool gauges, sampled at scrape time.
+pub struct PoolGauges {
+    size: IntGauge,
+    available: IntGauge,
+    waiting: IntGauge,
+}
+
+impl PoolGauges {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let gauge = |name: &str, help: &str| -> prometheus::Result<IntGauge> {
+            let g = IntGauge::new(name, help)?;
+            registry.register(Box::new(g.clone()))?;
+            Ok(g)
+        };
+        Ok(Self {
+            size: gauge("shoutout_db_pool_connections", "Open database connections")?,
+            available: gauge("shoutout_db_pool_idle", "Idle database connections")?,
+            waiting: gauge(
+                "shoutout_db_pool_waiting",
+                "Requests waiting for a connection",
+            )?,
+        })
+    }
+
+    /// Samples the pool's state into the gauges.
+    pub fn sample(&self, status: deadpool::Status) {
+        self.size.set(status.size as i64);
+        self.available.set(status.available as i64);
+        self.waiting.set(status.waiting as i64);
+    }
 }

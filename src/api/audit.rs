@@ -12,7 +12,7 @@ use crate::error::ApiResult;
 use crate::extract::ValidQuery;
 use crate::models::audit::{self, AuditFilter, AuditRow};
 use crate::pagination::{self, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One change: who made it, when, and the row before and after (secrets left out, a
 /// customer's e-mail address reduced to `has_customer_email`).

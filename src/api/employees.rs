@@ -18,7 +18,7 @@ use crate::models::audit;
 use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
 use crate::models::teams;
 use crate::pagination::{self, NameKey, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Largest import accepted, in rows and in bytes.
 pub const IMPORT_MAX_ROWS: usize = 10_000;

@@ -18,7 +18,7 @@ use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract;
 use crate::models::shoutouts::{self, NewShoutout};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One past shout-out. In CSV the columns are `created_at, giver_external_id, customer_name,
 /// recipient_external_ids, value, message` and optionally `source_id`, with recipients

@@ -21,7 +21,7 @@ use crate::models::tallies::{
 };
 use crate::models::teams;
 use crate::pagination::{self, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::widgets::keys::{Boards, Viewer};
 
 /// Longest custom span a board adds up, in days (ten years).

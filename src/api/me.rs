@@ -9,7 +9,7 @@ use super::Employee;
 use crate::auth::{Caller, Role};
 use crate::error::ApiResult;
 use crate::models::{employees, teams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {

@@ -22,7 +22,7 @@ use crate::models::praise::{self as store, DecisionRow, NewDecision, PraiseRow, 
 use crate::models::shoutouts::{self, ShoutoutRow};
 use crate::models::{audit, employees};
 use crate::pagination::{self, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Whose praise a caller may moderate: the teams they oversee (`auth::oversight`).
 async fn scope(conn: &mut AsyncPgConnection, member: &Member) -> ApiResult<Oversight> {

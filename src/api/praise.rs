@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::{audit, employees, praise as store};
 use crate::praise::{self, Outcome, Submission};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,10 +83,11 @@ pub async fn create_public_shoutout(
         solution: body.solution,
         website: body.website,
     };
-    let id = match praise::submit(&state, client, submission, Utc::now()).await? {
-        Outcome::Stored { id, .. } | Outcome::Duplicate { id, .. } => id,
-        Outcome::Trapped { decoy } => decoy,
-    };
+    let id =
+        match praise::submit(&state.pool, &state.praise, client, submission, Utc::now()).await? {
+            Outcome::Stored { id, .. } | Outcome::Duplicate { id, .. } => id,
+            Outcome::Trapped { decoy } => decoy,
+        };
     Ok(HttpResponse::Accepted()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Accepted {

@@ -10,82 +10,21 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{EmployeeSummary, caching, location};
+use super::{caching, location};
 use crate::auth::{Member, Staff};
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::models::shoutouts::{
-    self, FeedFilter, IdempotencyClaim, NewShoutout, ShoutoutDetails, ShoutoutRow,
-};
+use crate::models::shoutouts::{self, FeedFilter, IdempotencyClaim, NewShoutout, ShoutoutRow};
 use crate::models::{audit, teams};
 use crate::pagination::{self, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
+pub use crate::views::{Giver, Shoutout};
 use crate::widgets::keys::{Feeds, Viewer};
 
 /// Most people one shout-out may thank.
 pub const MAX_RECIPIENTS: usize = 25;
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
-
-/// Who gave a shout-out.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Giver {
-    Employee {
-        employee: EmployeeSummary,
-    },
-    /// Praise from a customer; their e-mail is never shown here.
-    Customer {
-        name: Option<String>,
-    },
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Shoutout {
-    pub id: Uuid,
-    pub source: ShoutoutSource,
-    pub giver: Giver,
-    /// Everyone thanked; each counts once.
-    pub recipients: Vec<EmployeeSummary>,
-    pub value: HeartValue,
-    pub message: String,
-    pub status: ShoutoutStatus,
-    pub created_at: DateTime<Utc>,
-    /// +1s from colleagues; counted apart from shout-outs.
-    pub cheers: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retracted_at: Option<DateTime<Utc>>,
-}
-
-impl From<ShoutoutDetails> for Shoutout {
-    fn from(details: ShoutoutDetails) -> Self {
-        let row = details.row;
-        let giver = match (&details.giver, row.source) {
-            (Some(employee), ShoutoutSource::Staff) => Giver::Employee {
-                employee: employee.into(),
-            },
-            _ => Giver::Customer {
-                name: row.customer_name.clone(),
-            },
-        };
-        Self {
-            id: row.id,
-            source: row.source,
-            giver,
-            recipients: details.recipients.iter().map(Into::into).collect(),
-            value: row.value,
-            // Nobody vouches for a customer's links: they are shown inert.
-            message: match row.source {
-                ShoutoutSource::Customer => text::neutralise_links(&row.message),
-                ShoutoutSource::Staff => row.message,
-            },
-            status: row.status,
-            created_at: row.created_at,
-            cheers: details.cheers,
-            retracted_at: row.retracted_at,
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

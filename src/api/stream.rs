@@ -17,7 +17,7 @@ use crate::db::DbPool;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidQuery;
 use crate::models::{employees, widget_keys};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::widgets::keys::{Feeds, Viewer};
 use crate::widgets::stream::{Cursor, Event, StreamHub};
 

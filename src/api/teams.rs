@@ -15,7 +15,7 @@ use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
 use crate::models::teams::{self, NewTeam, TeamChanges};
 use crate::pagination::{self, NameKey, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

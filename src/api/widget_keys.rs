@@ -16,7 +16,7 @@ use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
 use crate::models::widget_keys::{self, NewWidgetKey, WidgetKeyRow};
 use crate::pagination::{self, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::widgets::keys;
 
 /// Most origins one key may list.
@@ -133,7 +133,7 @@ pub async fn create_widget_key(
     }
     let mut origins = Vec::new();
     for (i, origin) in body.origins.iter().enumerate().take(MAX_ORIGINS) {
-        match keys::normalise_origin(origin) {
+        match crate::domain::origin::normalise_origin(origin) {
             Ok(origin) if !origins.contains(&Some(origin.clone())) => origins.push(Some(origin)),
             Ok(_) => {}
             Err(why) => errors.push(FieldError::new(format!("origins[{i}]"), why)),

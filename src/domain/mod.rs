@@ -2,6 +2,7 @@
 
 pub mod enums;
 pub mod heart;
+pub mod origin;
 pub mod period;
 pub mod suggest;
 pub mod text;

@@ -12,11 +12,11 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::config::Config;
+use crate::db::DbPool;
 use crate::domain::{HeartValue, suggest, text};
 use crate::error::{ApiError, FieldError};
 use crate::models::employees::EmployeeRow;
 use crate::models::praise::{self, NewPraise, Stored};
-use crate::startup::AppState;
 use challenge::{Challenges, Refusal};
 use limits::PraiseLimits;
 
@@ -29,6 +29,9 @@ pub const HONEYPOT_MAX: usize = 500;
 pub struct Praise {
     pub challenges: Challenges,
     pub limits: PraiseLimits,
+    /// The hourly budgets, per client and per person praised.
+    per_address_per_hour: u32,
+    per_employee_per_hour: u32,
 }
 
 impl Praise {
@@ -44,6 +47,8 @@ impl Praise {
                 config.praise_per_address_per_hour,
                 config.praise_per_employee_per_hour,
             ),
+            per_address_per_hour: config.praise_per_address_per_hour,
+            per_employee_per_hour: config.praise_per_employee_per_hour,
         }
     }
 }
@@ -158,17 +163,14 @@ fn check_fields(s: &Submission) -> Result<Checked, Vec<FieldError>> {
 
 /// Receives one submission from `client`.
 pub async fn submit(
-    state: &AppState,
+    pool: &DbPool,
+    praise: &Praise,
     client: Option<IpAddr>,
     submission: Submission,
     now: DateTime<Utc>,
 ) -> Result<Outcome, Rejection> {
     if let Some(address) = client {
-        state
-            .praise
-            .limits
-            .address(address)
-            .map_err(Rejection::Limited)?;
+        praise.limits.address(address).map_err(Rejection::Limited)?;
     }
     if submission
         .website
@@ -180,11 +182,11 @@ pub async fn submit(
         });
     }
     let checked = check_fields(&submission).map_err(Rejection::Invalid)?;
-    let mut conn = state.pool.get().await.map_err(ApiError::from)?;
+    let mut conn = pool.get().await.map_err(ApiError::from)?;
     let employee = praise::find_by_handle(&mut conn, &submission.handle)
         .await?
         .ok_or(Rejection::UnknownHandle)?;
-    let redeemable = match state.praise.challenges.check(
+    let redeemable = match praise.challenges.check(
         &submission.challenge,
         &submission.solution,
         employee.id,
@@ -214,8 +216,7 @@ pub async fn submit(
             return Err(Rejection::Invalid(vec![FieldError::new(field, message)]));
         }
     };
-    state
-        .praise
+    praise
         .limits
         .employee(employee.id)
         .map_err(Rejection::Limited)?;
@@ -239,14 +240,14 @@ pub async fn submit(
             (
                 "address",
                 limits::client_key(a).to_string(),
-                state.config.praise_per_address_per_hour,
+                praise.per_address_per_hour,
                 "client address",
             )
         }),
         Some((
             "employee",
             employee.id.to_string(),
-            state.config.praise_per_employee_per_hour,
+            praise.per_employee_per_hour,
             "employee",
         )),
     ];

@@ -9,7 +9,7 @@ use maud::{DOCTYPE, html};
 use crate::auth::{self, Role};
 use crate::demo;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The page may fetch from its own origin; everything else as on every page.
 const DEMO_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

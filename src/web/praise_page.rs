@@ -20,7 +20,7 @@ use crate::extract::read_body;
 use crate::models::employees::EmployeeRow;
 use crate::models::praise as store;
 use crate::praise::{self, EMAIL_MAX, NAME_MAX, Outcome, Rejection, Submission};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Largest form body accepted (the fields' own limits are far below it).
 const FORM_LIMIT: usize = 16 * 1024;
@@ -149,7 +149,7 @@ async fn receive(
         website: fields.get("website").cloned(),
     };
     let client = client::address(req, &state.config.trusted_proxies);
-    match praise::submit(state, client, submission, Utc::now()).await {
+    match praise::submit(&state.pool, &state.praise, client, submission, Utc::now()).await {
         // A bot is thanked like anyone else and learns nothing.
         Ok(Outcome::Stored { .. } | Outcome::Duplicate { .. } | Outcome::Trapped { .. }) => {
             Ok(HttpResponse::SeeOther()

@@ -4,99 +4,21 @@
 //! (`POST /api/v1/reports/teams/{team_id}/link`), which names the caller and the team and is
 //! checked against the caller's rights again when opened.
 
-use std::collections::HashSet;
-
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, TimeZone, Utc};
-use hmac::{Hmac, Mac};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use uuid::Uuid;
 
 use super::page_headers;
-use crate::api::reports::{self, Range, RangeQuery, TeamReport};
-use crate::auth::{Caller, Member, Role};
+use crate::auth::Member;
 use crate::domain::HeartValue;
 use crate::domain::period::PeriodKind;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_query;
 use crate::models::employees;
-use crate::startup::AppState;
-
-#[derive(Debug, Serialize, Deserialize)]
-struct LinkClaims {
-    sub: String,
-    roles: Vec<Role>,
-    team: Uuid,
-    exp: i64,
-}
-
-fn key(state: &AppState) -> ApiResult<Hmac<Sha256>> {
-    let secret = state
-        .config
-        .checked_jwt_secret()
-        .map_err(ApiError::Internal)?;
-    let mut derive = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
-        .expect("HMAC takes any key length");
-    derive.update(b"shoutout report link v1");
-    let derived = derive.finalize().into_bytes();
-    Ok(Hmac::<Sha256>::new_from_slice(&derived).expect("HMAC takes any key length"))
-}
-
-/// A link token: base64url(JSON claims) "." base64url(HMAC). Its own key, so it is never a
-/// bearer token for the API.
-pub fn sign_link(
-    state: &AppState,
-    caller: &Caller,
-    team: Uuid,
-    expires_at: DateTime<Utc>,
-) -> ApiResult<String> {
-    let claims = LinkClaims {
-        sub: caller.subject.clone(),
-        roles: caller.roles_sorted(),
-        team,
-        exp: expires_at.timestamp(),
-    };
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).map_err(anyhow::Error::from)?);
-    let mut mac = key(state)?;
-    mac.update(payload.as_bytes());
-    Ok(format!(
-        "{payload}.{}",
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-    ))
-}
-
-fn verify_link(state: &AppState, token: &str, team: Uuid) -> ApiResult<Caller> {
-    let bad = || ApiError::Unauthorized("this report link is not valid; ask for a new one".into());
-    let (payload, tag) = token.split_once('.').ok_or_else(bad)?;
-    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad())?;
-    let mut mac = key(state)?;
-    mac.update(payload.as_bytes());
-    mac.verify_slice(&tag).map_err(|_| bad())?;
-    let claims: LinkClaims =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad())?)
-            .map_err(|_| bad())?;
-    if claims.team != team {
-        return Err(bad());
-    }
-    let expires_at = Utc
-        .timestamp_opt(claims.exp, 0)
-        .single()
-        .filter(|&exp| exp > Utc::now())
-        .ok_or_else(|| {
-            ApiError::Unauthorized("this report link has expired; ask for a new one".into())
-        })?;
-    Ok(Caller {
-        subject: claims.sub,
-        roles: claims.roles.into_iter().collect::<HashSet<_>>(),
-        expires_at,
-    })
-}
+use crate::services::report_links;
+use crate::services::reports::{self, Range, RangeQuery, TeamReport};
+use crate::state::AppState;
 
 #[get("/reports/teams/{team_id}")]
 pub async fn page(
@@ -196,7 +118,7 @@ async fn report_page(
     let range = Range::parse(&range_query, state.config.timezone)?;
     let member = match sig {
         Some(token) if !req.headers().contains_key(header::AUTHORIZATION) => {
-            let caller = verify_link(&state, &token, team_id)?;
+            let caller = report_links::verify(&state.config, &token, team_id)?;
             let mut conn = state.pool.get().await?;
             let employee = employees::find_by_external_id(&mut conn, &caller.subject)
                 .await?
@@ -212,7 +134,7 @@ async fn report_page(
     };
     let mut conn = state.pool.get().await?;
     reports::authorize(&mut conn, &member, team_id).await?;
-    let report = reports::build(&mut conn, &state, team_id, range).await?;
+    let report = reports::build(&mut conn, state.config.timezone, team_id, range).await?;
     Ok(page_headers(&mut HttpResponse::Ok())
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(render(&report).into_string()))

@@ -345,7 +345,7 @@ async fn read_after(
         .into_iter()
         .map(|details| {
             let id = details.row.id;
-            let view = crate::api::shoutouts::Shoutout::from(details);
+            let view = crate::views::Shoutout::from(details);
             (id, serde_json::to_string(&view).unwrap_or_default())
         })
         .collect();

@@ -605,3 +605,51 @@ async fn a_clean_stop_on_the_embedded_database_logs_no_warning() {
     assert!(logs.contains("stopping"), "{logs}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Migrations are append-only: once committed, a migration's files never change (an installed
+/// database would never see the edit). `tests/migrations.sha256` holds each file's digest; a new
+/// migration adds its lines (`cd migrations && sha256sum */up.sql */down.sql | sort -k2`), an
+/// edited one fails here.
+#[test]
+fn committed_migrations_never_change() {
+    use sha2::{Digest, Sha256};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let listed: std::collections::BTreeMap<String, String> =
+        std::fs::read_to_string(root.join("tests/migrations.sha256"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let (digest, file) = l.split_once("  ").expect("`digest  file` lines");
+                (file.to_owned(), digest.to_owned())
+            })
+            .collect();
+    let mut found = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(root.join("migrations")).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in ["up.sql", "down.sql"] {
+            let path = dir.join(file);
+            let name = format!("{}/{file}", dir.file_name().unwrap().to_string_lossy());
+            let digest = hex::encode(Sha256::digest(std::fs::read(&path).unwrap()));
+            found.insert(name, digest);
+        }
+    }
+    for (file, digest) in &listed {
+        match found.get(file) {
+            Some(now) => assert_eq!(
+                now, digest,
+                "{file} changed after it was committed: put the change in a new migration"
+            ),
+            None => panic!("{file} was removed: committed migrations stay"),
+        }
+    }
+    for file in found.keys() {
+        assert!(
+            listed.contains_key(file),
+            "{file} is new: add its digest to tests/migrations.sha256"
+        );
+    }
+}

@@ -1,34 +1,9 @@
 //! Operational endpoints: Prometheus metrics, the OpenAPI document and its reference page.
 
 use actix_web::{HttpResponse, get, web};
-use prometheus::{Encoder, IntGauge, Registry, TextEncoder};
+use prometheus::{Encoder, TextEncoder};
 
-use crate::startup::AppState;
-
-/// Gauges sampled at scrape time, beside the per-route request metrics.
-pub struct PoolGauges {
-    size: IntGauge,
-    available: IntGauge,
-    waiting: IntGauge,
-}
-
-impl PoolGauges {
-    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let gauge = |name: &str, help: &str| -> prometheus::Result<IntGauge> {
-            let g = IntGauge::new(name, help)?;
-            registry.register(Box::new(g.clone()))?;
-            Ok(g)
-        };
-        Ok(Self {
-            size: gauge("shoutout_db_pool_connections", "Open database connections")?,
-            available: gauge("shoutout_db_pool_idle", "Idle database connections")?,
-            waiting: gauge(
-                "shoutout_db_pool_waiting",
-                "Requests waiting for a connection",
-            )?,
-        })
-    }
-}
+use crate::state::AppState;
 
 /// Prometheus metrics: request counts and latencies per route, and the connection pool.
 #[utoipa::path(
@@ -37,10 +12,7 @@ impl PoolGauges {
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let status = state.pool.status();
-    state.pool_gauges.size.set(status.size as i64);
-    state.pool_gauges.available.set(status.available as i64);
-    state.pool_gauges.waiting.set(status.waiting as i64);
+    state.pool_gauges.sample(state.pool.status());
     let mut buffer = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&state.registry.gather(), &mut buffer) {
         tracing::error!(error = %e, "encoding metrics");

@@ -1,0 +1,7 @@
+//! The rules of each capability, one module each, callable from HTTP handlers, pages, the CLI
+//! and background workers alike. A service takes the pieces it needs (a connection or the
+//! pool, the configuration), never the request or the application state, and runs its writes
+//! in one transaction.
+
+pub mod report_links;
+pub mod reports;

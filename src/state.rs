@@ -1,0 +1,26 @@
+//! What a request may reach: the state every handler and page is given. It sits above the
+//! pieces it holds (the pool, the configuration, praise, the stream hub, the gauges), which
+//! never import it: extractors and services are handed the pieces they use.
+
+use std::sync::Arc;
+
+use prometheus::Registry;
+
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::praise::Praise;
+use crate::telemetry::PoolGauges;
+use crate::widgets::stream::StreamHub;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub registry: Registry,
+    pub pool_gauges: PoolGauges,
+    pub openapi_json: String,
+    pub praise: Arc<Praise>,
+    pub stream: Arc<StreamHub>,
+    /// The demo page's widget key, when serving demo data.
+    pub demo_key: Option<String>,
+}
