@@ -74,9 +74,6 @@ pub enum ApiError {
     NoRoute,
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// A method outside the standard set (501): no route takes it.
-    #[error("unknown method")]
-    UnknownMethod,
     #[error("conflict: {0}")]
     Conflict(String, Vec<FieldError>),
     #[error("payload too large: {0}")]
@@ -124,7 +121,6 @@ impl ApiError {
             Self::NotFound(_) => ("/problems/not-found", "Not found"),
             Self::NoRoute => ("/problems/no-such-route", "Not found"),
             Self::MethodNotAllowed => ("/problems/method-not-allowed", "Method not allowed"),
-            Self::UnknownMethod => ("/problems/unknown-method", "Not implemented"),
             Self::Conflict(..) => ("/problems/conflict", "Conflict"),
             Self::PayloadTooLarge(_) => ("/problems/payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => {
@@ -159,7 +155,6 @@ impl ApiError {
             },
             Self::NoRoute => "there is no such route; see /docs for the API".into(),
             Self::MethodNotAllowed => "this route does not accept that method".into(),
-            Self::UnknownMethod => "this service only answers the standard HTTP methods".into(),
             // Never the cause: it may hold SQL, paths or personal data.
             Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
         }
@@ -190,7 +185,6 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::UnknownMethod => StatusCode::NOT_IMPLEMENTED,
             Self::Conflict(..) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

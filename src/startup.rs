@@ -338,8 +338,10 @@ async fn log_request(
     })
 }
 
-/// The methods HTTP defines (RFC 9110, and PATCH); anything else is answered 501 before it
-/// reaches a route or a metric.
+/// The methods HTTP defines (RFC 9110, and PATCH). Anything else (`QUERY`, `FOO`) is answered
+/// here, outside the metrics, as no route takes it: 405 with `Allow` on a route's path, 404
+/// elsewhere. Counted by the metrics, every made-up method would become a label value of its
+/// own, and anyone could grow `/metrics` without bound.
 const STANDARD_METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
 ];
@@ -348,10 +350,14 @@ async fn standard_methods_only(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use actix_web::ResponseError;
     if !STANDARD_METHODS.contains(&req.method().as_str()) {
-        let response = ApiError::UnknownMethod.error_response();
-        return Ok(req.into_response(response));
+        let (http, _) = req.into_parts();
+        let methods = http
+            .app_data::<web::Data<routes::MethodTable>>()
+            .expect("the method table is registered")
+            .clone();
+        let response = unrouted(http.clone(), methods).await;
+        return Ok(ServiceResponse::new(http, response));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
