@@ -148,3 +148,8 @@ impl From<ShoutoutDetails> for Shoutout {
         }
     }
 }
+
+/// The `Location` of a created resource.
+pub fn location(kind: &str, id: Uuid) -> String {
+    format!("/api/v1/{kind}/{id}")
+}

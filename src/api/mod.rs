@@ -19,9 +19,8 @@ pub mod values;
 pub mod widget_keys;
 
 use serde::{Deserialize, Deserializer};
-use uuid::Uuid;
 
-pub use crate::views::{Employee, EmployeeSummary, Team};
+pub use crate::views::{Employee, EmployeeSummary, Team, location};
 
 /// For PATCH bodies: tells "absent" (leave as is) from `null` (clear). Use with
 /// `#[serde(default, deserialize_with = "nullable")]` on an `Option<Option<T>>`.
@@ -31,9 +30,4 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// The `Location` of a created resource.
-pub fn location(kind: &str, id: Uuid) -> String {
-    format!("/api/v1/{kind}/{id}")
 }

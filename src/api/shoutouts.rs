@@ -5,26 +5,25 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{caching, location};
+use super::caching;
 use crate::auth::{Member, Staff};
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::models::shoutouts::{self, FeedFilter, IdempotencyClaim, NewShoutout, ShoutoutRow};
+use crate::models::shoutouts::{self, FeedFilter, ShoutoutRow};
 use crate::models::{audit, teams};
 use crate::pagination::{self, Page};
+use crate::services::giving::{self, Gift, Given, IDEMPOTENCY_HEADER};
 use crate::state::AppState;
 pub use crate::views::{Giver, Shoutout};
 use crate::widgets::keys::{Feeds, Viewer};
 
 /// Most people one shout-out may thank.
 pub const MAX_RECIPIENTS: usize = 25;
-pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -73,17 +72,14 @@ pub struct CheerState {
     pub cheered: bool,
 }
 
-/// What the create transaction ended with.
-enum Created {
-    New {
-        body: serde_json::Value,
-        location: String,
-    },
-    Replay {
-        status: u16,
-        body: serde_json::Value,
-        location: Option<String>,
-    },
+impl From<CreateShoutout> for Gift {
+    fn from(body: CreateShoutout) -> Self {
+        Self {
+            recipient_ids: body.recipient_ids,
+            value: body.value,
+            message: body.message,
+        }
+    }
 }
 
 /// Thanks one or more colleagues.
@@ -109,94 +105,18 @@ pub async fn create_shoutout(
     req: HttpRequest,
     body: ValidJson<CreateShoutout>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.0;
     let key = idempotency_key(&req)?;
-    let giver = staff.employee;
-    let mut recipient_ids: Vec<Uuid> = Vec::with_capacity(body.recipient_ids.len());
-    for id in body.recipient_ids {
-        if !recipient_ids.contains(&id) {
-            recipient_ids.push(id);
-        }
-    }
-    if let Some(index) = recipient_ids.iter().position(|&id| id == giver.id) {
-        return Err(ApiError::invalid(
-            format!("recipient_ids[{index}]"),
-            "you cannot thank yourself",
-        ));
-    }
-    let message = text::trimmed(&body.message, text::MESSAGE_MAX)
-        .map_err(|m| ApiError::invalid("message", m))?;
-    let request_hash = request_fingerprint(&recipient_ids, body.value, &message);
-    let now = Utc::now();
-    let today = now.with_timezone(&state.config.timezone).date_naive();
-    let daily_limit = state.config.daily_limit;
-    let retry_after = seconds_until_tomorrow(now, state.config.timezone);
-
+    let rules = giving::Rules {
+        timezone: state.config.timezone,
+        daily_limit: state.config.daily_limit,
+    };
     let mut conn = state.pool.get().await?;
-    let outcome = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(key) = &key {
-                match shoutouts::claim_idempotency_key(conn, giver.id, key, &request_hash).await? {
-                    IdempotencyClaim::Fresh => {}
-                    IdempotencyClaim::Replay { status, body, location } => {
-                        return Ok(Created::Replay { status, body, location });
-                    }
-                    IdempotencyClaim::Mismatch => {
-                        return Err(ApiError::invalid(
-                            IDEMPOTENCY_HEADER,
-                            "this key was already used for a different request; use a new key",
-                        ));
-                    }
-                }
-            }
-            // Lock everyone involved, so nobody is deactivated half-way through.
-            let mut involved = recipient_ids.clone();
-            involved.push(giver.id);
-            let active = shoutouts::lock_active_employees(conn, &involved).await?;
-            if !active.contains(&giver.id) {
-                return Err(ApiError::forbidden("you are no longer an active employee"));
-            }
-            let missing: Vec<FieldError> = recipient_ids
-                .iter()
-                .enumerate()
-                .filter(|(_, id)| !active.contains(id))
-                .map(|(i, id)| FieldError::new(format!("recipient_ids[{i}]"), format!("no active employee with id {id}")))
-                .collect();
-            if !missing.is_empty() {
-                return Err(ApiError::Invalid(missing));
-            }
-            if !shoutouts::take_daily_slot(conn, giver.id, today, daily_limit).await? {
-                return Err(ApiError::TooManyRequests {
-                    detail: format!("you have given {daily_limit} shout-outs today, the daily limit; more tomorrow"),
-                    retry_after_secs: retry_after,
-                });
-            }
-            let new = NewShoutout {
-                id: Uuid::now_v7(),
-                source: ShoutoutSource::Staff,
-                giver_id: Some(giver.id),
-                customer_name: None,
-                value: body.value,
-                message: message.clone(),
-                status: ShoutoutStatus::Published,
-                created_at: now,
-            };
-            let row = shoutouts::insert(conn, &new, &recipient_ids).await?;
-            let view = one_view(conn, row).await?;
-            let body = serde_json::to_value(&view).map_err(anyhow::Error::from)?;
-            let location = location("shoutouts", view.id);
-            if let Some(key) = &key {
-                shoutouts::record_idempotent_response(conn, giver.id, key, 201, &body, &location).await?;
-            }
-            Ok(Created::New { body, location })
-        })
-        .await?;
-
+    let outcome = giving::give(&mut conn, &rules, &staff.employee, body.0, key.as_deref()).await?;
     Ok(match outcome {
-        Created::New { body, location } => HttpResponse::Created()
+        Given::New { body, location } => HttpResponse::Created()
             .insert_header(("Location", location))
             .json(body),
-        Created::Replay {
+        Given::Replay {
             status,
             body,
             location,
@@ -296,7 +216,7 @@ pub async fn get_shoutout(
     if !visible_to(&row, &member) {
         return Err(not_found(id));
     }
-    Ok(web::Json(one_view(&mut conn, row).await?))
+    Ok(web::Json(giving::view_of(&mut conn, row).await?))
 }
 
 /// Retracts a shout-out: its giver within the grace period (`SHOUTOUT_RETRACT_GRACE_MINUTES`),
@@ -438,18 +358,6 @@ async fn published(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> ApiR
     Ok(row)
 }
 
-async fn one_view(
-    conn: &mut diesel_async::AsyncPgConnection,
-    row: ShoutoutRow,
-) -> ApiResult<Shoutout> {
-    let details = shoutouts::details(conn, vec![row]).await?;
-    details
-        .into_iter()
-        .next()
-        .map(Shoutout::from)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("shout-out vanished while loading")))
-}
-
 /// Published shout-outs are public to staff; anything else only to its giver and admins.
 fn visible_to(row: &ShoutoutRow, member: &Member) -> bool {
     row.status == ShoutoutStatus::Published
@@ -484,30 +392,4 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
         ));
     }
     Ok(Some(key.to_owned()))
-}
-
-/// What makes two requests "the same" for idempotency: the normalised body.
-fn request_fingerprint(recipient_ids: &[Uuid], value: HeartValue, message: &str) -> Vec<u8> {
-    let mut sorted = recipient_ids.to_vec();
-    sorted.sort();
-    let mut hasher = Sha256::new();
-    for id in sorted {
-        hasher.update(id.as_bytes());
-    }
-    hasher.update(value.code().as_bytes());
-    hasher.update([0]);
-    hasher.update(message.as_bytes());
-    hasher.finalize().to_vec()
-}
-
-/// Seconds until the next midnight in the organisation's time zone (when daily limits reset).
-fn seconds_until_tomorrow(now: DateTime<Utc>, tz: chrono_tz::Tz) -> u64 {
-    let local_today = now.with_timezone(&tz).date_naive();
-    let tomorrow = local_today.succ_opt().unwrap_or(local_today);
-    let midnight = tomorrow
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(tz).earliest())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(now + chrono::Duration::hours(24));
-    (midnight - now).num_seconds().max(1) as u64
 }

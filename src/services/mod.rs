@@ -3,5 +3,6 @@
 //! pool, the configuration), never the request or the application state, and runs its writes
 //! in one transaction.
 
+pub mod giving;
 pub mod report_links;
 pub mod reports;
