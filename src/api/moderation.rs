@@ -4,7 +4,6 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::OptionalExtension;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,25 +13,16 @@ use validator::Validate;
 use super::EmployeeSummary;
 use super::praise::{ValueSuggestion, suggestion_view};
 use super::shoutouts::Shoutout;
-use crate::auth::{Admin, Member, Oversight, oversight};
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, suggest};
+use crate::auth::{Admin, Member};
+use crate::domain::{HeartValue, ShoutoutStatus, suggest};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
-use crate::models::praise::{self as store, DecisionRow, NewDecision, PraiseRow, QueueFilter};
+use crate::models::praise::{self as store, DecisionRow, PraiseRow, QueueFilter};
 use crate::models::shoutouts::{self, ShoutoutRow};
 use crate::models::{audit, employees};
 use crate::pagination::{self, Page};
+use crate::services::moderation::{self, Verdict};
 use crate::state::AppState;
-
-/// Whose praise a caller may moderate: the teams they oversee (`auth::oversight`).
-async fn scope(conn: &mut AsyncPgConnection, member: &Member) -> ApiResult<Oversight> {
-    match oversight(conn, member).await? {
-        Oversight::Nothing => Err(ApiError::forbidden(
-            "moderation is for admins and for the managers of a team in the directory",
-        )),
-        reach => Ok(reach),
-    }
-}
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -160,7 +150,7 @@ pub async fn queue(
     let after =
         pagination::after::<QueueKey>(query.cursor.as_deref())?.map(|QueueKey(at, id)| (at, id));
     let mut conn = state.pool.get().await?;
-    let team_ids = scope(&mut conn, &member).await?.team_ids();
+    let team_ids = moderation::scope(&mut conn, &member).await?.team_ids();
     let status = match query.status.unwrap_or(QueueStatus::Pending) {
         QueueStatus::Pending => ShoutoutStatus::Pending,
         QueueStatus::Published => ShoutoutStatus::Published,
@@ -230,7 +220,11 @@ pub async fn approve(
     body: OptionalJson<ApproveRequest>,
 ) -> ApiResult<web::Json<ModerationItem>> {
     let body = body.0;
-    decide(&state, &member, id.into_inner(), Verdict::Approve(body)).await
+    let verdict = Verdict::Approve {
+        value: body.value,
+        recipient_id: body.recipient_id,
+    };
+    decide(&state, &member, id.into_inner(), verdict).await
 }
 
 /// Rejects customer praise with a reason. It is kept (with the decision) but never shown.
@@ -257,121 +251,21 @@ pub async fn reject(
     decide(&state, &member, id.into_inner(), Verdict::Reject(reason)).await
 }
 
-enum Verdict {
-    Approve(ApproveRequest),
-    Reject(String),
-}
-
 async fn decide(
     state: &AppState,
     member: &Member,
     id: Uuid,
     verdict: Verdict,
 ) -> ApiResult<web::Json<ModerationItem>> {
-    let not_found = || {
-        ApiError::not_found(format!(
-            "no customer praise with id {id} for you to moderate"
-        ))
-    };
     let mut conn = state.pool.get().await?;
-    let scope = scope(&mut conn, member).await?;
-    let decided_by = member.caller.subject.clone();
-    let decided_by_id = member.employee.as_ref().map(|e| e.id);
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        audit::act_as(conn, &decided_by).await?;
-        // The row lock orders racing moderators: the second sees the first's decision.
-        let row = shoutouts::find_for_update(conn, id)
-            .await
-            .optional()?
-            .filter(|r| r.source == ShoutoutSource::Customer)
-            .ok_or_else(not_found)?;
-        let current = shoutouts::recipient_ids(conn, id)
-            .await?
-            .first()
-            .copied()
-            .ok_or_else(not_found)?;
-        let praised = employees::find(conn, current).await?;
-        if !scope.covers(praised.team_id) {
-            return Err(not_found());
-        }
-        if row.status != ShoutoutStatus::Pending {
-            return Err(ApiError::conflict(
-                "status",
-                format!(
-                    "this praise was already {}",
-                    match row.status {
-                        ShoutoutStatus::Published => "approved",
-                        ShoutoutStatus::Rejected => "rejected",
-                        _ => "decided",
-                    }
-                ),
-            ));
-        }
-        let (status, value, recipient, reason, decision) = match &verdict {
-            Verdict::Approve(request) => {
-                let mut recipient = current;
-                if let Some(to) = request.recipient_id.filter(|&to| to != current) {
-                    let person = employees::find(conn, to)
-                        .await
-                        .optional()?
-                        .filter(|e| e.active)
-                        .ok_or_else(|| {
-                            ApiError::invalid(
-                                "recipient_id",
-                                format!("no active employee with id {to}"),
-                            )
-                        })?;
-                    if !scope.covers(person.team_id) {
-                        return Err(ApiError::invalid(
-                            "recipient_id",
-                            "you can only move praise to someone in a team you manage",
-                        ));
-                    }
-                    store::move_recipient(conn, id, current, to).await?;
-                    recipient = to;
-                } else if !praised.active {
-                    // Published praise counts on boards and reports: never for a leaver.
-                    return Err(ApiError::invalid(
-                        "recipient_id",
-                        "the person this praise names is no longer active: give the \
-                         `recipient_id` of who should receive it, or reject it",
-                    ));
-                }
-                (
-                    ShoutoutStatus::Published,
-                    request.value.unwrap_or(row.value),
-                    recipient,
-                    None,
-                    "approved",
-                )
-            }
-            Verdict::Reject(reason) => (
-                ShoutoutStatus::Rejected,
-                row.value,
-                current,
-                Some(reason.as_str()),
-                "rejected",
-            ),
-        };
-        store::decide(
-            conn,
-            id,
-            status,
-            value,
-            &NewDecision {
-                decision,
-                decided_by: &decided_by,
-                decided_by_id,
-                reason,
-                value_before: row.value,
-                recipient_before: current,
-                recipient_after: recipient,
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await?;
+    let reach = moderation::scope(&mut conn, member).await?;
+    let moderator = moderation::Moderator {
+        subject: &member.caller.subject,
+        employee_id: member.employee.as_ref().map(|e| e.id),
+        reach: &reach,
+    };
+    moderation::decide(&mut conn, &moderator, id, verdict).await?;
+    let not_found = || moderation::not_found(id);
     let row = shoutouts::find(&mut conn, id).await?;
     let praise = store::find_praise(&mut conn, id)
         .await?

@@ -4,5 +4,6 @@
 //! in one transaction.
 
 pub mod giving;
+pub mod moderation;
 pub mod report_links;
 pub mod reports;
