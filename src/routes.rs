@@ -79,7 +79,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         crate::error::Problem,
         crate::error::FieldError,
         // Named by the boards' path parameter, which does not collect its schema by itself.
-        crate::api::leaderboards::Board,
+        crate::services::boards::Board,
     )),
     modifiers(&CommonResponses),
     tags(

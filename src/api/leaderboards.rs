@@ -10,45 +10,22 @@ use validator::Validate;
 
 use super::{caching, location};
 use crate::auth::{Admin, Member};
-use crate::domain::period::{self, Period, PeriodKind};
+use crate::domain::period::{Period, PeriodKind};
 use crate::domain::{HeartValue, ShoutoutSource, text};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
 use crate::models::campaigns::{self, CampaignRow, NewCampaign};
-use crate::models::tallies::{
-    self, BoardKind, BoardQuery, BoardRow, RankKey, SOURCE_ALL, SOURCE_CUSTOMER,
-};
+use crate::models::tallies::{self, BoardRow, RankKey};
 use crate::models::teams;
 use crate::pagination::{self, Page};
+use crate::services::boards::{self, Board, Choice, Resolved};
 use crate::state::AppState;
 use crate::widgets::keys::{Boards, Viewer};
 
 /// Longest custom span a board adds up, in days (ten years).
-const MAX_SPAN_DAYS: i64 = 3660;
 /// Most neighbours shown either side of someone's own line.
 const MAX_NEIGHBOURS: u32 = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Board {
-    /// People, by shout-outs received (each recipient of a shout-out counts it once).
-    Recipients,
-    /// People, by shout-outs given.
-    Givers,
-    /// Teams, by shout-outs their members received while in the team.
-    Teams,
-}
-
-impl Board {
-    fn kind(self) -> BoardKind {
-        match self {
-            Board::Recipients => BoardKind::Recipients,
-            Board::Givers => BoardKind::Givers,
-            Board::Teams => BoardKind::Teams,
-        }
-    }
-}
 
 /// Which period, and what to count.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -189,19 +166,6 @@ pub struct Standing {
 #[derive(Debug, Serialize, Deserialize)]
 struct BoardKey(f64, String, Uuid);
 
-/// The shared choices of both board endpoints.
-struct Choice {
-    period: Option<PeriodKind>,
-    at: Option<NaiveDate>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    campaign_id: Option<Uuid>,
-    value: Option<HeartValue>,
-    team_id: Option<Uuid>,
-    source: Option<ShoutoutSource>,
-    per_head: Option<bool>,
-}
-
 impl From<&BoardParams> for Choice {
     fn from(p: &BoardParams) -> Self {
         Self {
@@ -232,128 +196,6 @@ impl From<&AroundParams> for Choice {
             per_head: p.per_head,
         }
     }
-}
-
-fn check_day(field: &str, day: NaiveDate) -> ApiResult<NaiveDate> {
-    if day < period::first_day() || day > period::last_day() {
-        return Err(ApiError::invalid(
-            field,
-            "must be between 2000-01-01 and 2099-12-31",
-        ));
-    }
-    Ok(day)
-}
-
-/// Works out the period and the query from the parameters, naming any that do not fit.
-async fn resolve(
-    state: &AppState,
-    conn: &mut crate::db::DbConn,
-    board: Board,
-    choice: &Choice,
-) -> ApiResult<(Period, BoardQuery, Option<Uuid>)> {
-    let tz = state.config.timezone;
-    let kind = choice.period.unwrap_or(PeriodKind::Month);
-    let custom = kind == PeriodKind::Custom;
-    if !custom {
-        for (field, given) in [("from", choice.from.is_some()), ("to", choice.to.is_some())] {
-            if given {
-                return Err(ApiError::invalid(field, "only goes with `period=custom`"));
-            }
-        }
-    }
-    if kind != PeriodKind::Campaign && choice.campaign_id.is_some() {
-        return Err(ApiError::invalid(
-            "campaign_id",
-            "only goes with `period=campaign`",
-        ));
-    }
-    if matches!(
-        kind,
-        PeriodKind::Custom | PeriodKind::Campaign | PeriodKind::AllTime
-    ) && choice.at.is_some()
-    {
-        return Err(ApiError::invalid("at", "does not go with this period"));
-    }
-    let at = match choice.at {
-        Some(at) => check_day("at", at)?,
-        None => period::today(tz),
-    };
-    let mut campaign_id = None;
-    let resolved = match kind {
-        PeriodKind::Week
-        | PeriodKind::Month
-        | PeriodKind::Quarter
-        | PeriodKind::Year
-        | PeriodKind::AllTime => Period::calendar(kind, at),
-        PeriodKind::Rolling7d => Period::rolling(kind, 7, at),
-        PeriodKind::Rolling30d => Period::rolling(kind, 30, at),
-        PeriodKind::Rolling365d => Period::rolling(kind, 365, at),
-        PeriodKind::Custom => {
-            let from = check_day(
-                "from",
-                choice
-                    .from
-                    .ok_or_else(|| ApiError::invalid("from", "is required with `period=custom`"))?,
-            )?;
-            let to = check_day(
-                "to",
-                choice
-                    .to
-                    .ok_or_else(|| ApiError::invalid("to", "is required with `period=custom`"))?,
-            )?;
-            if to < from {
-                return Err(ApiError::invalid("to", "must not be before `from`"));
-            }
-            if (to - from).num_days() >= MAX_SPAN_DAYS {
-                return Err(ApiError::invalid(
-                    "to",
-                    "a custom period spans at most 3660 days",
-                ));
-            }
-            Period::custom(from, to)
-        }
-        PeriodKind::Campaign => {
-            let campaign = match choice.campaign_id {
-                Some(id) => campaigns::find(conn, id).await.map_err(|e| match e {
-                    diesel::result::Error::NotFound => {
-                        ApiError::invalid("campaign_id", "no such campaign")
-                    }
-                    other => other.into(),
-                })?,
-                // The campaign running today (the latest to start, when several overlap).
-                None => campaigns::running_on(conn, at).await?.ok_or_else(|| {
-                    ApiError::invalid(
-                        "campaign_id",
-                        "no campaign is running today: name one with `campaign_id`",
-                    )
-                })?,
-            };
-            campaign_id = Some(campaign.id);
-            Period::campaign(campaign.starts_on, campaign.ends_on, campaign.bucket_no)
-        }
-    };
-    let per_head = choice.per_head.unwrap_or(false);
-    if per_head && board != Board::Teams {
-        return Err(ApiError::invalid(
-            "per_head",
-            "only goes with the `teams` board",
-        ));
-    }
-    // Rows are stored for every source and for customers; staff only is the difference.
-    let sources = match (choice.source, board) {
-        (None, _) | (Some(ShoutoutSource::Staff), Board::Givers) => vec![(SOURCE_ALL, 1)],
-        (Some(ShoutoutSource::Customer), _) => vec![(SOURCE_CUSTOMER, 1)],
-        (Some(ShoutoutSource::Staff), _) => vec![(SOURCE_ALL, 1), (SOURCE_CUSTOMER, -1)],
-    };
-    let query = BoardQuery {
-        board: board.kind(),
-        buckets: resolved.buckets_through(period::today(tz)),
-        sources,
-        value: choice.value,
-        team: choice.team_id,
-        per_head,
-    };
-    Ok((resolved, query, campaign_id))
 }
 
 /// The `team_id` filter is expanded inside the board's own statement, so an unknown team shows
@@ -449,8 +291,11 @@ pub async fn leaderboard(
     let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
     let mut conn = state.pool.get().await?;
-    let (resolved, query, campaign_id) =
-        resolve(&state, &mut conn, board, &(&params).into()).await?;
+    let Resolved {
+        period: resolved,
+        query,
+        campaign_id,
+    } = boards::resolve(&mut conn, state.config.timezone, board, &(&params).into()).await?;
     let mut rows = tallies::page(&mut conn, &query, after.as_ref(), i64::from(limit) + 1).await?;
     if rows.is_empty() {
         check_team(&mut conn, query.team).await?;
@@ -517,8 +362,11 @@ pub async fn standing(
         diesel::result::Error::NotFound => ApiError::not_found("no such employee or team"),
         other => other.into(),
     })?;
-    let (resolved, query, campaign_id) =
-        resolve(&state, &mut conn, board, &(&params).into()).await?;
+    let Resolved {
+        period: resolved,
+        query,
+        campaign_id,
+    } = boards::resolve(&mut conn, state.config.timezone, board, &(&params).into()).await?;
     let neighbours = i64::from(params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS));
     let rows = tallies::around(&mut conn, &query, id, neighbours).await?;
     if rows.is_empty() {
@@ -633,8 +481,8 @@ pub async fn create_campaign(
     body: ValidJson<CreateCampaign>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let starts_on = check_day("starts_on", body.starts_on)?;
-    let ends_on = check_day("ends_on", body.ends_on)?;
+    let starts_on = boards::check_day("starts_on", body.starts_on)?;
+    let ends_on = boards::check_day("ends_on", body.ends_on)?;
     if ends_on < starts_on {
         return Err(ApiError::invalid(
             "ends_on",

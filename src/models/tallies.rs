@@ -18,7 +18,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::prepared::Prepared;
-use crate::domain::HeartValue;
+use crate::domain::{HeartValue, ShoutoutSource};
 
 /// Which board, as numbered in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,16 @@ pub const SOURCE_ALL: i16 = 0;
 pub const SOURCE_CUSTOMER: i16 = 2;
 
 /// What to count and whom: one board, some buckets, signed sources, optional filters.
+/// The stored source rows a board adds up: rows are kept for every source and for customers,
+/// so staff alone is the difference (givers are staff by definition).
+pub fn sources(source: Option<ShoutoutSource>, board: BoardKind) -> Vec<(i16, i32)> {
+    match (source, board) {
+        (None, _) | (Some(ShoutoutSource::Staff), BoardKind::Givers) => vec![(SOURCE_ALL, 1)],
+        (Some(ShoutoutSource::Customer), _) => vec![(SOURCE_CUSTOMER, 1)],
+        (Some(ShoutoutSource::Staff), _) => vec![(SOURCE_ALL, 1), (SOURCE_CUSTOMER, -1)],
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BoardQuery {
     pub board: BoardKind,

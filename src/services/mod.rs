@@ -3,6 +3,7 @@
 //! pool, the configuration), never the request or the application state, and runs its writes
 //! in one transaction.
 
+pub mod boards;
 pub mod giving;
 pub mod moderation;
 pub mod report_links;

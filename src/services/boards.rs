@@ -1,0 +1,180 @@
+//! Leaderboards: which days a board's period covers (cut in the organisation's zone; a
+//! campaign's own dates, by default the campaign running today), which filters go together,
+//! and the query the tallies answer.
+
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::period::{self, Period, PeriodKind};
+use crate::domain::{HeartValue, ShoutoutSource};
+use crate::error::{ApiError, ApiResult};
+use crate::models::campaigns;
+use crate::models::tallies::{self, BoardKind, BoardQuery};
+
+/// The longest custom period, in days (ten years).
+const MAX_SPAN_DAYS: i64 = 3660;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Board {
+    /// People, by shout-outs received (each recipient of a shout-out counts it once).
+    Recipients,
+    /// People, by shout-outs given.
+    Givers,
+    /// Teams, by shout-outs their members received while in the team.
+    Teams,
+}
+
+impl Board {
+    pub fn kind(self) -> BoardKind {
+        match self {
+            Board::Recipients => BoardKind::Recipients,
+            Board::Givers => BoardKind::Givers,
+            Board::Teams => BoardKind::Teams,
+        }
+    }
+}
+
+/// The shared choices of both board endpoints.
+pub struct Choice {
+    pub period: Option<PeriodKind>,
+    pub at: Option<NaiveDate>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub campaign_id: Option<Uuid>,
+    pub value: Option<HeartValue>,
+    pub team_id: Option<Uuid>,
+    pub source: Option<ShoutoutSource>,
+    pub per_head: Option<bool>,
+}
+
+/// A board's period, the query that counts it, and the campaign it is (if any).
+pub struct Resolved {
+    pub period: Period,
+    pub query: BoardQuery,
+    pub campaign_id: Option<Uuid>,
+}
+
+/// A day boards and campaigns may name: 2000 to 2099.
+pub fn check_day(field: &str, day: NaiveDate) -> ApiResult<NaiveDate> {
+    if day < period::first_day() || day > period::last_day() {
+        return Err(ApiError::invalid(
+            field,
+            "must be between 2000-01-01 and 2099-12-31",
+        ));
+    }
+    Ok(day)
+}
+
+/// Works out the period and the query from the parameters, naming any that do not fit.
+pub async fn resolve(
+    conn: &mut AsyncPgConnection,
+    tz: chrono_tz::Tz,
+    board: Board,
+    choice: &Choice,
+) -> ApiResult<Resolved> {
+    let kind = choice.period.unwrap_or(PeriodKind::Month);
+    let custom = kind == PeriodKind::Custom;
+    if !custom {
+        for (field, given) in [("from", choice.from.is_some()), ("to", choice.to.is_some())] {
+            if given {
+                return Err(ApiError::invalid(field, "only goes with `period=custom`"));
+            }
+        }
+    }
+    if kind != PeriodKind::Campaign && choice.campaign_id.is_some() {
+        return Err(ApiError::invalid(
+            "campaign_id",
+            "only goes with `period=campaign`",
+        ));
+    }
+    if matches!(
+        kind,
+        PeriodKind::Custom | PeriodKind::Campaign | PeriodKind::AllTime
+    ) && choice.at.is_some()
+    {
+        return Err(ApiError::invalid("at", "does not go with this period"));
+    }
+    let at = match choice.at {
+        Some(at) => check_day("at", at)?,
+        None => period::today(tz),
+    };
+    let mut campaign_id = None;
+    let resolved = match kind {
+        PeriodKind::Week
+        | PeriodKind::Month
+        | PeriodKind::Quarter
+        | PeriodKind::Year
+        | PeriodKind::AllTime => Period::calendar(kind, at),
+        PeriodKind::Rolling7d => Period::rolling(kind, 7, at),
+        PeriodKind::Rolling30d => Period::rolling(kind, 30, at),
+        PeriodKind::Rolling365d => Period::rolling(kind, 365, at),
+        PeriodKind::Custom => {
+            let from = check_day(
+                "from",
+                choice
+                    .from
+                    .ok_or_else(|| ApiError::invalid("from", "is required with `period=custom`"))?,
+            )?;
+            let to = check_day(
+                "to",
+                choice
+                    .to
+                    .ok_or_else(|| ApiError::invalid("to", "is required with `period=custom`"))?,
+            )?;
+            if to < from {
+                return Err(ApiError::invalid("to", "must not be before `from`"));
+            }
+            if (to - from).num_days() >= MAX_SPAN_DAYS {
+                return Err(ApiError::invalid(
+                    "to",
+                    "a custom period spans at most 3660 days",
+                ));
+            }
+            Period::custom(from, to)
+        }
+        PeriodKind::Campaign => {
+            let campaign = match choice.campaign_id {
+                Some(id) => campaigns::find(conn, id).await.map_err(|e| match e {
+                    diesel::result::Error::NotFound => {
+                        ApiError::invalid("campaign_id", "no such campaign")
+                    }
+                    other => other.into(),
+                })?,
+                // The campaign running today (the latest to start, when several overlap).
+                None => campaigns::running_on(conn, at).await?.ok_or_else(|| {
+                    ApiError::invalid(
+                        "campaign_id",
+                        "no campaign is running today: name one with `campaign_id`",
+                    )
+                })?,
+            };
+            campaign_id = Some(campaign.id);
+            Period::campaign(campaign.starts_on, campaign.ends_on, campaign.bucket_no)
+        }
+    };
+    let per_head = choice.per_head.unwrap_or(false);
+    if per_head && board != Board::Teams {
+        return Err(ApiError::invalid(
+            "per_head",
+            "only goes with the `teams` board",
+        ));
+    }
+    let sources = tallies::sources(choice.source, board.kind());
+    let query = BoardQuery {
+        board: board.kind(),
+        buckets: resolved.buckets_through(period::today(tz)),
+        sources,
+        value: choice.value,
+        team: choice.team_id,
+        per_head,
+    };
+    Ok(Resolved {
+        period: resolved,
+        query,
+        campaign_id,
+    })
+}
