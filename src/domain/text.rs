@@ -253,6 +253,15 @@ pub fn message(value: &str) -> Result<(), validator::ValidationError> {
     to_validation(trimmed(value, MESSAGE_MAX).map(drop))
 }
 
+/// `validator` custom rule: an `external_id` (`EXTERNAL_ID_PATTERN`).
+pub fn external_id(value: &str) -> Result<(), validator::ValidationError> {
+    to_validation(if is_external_id(value) {
+        Ok(())
+    } else {
+        Err("must be 1 to 200 characters without surrounding spaces or invisible characters".into())
+    })
+}
+
 /// `validator` custom rule: `EMAIL_PATTERN`, at most 320 characters (the directory stores it
 /// trimmed, so surrounding spaces are not an error).
 pub fn email(value: &str) -> Result<(), validator::ValidationError> {

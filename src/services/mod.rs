@@ -4,7 +4,10 @@
 //! in one transaction.
 
 pub mod boards;
+pub mod directory;
 pub mod giving;
+pub mod history;
+pub mod import_rows;
 pub mod moderation;
 pub mod report_links;
 pub mod reports;
