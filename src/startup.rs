@@ -10,6 +10,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use prometheus::Registry;
 use secrecy::ExposeSecret;
 use utoipa_actix_web::AppExt;
@@ -44,7 +45,7 @@ impl Application {
             .to_owned();
         let tokens = TokenVerifier::from_config(&config).await?;
         db::run_migrations(&database_url).await?;
-        db::sync_leaderboard_timezone(&database_url, config.timezone.name()).await?;
+        sync_leaderboard_timezone(&database_url, config.timezone.name()).await?;
         let pool = db::build_pool(
             &database_url,
             &PoolSettings {
@@ -223,6 +224,26 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
+}
+
+/// Makes the leaderboards count days in `timezone`: when the configured zone differs from the
+/// one the tallies were cut in, they are recounted (on a connection without the pool's
+/// statement timeout, since a recount of a large history takes a while).
+pub async fn sync_leaderboard_timezone(database_url: &str, timezone: &str) -> anyhow::Result<()> {
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .context("connecting to check the leaderboards' time zone")?;
+    let zone = timezone.to_owned();
+    let rebuilt = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            crate::models::campaigns::sync_timezone(conn, &zone).await
+        })
+        .await
+        .context("recounting the leaderboards in the configured time zone")?;
+    if rebuilt {
+        tracing::info!(%timezone, "recounted the leaderboards in a new time zone");
+    }
+    Ok(())
 }
 
 /// The demo page's widget key (boards and feeds, any origin), derived from the service's

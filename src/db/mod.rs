@@ -77,26 +77,6 @@ pub async fn allow_seconds(conn: &mut AsyncPgConnection, seconds: u64) -> QueryR
         .await
 }
 
-/// Makes the leaderboards count days in `timezone`: when the configured zone differs from the
-/// one the tallies were cut in, they are recounted (on a connection without the pool's
-/// statement timeout, since a recount of a large history takes a while).
-pub async fn sync_leaderboard_timezone(database_url: &str, timezone: &str) -> anyhow::Result<()> {
-    let mut conn = AsyncPgConnection::establish(database_url)
-        .await
-        .context("connecting to check the leaderboards' time zone")?;
-    let zone = timezone.to_owned();
-    let rebuilt = conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| {
-            crate::models::campaigns::sync_timezone(conn, &zone).await
-        })
-        .await
-        .context("recounting the leaderboards in the configured time zone")?;
-    if rebuilt {
-        tracing::info!(%timezone, "recounted the leaderboards in a new time zone");
-    }
-    Ok(())
-}
-
 /// Applies every pending migration. Migrations are synchronous in diesel, so they run on a
 /// blocking thread through `AsyncConnectionWrapper` (a current-thread runtime must not block).
 pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {

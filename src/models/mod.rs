@@ -7,6 +7,7 @@ pub mod employees;
 pub mod praise;
 pub mod reports;
 pub mod shoutouts;
+pub mod stream_events;
 pub mod tallies;
 pub mod teams;
 pub mod widget_keys;

@@ -305,6 +305,18 @@ pub async fn add_cheer(
     Ok(inserted == 1)
 }
 
+/// The shout-outs with these ids (those that exist), in no particular order.
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<ShoutoutRow>> {
+    shoutouts::table
+        .filter(shoutouts::id.eq_any(ids))
+        .select(ShoutoutRow::as_select())
+        .load(conn)
+        .await
+}
+
 /// Adds many cheers at once (demo data); existing ones are left as they are.
 pub async fn add_cheers(
     conn: &mut AsyncPgConnection,

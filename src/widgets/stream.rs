@@ -12,22 +12,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use futures_util::StreamExt;
 use tokio::sync::{Notify, broadcast, watch};
 use uuid::Uuid;
 
 use crate::db::DbPool;
-use crate::models::shoutouts::{self, ShoutoutRow};
+use crate::models::{shoutouts, stream_events};
 
 /// The notification channel the migration's trigger signals.
 const CHANNEL: &str = "shoutout_stream";
 /// Events read (and rendered) per round trip.
 const BATCH: i64 = 200;
 /// How long events are kept for walls that reconnect with `Last-Event-ID`.
-const RETENTION_DAYS: i32 = 7;
+const RETENTION_DAYS: u32 = 7;
 
 /// Where an event sits in the stream: the writing transaction, then the event's id. Sent as
 /// the SSE `id` (`tx-id`), so a reconnecting client resumes exactly after it.
@@ -267,45 +265,14 @@ async fn advance(hub: &StreamHub, mut cursor: Cursor) -> anyhow::Result<(Cursor,
             break;
         }
     }
-    #[derive(QueryableByName)]
-    struct Waiting {
-        #[diesel(sql_type = Bool)]
-        waiting: bool,
-    }
-    let waiting: Waiting = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM stream_events WHERE (tx, id) > ($1, $2) \
-           AND tx >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint) AS waiting",
-    )
-    .bind::<BigInt, _>(cursor.tx)
-    .bind::<BigInt, _>(cursor.id)
-    .get_result(&mut conn)
-    .await?;
-    Ok((cursor, waiting.waiting))
-}
-
-#[derive(QueryableByName)]
-struct EventRow {
-    #[diesel(sql_type = BigInt)]
-    tx: i64,
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = SqlUuid)]
-    shoutout_id: Uuid,
+    let waiting = stream_events::waiting_after(&mut conn, cursor.tx, cursor.id).await?;
+    Ok((cursor, waiting))
 }
 
 /// The last event that can no longer change: where a new instance starts broadcasting.
 async fn head(pool: &DbPool) -> anyhow::Result<Cursor> {
     let mut conn = pool.get().await.context("reading the stream's head")?;
-    let row: Option<EventRow> = diesel::sql_query(
-        "SELECT tx, id, kind, shoutout_id FROM stream_events \
-         WHERE tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
-         ORDER BY tx DESC, id DESC LIMIT 1",
-    )
-    .get_result(&mut conn)
-    .await
-    .optional()?;
+    let row = stream_events::last_settled(&mut conn).await?;
     Ok(row.map_or_else(Cursor::default, |r| Cursor { tx: r.tx, id: r.id }))
 }
 
@@ -313,17 +280,7 @@ async fn read_after(
     conn: &mut AsyncPgConnection,
     after: Cursor,
 ) -> anyhow::Result<Vec<Arc<Event>>> {
-    let rows: Vec<EventRow> = diesel::sql_query(
-        "SELECT tx, id, kind, shoutout_id FROM stream_events \
-         WHERE (tx, id) > ($1, $2) \
-           AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
-         ORDER BY tx, id LIMIT $3",
-    )
-    .bind::<BigInt, _>(after.tx)
-    .bind::<BigInt, _>(after.id)
-    .bind::<BigInt, _>(BATCH)
-    .load(conn)
-    .await?;
+    let rows = stream_events::settled_after(conn, after.tx, after.id, BATCH).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -332,14 +289,7 @@ async fn read_after(
         .filter(|r| r.kind == "published")
         .map(|r| r.shoutout_id)
         .collect();
-    let found: Vec<ShoutoutRow> = {
-        use crate::schema::shoutouts::dsl;
-        dsl::shoutouts
-            .filter(dsl::id.eq_any(&published))
-            .select(ShoutoutRow::as_select())
-            .load(conn)
-            .await?
-    };
+    let found = shoutouts::find_many(conn, &published).await?;
     let mut rendered: std::collections::HashMap<Uuid, String> = shoutouts::details(conn, found)
         .await?
         .into_iter()
@@ -375,11 +325,7 @@ async fn forget_old_events(pool: &DbPool) {
     let Ok(mut conn) = pool.get().await else {
         return;
     };
-    let deleted = diesel::sql_query(format!(
-        "DELETE FROM stream_events WHERE created_at < now() - interval '{RETENTION_DAYS} days'"
-    ))
-    .execute(&mut conn)
-    .await;
+    let deleted = stream_events::forget_older_than(&mut conn, RETENTION_DAYS).await;
     match deleted {
         Ok(0) => {}
         Ok(n) => tracing::info!(deleted = n, "forgot old stream events"),

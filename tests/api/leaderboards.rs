@@ -266,7 +266,7 @@ async fn changing_the_time_zone_recounts() {
         1
     );
     let url = app.database_url.clone();
-    shoutout::db::sync_leaderboard_timezone(&url, "America/New_York")
+    shoutout::startup::sync_leaderboard_timezone(&url, "America/New_York")
         .await
         .unwrap();
     assert_eq!(
