@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod architecture;
 mod audit;
 mod auth;
 mod authz;
