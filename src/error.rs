@@ -103,6 +103,15 @@ impl ApiError {
         Self::NotFound(what.to_string())
     }
 
+    /// A database error where "no row" means `what` does not exist: 404 naming it; anything
+    /// else converts as usual.
+    pub fn missing(error: DieselError, what: impl fmt::Display) -> Self {
+        match error {
+            DieselError::NotFound => Self::not_found(what),
+            other => other.into(),
+        }
+    }
+
     pub fn forbidden(why: impl Into<String>) -> Self {
         Self::Forbidden(why.into())
     }

@@ -184,7 +184,7 @@ pub async fn get_employee(
     let mut conn = state.pool.get().await?;
     let row = employees::find(&mut conn, *id)
         .await
-        .map_err(|e| not_found_as(e, *id))?;
+        .map_err(|e| ApiError::missing(e, format!("no employee with id {id}")))?;
     Ok(web::Json(row.into()))
 }
 
@@ -230,7 +230,7 @@ pub async fn update_employee(
             audit::act_as(conn, &admin.0.subject).await?;
             employees::update(conn, *id, changes)
                 .await
-                .map_err(|e| not_found_as(e, *id))
+                .map_err(|e| ApiError::missing(e, format!("no employee with id {id}")))
         })
         .await?;
     Ok(web::Json(row.into()))
@@ -264,13 +264,6 @@ pub async fn import_employees(
     let budget = state.config.import_timeout_secs;
     let report = directory::import(&mut conn, &admin.0.subject, rows, budget).await?;
     Ok(web::Json(report))
-}
-
-fn not_found_as(error: diesel::result::Error, id: Uuid) -> ApiError {
-    match error {
-        diesel::result::Error::NotFound => ApiError::not_found(format!("no employee with id {id}")),
-        other => other.into(),
-    }
 }
 
 /// Parses an import body as a JSON array or CSV, by its content type. Fails with every row

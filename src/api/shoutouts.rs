@@ -212,7 +212,7 @@ pub async fn get_shoutout(
     let mut conn = state.pool.get().await?;
     let row = shoutouts::find(&mut conn, id)
         .await
-        .map_err(|e| not_found_as(e, id))?;
+        .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
     if !visible_to(&row, &member) {
         return Err(not_found(id));
     }
@@ -245,7 +245,7 @@ pub async fn retract_shoutout(
         // The row lock makes retraction and its checks one step, however many race.
         let row = shoutouts::find_for_update(conn, id)
             .await
-            .map_err(|e| not_found_as(e, id))?;
+            .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
         if !visible_to(&row, &member) {
             return Err(not_found(id));
         }
@@ -351,7 +351,7 @@ pub async fn remove_cheer(
 async fn published(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> ApiResult<ShoutoutRow> {
     let row = shoutouts::find(conn, id)
         .await
-        .map_err(|e| not_found_as(e, id))?;
+        .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
     if row.status != ShoutoutStatus::Published {
         return Err(not_found(id));
     }
@@ -368,15 +368,12 @@ fn visible_to(row: &ShoutoutRow, member: &Member) -> bool {
             .is_some_and(|e| Some(e.id) == row.giver_id)
 }
 
-fn not_found(id: Uuid) -> ApiError {
-    ApiError::not_found(format!("no shout-out with id {id}"))
+fn not_found_text(id: Uuid) -> String {
+    format!("no shout-out with id {id}")
 }
 
-fn not_found_as(error: diesel::result::Error, id: Uuid) -> ApiError {
-    match error {
-        diesel::result::Error::NotFound => not_found(id),
-        other => other.into(),
-    }
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(not_found_text(id))
 }
 
 /// The `Idempotency-Key` header, if sent, checked.

@@ -141,7 +141,7 @@ pub async fn get_team(
     let mut conn = state.pool.get().await?;
     let row = teams::find(&mut conn, *id)
         .await
-        .map_err(|e| not_found_as(e, *id))?;
+        .map_err(|e| ApiError::missing(e, format!("no team with id {id}")))?;
     Ok(web::Json(row.into()))
 }
 
@@ -175,7 +175,7 @@ pub async fn update_team(
     if changes.name.is_none() && changes.parent_id.is_none() && changes.manager_id.is_none() {
         let row = teams::find(&mut conn, *id)
             .await
-            .map_err(|e| not_found_as(e, *id))?;
+            .map_err(|e| ApiError::missing(e, format!("no team with id {id}")))?;
         return Ok(web::Json(row.into()));
     }
     let moves = changes.parent_id.is_some();
@@ -189,15 +189,8 @@ pub async fn update_team(
             }
             teams::update(conn, *id, changes)
                 .await
-                .map_err(|e| not_found_as(e, *id))
+                .map_err(|e| ApiError::missing(e, format!("no team with id {id}")))
         })
         .await?;
     Ok(web::Json(row.into()))
-}
-
-fn not_found_as(error: diesel::result::Error, id: Uuid) -> ApiError {
-    match error {
-        diesel::result::Error::NotFound => ApiError::not_found(format!("no team with id {id}")),
-        other => other.into(),
-    }
 }

@@ -14,6 +14,24 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
     style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; \
     frame-ancestors 'none'";
 
+/// A whole page: the `<head>` every page of ours shares (no indexing: these pages are for the
+/// people sent to them), its own stylesheet, and `body`.
+pub fn document(title: &str, stylesheet: &str, body: maud::Markup) -> maud::Markup {
+    maud::html! {
+        (maud::DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) }
+                link rel="stylesheet" href=(stylesheet);
+            }
+            body { (body) }
+        }
+    }
+}
+
 /// The headers every page the service renders carries.
 pub fn page_headers(response: &mut HttpResponseBuilder) -> &mut HttpResponseBuilder {
     response

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 
 use super::page_headers;
 use crate::client;
@@ -381,19 +381,5 @@ fn message_page(status: StatusCode, title: &str, text: &str) -> HttpResponse {
 }
 
 fn layout(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex";
-                title { (title) }
-                link rel="stylesheet" href="/static/praise.css";
-            }
-            body {
-                main { (body) }
-            }
-        }
-    }
+    super::document(title, "/static/praise.css", html! { main { (body) } })
 }

@@ -6,7 +6,7 @@
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 use uuid::Uuid;
 
 use super::page_headers;
@@ -69,19 +69,11 @@ pub async fn page(
             "The report could not be made. Please try again in a minute.".to_owned(),
         ),
     };
-    let markup = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex";
-                title { (title) }
-                link rel="stylesheet" href="/static/report.css";
-            }
-            body { main { h1 { (title) } p { (text) } } }
-        }
-    };
+    let markup = super::document(
+        title,
+        "/static/report.css",
+        html! { main { h1 { (title) } p { (text) } } },
+    );
     let mut page = page_headers(&mut HttpResponse::build(problem.status()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(markup.into_string());
@@ -153,17 +145,7 @@ fn previous_name(r: &TeamReport) -> String {
 
 fn render(r: &TeamReport) -> Markup {
     let title = format!("Recognition report: {}", r.team.name);
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex";
-                title { (title) }
-                link rel="stylesheet" href="/static/report.css";
-            }
-            body {
+    let body = html! {
                 main {
                     header {
                         h1 { (title) }
@@ -261,9 +243,8 @@ fn render(r: &TeamReport) -> Markup {
                         }
                     }
                 }
-            }
-        }
-    }
+    };
+    super::document(&title, "/static/report.css", body)
 }
 
 fn figure(label: &str, n: i64) -> Markup {
