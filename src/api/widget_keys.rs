@@ -10,19 +10,15 @@ use validator::Validate;
 
 use super::location;
 use crate::auth::Admin;
-use crate::domain::text;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
-use crate::models::widget_keys::{self, NewWidgetKey, WidgetKeyRow};
+use crate::models::widget_keys::{self, WidgetKeyRow};
 use crate::pagination::{self, Page};
+use crate::services::widget_keys as widget_keys_service;
 use crate::state::AppState;
-use crate::widgets::keys;
 
-/// Most origins one key may list.
-const MAX_ORIGINS: usize = 20;
-/// The longest key name, in characters.
-pub const NAME_MAX: usize = 100;
+pub use crate::services::widget_keys::NAME_MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -115,58 +111,16 @@ pub async fn create_widget_key(
     body: ValidJson<CreateWidgetKey>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let mut errors = Vec::new();
-    let name = text::name(&body.name, NAME_MAX)
-        .map_err(|m| errors.push(FieldError::new("name", m)))
-        .unwrap_or_default();
-    if body.scopes.is_empty() || body.scopes.len() > 2 {
-        errors.push(FieldError::new(
-            "scopes",
-            "name one or both of `boards`, `feeds`",
-        ));
-    }
-    if body.origins.len() > MAX_ORIGINS {
-        errors.push(FieldError::new(
-            "origins",
-            format!("at most {MAX_ORIGINS} origins"),
-        ));
-    }
-    let mut origins = Vec::new();
-    for (i, origin) in body.origins.iter().enumerate().take(MAX_ORIGINS) {
-        match crate::domain::origin::normalise_origin(origin) {
-            Ok(origin) if !origins.contains(&Some(origin.clone())) => origins.push(Some(origin)),
-            Ok(_) => {}
-            Err(why) => errors.push(FieldError::new(format!("origins[{i}]"), why)),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    let mut scopes: Vec<Option<String>> = Vec::new();
-    for scope in body.scopes {
-        let scope = Some(scope.as_str().to_owned());
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
-    let secret = keys::generate();
-    let hash = keys::hash(&secret);
-    let new = NewWidgetKey {
-        id: Uuid::now_v7(),
-        name: &name,
-        key_hash: &hash,
-        key_prefix: keys::shown_prefix(&secret),
-        scopes,
-        origins,
-        created_by: &admin.0.subject,
-    };
+    let scopes: Vec<&str> = body.scopes.iter().map(|s| s.as_str()).collect();
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            audit::act_as(conn, &admin.0.subject).await?;
-            Ok(widget_keys::insert(conn, &new).await?)
-        })
-        .await?;
+    let (row, secret) = widget_keys_service::mint(
+        &mut conn,
+        &admin.0.subject,
+        &body.name,
+        &scopes,
+        &body.origins,
+    )
+    .await?;
     let minted = MintedWidgetKey {
         widget_key: row.into(),
         key: secret,

@@ -11,3 +11,4 @@ pub mod import_rows;
 pub mod moderation;
 pub mod report_links;
 pub mod reports;
+pub mod widget_keys;
