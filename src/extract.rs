@@ -11,7 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpRequest};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
@@ -72,14 +72,28 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = payload.take();
-        Box::pin(async move {
-            require_json(&req)?;
-            let body = read_body(&req, payload, JSON_LIMIT).await?;
-            json_object(&body).map(Self)
-        })
+        Box::pin(json_body(req.clone(), payload.take(), None).map(|r| r.map(Self)))
     }
+}
+
+/// Reads, parses and validates a JSON object body; an empty body is `empty` when one is given
+/// (every field optional), else refused.
+async fn json_body<T: DeserializeOwned + Validate>(
+    req: HttpRequest,
+    payload: Payload,
+    empty: Option<T>,
+) -> Result<T, ApiError> {
+    if let Some(empty) = empty {
+        let body = read_body(&req, payload, JSON_LIMIT).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(empty);
+        }
+        require_json(&req)?;
+        return json_object(&body);
+    }
+    require_json(&req)?;
+    let body = read_body(&req, payload, JSON_LIMIT).await?;
+    json_object(&body)
 }
 
 /// Parses and validates a JSON object body.
@@ -106,16 +120,7 @@ impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for Optiona
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let payload = payload.take();
-        Box::pin(async move {
-            let body = read_body(&req, payload, JSON_LIMIT).await?;
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Ok(Self(T::default()));
-            }
-            require_json(&req)?;
-            json_object(&body).map(Self)
-        })
+        Box::pin(json_body(req.clone(), payload.take(), Some(T::default())).map(|r| r.map(Self)))
     }
 }
 

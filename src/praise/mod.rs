@@ -16,7 +16,7 @@ use crate::db::DbPool;
 use crate::domain::{HeartValue, suggest, text};
 use crate::error::{ApiError, FieldError};
 use crate::models::employees::EmployeeRow;
-use crate::models::praise::{self, NewPraise, Stored};
+use crate::models::praise::{self as store, NewPraise, Stored};
 use challenge::{Challenges, Refusal};
 use limits::PraiseLimits;
 
@@ -183,7 +183,7 @@ pub async fn submit(
     }
     let checked = check_fields(&submission).map_err(Rejection::Invalid)?;
     let mut conn = pool.get().await.map_err(ApiError::from)?;
-    let employee = praise::find_by_handle(&mut conn, &submission.handle)
+    let employee = store::find_by_handle(&mut conn, &submission.handle)
         .await?
         .ok_or(Rejection::UnknownHandle)?;
     let redeemable = match praise.challenges.check(
@@ -255,16 +255,16 @@ pub async fn submit(
         .transaction::<_, Rejection, _>(async |conn| {
             // The budgets every instance shares; a refusal rolls the use back.
             for (scope, key, per_hour, per) in shared.iter().flatten() {
-                let used = praise::take_budget(conn, scope, key).await?;
+                let used = store::take_budget(conn, scope, key).await?;
                 limits::shared_verdict(used, *per_hour, per).map_err(Rejection::Limited)?;
             }
-            if !praise::spend_challenge(conn, &redeemable.nonce, redeemable.expires_at).await? {
+            if !store::spend_challenge(conn, &redeemable.nonce, redeemable.expires_at).await? {
                 return Err(Rejection::Invalid(vec![FieldError::new(
                     "challenge",
                     "has already been used; reload the form to send another message",
                 )]));
             }
-            Ok(praise::insert(conn, &new).await?)
+            Ok(store::insert(conn, &new).await?)
         })
         .await?;
     Ok(match stored {
