@@ -15,6 +15,7 @@ use futures_util::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+use crate::domain::fields;
 use crate::error::{ApiError, FieldError};
 
 const NUL_MESSAGE: &str = "must not contain NUL (\\u0000) characters";
@@ -98,14 +99,14 @@ async fn json_body<T: DeserializeOwned + Validate>(
 
 /// Parses and validates a JSON object body.
 fn json_object<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
-    let parsed = parse_json::<T>(body);
+    let read = read_json::<T>(body)?;
     // serde also reads a struct from a positional array (`[[id], "helping_others", "…"]`);
     // the contract speaks only of objects.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if !matches!(parsed, Err(ApiError::Malformed(_))) && first != Some(&b'{') {
+    if first != Some(&b'{') {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
-    let value = parsed?;
+    let value = read.map_err(Refused::into_error)?;
     validate(&value)?;
     Ok(value)
 }
@@ -174,8 +175,13 @@ pub async fn read_body(
     Ok(body.freeze())
 }
 
-/// Parses JSON, naming the field that failed.
+/// Parses JSON, naming every field that failed.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    read_json(body)?.map_err(|refused| ApiError::Invalid(refused.errors))
+}
+
+/// Parses JSON: a 400 for a body that is not JSON, else `T` or what refused it.
+pub fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<Result<T, Refused<T>>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::Malformed(
             "the body is empty; send a JSON object".into(),
@@ -189,17 +195,176 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
     refuse_nul_characters(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    Ok(match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(read) => Ok(read),
+        // A member given twice is ambiguous; a JSON value would keep the last one silently.
+        Err(error) if error.inner().to_string().starts_with("duplicate field") => {
+            let path = error.path().to_string();
+            Err(Refused::new(single(field_error(
+                &path,
+                &error.into_inner().to_string(),
+            ))))
+        }
+        Err(_) => {
+            let value: serde_json::Value = serde_json::from_slice(body)
+                .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+            from_json_value(value)
+        }
+    })
+}
+
+/// A request refused while it was read: every field error found, and, when only text broke
+/// its rules, the request read with that text as sent (`domain::fields::as_sent`), so the
+/// rules about the rest can name their fields in the same answer.
+#[derive(Debug)]
+pub struct Refused<T> {
+    pub errors: Vec<FieldError>,
+    pub as_sent: Option<T>,
+}
+
+impl<T> Refused<T> {
+    fn new(errors: Vec<FieldError>) -> Self {
+        Self {
+            errors,
+            as_sent: None,
+        }
+    }
+}
+
+impl<T: Validate> Refused<T> {
+    /// The answer: what reading found, and what validating the rest finds.
+    pub fn into_error(self) -> ApiError {
+        let mut errors = self.errors;
+        if let Some(as_sent) = &self.as_sent
+            && let Err(ApiError::Invalid(more)) = validate(as_sent)
+        {
+            for error in more {
+                if !errors.iter().any(|e| e.field == error.field) {
+                    errors.push(error);
+                }
+            }
+        }
+        ApiError::Invalid(errors)
+    }
+}
+
+/// The one field error `field_error` makes.
+fn single(error: ApiError) -> Vec<FieldError> {
+    match error {
+        ApiError::Invalid(fields) => fields,
+        other => vec![FieldError::new("body", other.to_string())],
+    }
+}
+
+/// Reads `T` from a JSON value and names every field that fails, not only the first: serde
+/// stops at the first bad field (a text type refuses while it is read), so each failing field
+/// is set aside and the rest read again, until all that is left reads or a failure cannot be
+/// set aside (inside an array, or a required field already named).
+pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Refused<T>> {
+    let error = match serde_path_to_error::deserialize::<_, T>(&value) {
+        Ok(read) => return Ok(read),
+        Err(error) => error,
+    };
+    let sent = value.clone();
+    let mut value = value;
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut next = Some(error);
+    while let Some(error) = next.take() {
+        let message = error.inner().to_string();
+        let mut keys = object_keys(error.path());
+        let field = single(field_error(&error.path().to_string(), &message)).remove(0);
+        if errors.iter().any(|e| e.field == field.field) {
+            break;
+        }
+        errors.push(field);
+        // serde puts an unknown field on the path of the object holding it, or (from a JSON
+        // value) on its own path.
+        if let Some(name) = unknown_field(&message)
+            && let Some(keys) = keys.as_mut()
+            && keys.last().map(String::as_str) != Some(name)
+        {
+            keys.push(name.to_owned());
+        }
+        if keys.is_some_and(|keys| remove_at(&mut value, &keys)) {
+            next = serde_path_to_error::deserialize::<_, T>(&value).err();
+        }
+    }
+    Err(Refused {
+        errors,
+        // What was sent, or failing that what is left without the fields named.
+        as_sent: fields::as_sent(|| {
+            T::deserialize(&sent)
+                .or_else(|_| T::deserialize(&value))
+                .ok()
+        }),
+    })
+}
+
+/// The object keys leading to a failure, if it lies outside every array.
+fn object_keys(path: &serde_path_to_error::Path) -> Option<Vec<String>> {
+    path.iter()
+        .map(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The field an "unknown field" error names.
+fn unknown_field(message: &str) -> Option<&str> {
+    message.strip_prefix("unknown field `")?.split('`').next()
+}
+
+/// Removes the member at `keys`; false when there is none.
+fn remove_at(value: &mut serde_json::Value, keys: &[String]) -> bool {
+    let Some((last, parents)) = keys.split_last() else {
+        return false;
+    };
+    let mut object = value;
+    for key in parents {
+        match object.get_mut(key) {
+            Some(inner) => object = inner,
+            None => return false,
+        }
+    }
+    object
+        .as_object_mut()
+        .is_some_and(|members| members.remove(last).is_some())
+}
+
+/// Like [`from_json_value`], for flat key-value input (a query string, a CSV line): `read`
+/// is tried on the pairs, and a failing key is set aside until what is left reads. `tidy`
+/// adapts the format's messages.
+pub fn from_pairs<T, P: Clone, E: std::fmt::Display>(
+    pairs: Vec<(String, P)>,
+    read: impl Fn(&[(String, P)]) -> Result<T, serde_path_to_error::Error<E>>,
+    tidy: impl Fn(String) -> String,
+) -> Result<T, Refused<T>> {
+    let error = match read(&pairs) {
+        Ok(read) => return Ok(read),
+        Err(error) => error,
+    };
+    let mut left = pairs.clone();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut next = Some(error);
+    while let Some(error) = next.take() {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        // serde_json reports some type mismatches (a number where an enum's string belongs) as
-        // syntax errors ("expected value"); the JSON is known to be well-formed here.
-        let message = if inner.is_syntax() {
-            "has the wrong type".to_owned()
-        } else {
-            inner.to_string()
-        };
-        field_error(&path, &message)
+        let message = tidy(error.into_inner().to_string());
+        let field = single(field_error(&path, &message)).remove(0);
+        if errors.iter().any(|e| e.field == field.field) {
+            break;
+        }
+        let key = unknown_field(&message).map_or(path, str::to_owned);
+        errors.push(field);
+        let before = left.len();
+        left.retain(|(k, _)| *k != key);
+        if left.len() < before {
+            next = read(&left).err();
+        }
+    }
+    Err(Refused {
+        errors,
+        as_sent: fields::as_sent(|| read(&pairs).or_else(|_| read(&left)).ok()),
     })
 }
 
@@ -310,15 +475,23 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     {
         return Err(ApiError::invalid(key.into_owned(), NUL_MESSAGE));
     }
-    let deserializer =
-        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let message = error.into_inner().to_string();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let value: T = from_pairs(
+        pairs,
+        |pairs| {
+            let encoded = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            let deserializer =
+                serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+            serde_path_to_error::deserialize(deserializer)
+        },
         // Query values arrive as strings; serde's message names the expected type.
-        let message = message.replace("invalid type: string ", "invalid value ");
-        field_error(&path, &message)
-    })?;
+        |message| message.replace("invalid type: string ", "invalid value "),
+    )
+    .map_err(Refused::into_error)?;
     validate(&value)?;
     Ok(value)
 }

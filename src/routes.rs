@@ -103,7 +103,7 @@ pub fn openapi() -> openapi::OpenApi {
         .configure(configure)
         .split_for_parts();
     CommonResponses.modify(&mut api);
-    crate::field_rules::FieldRules.modify(&mut api);
+    crate::no_nul::ForbidNul.modify(&mut api);
     api
 }
 
@@ -202,7 +202,7 @@ impl Modify for CommonResponses {
             )
         };
         for item in api.paths.paths.values_mut() {
-            for operation in crate::field_rules::operations_mut(item) {
+            for operation in crate::no_nul::operations_mut(item) {
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = operation.request_body.is_some();
                 let has_path = operation.parameters.as_ref().is_some_and(|ps| {

@@ -9,8 +9,8 @@ use validator::Validate;
 
 use super::{Employee, location, nullable};
 use crate::auth::{Admin, Member};
-use crate::domain::text;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::fields::{Email, ExternalId, Name};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{self, ValidJson, ValidQuery};
 use crate::models::audit;
 use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
@@ -24,18 +24,11 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateEmployee {
     /// The identity provider's subject (the `sub` of this person's tokens).
-    #[validate(custom(function = "text::external_id"))]
-    #[schema(example = "alice")]
-    pub external_id: String,
-    #[validate(custom(function = "text::short_text"))]
-    #[schema(example = "Alice Example")]
-    pub display_name: String,
-    #[validate(custom(function = "text::email"))]
-    #[schema(example = "alice@example.com")]
-    pub email: String,
+    pub external_id: ExternalId,
+    pub display_name: Name,
+    pub email: Email,
     pub team_id: Option<Uuid>,
-    #[validate(custom(function = "text::short_text"))]
-    pub title: Option<String>,
+    pub title: Option<Name>,
 }
 
 /// Absent fields stay as they are; `null` clears `team_id` or `title`; `active: false` marks a
@@ -43,18 +36,15 @@ pub struct CreateEmployee {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEmployee {
-    #[validate(custom(function = "text::external_id"))]
-    pub external_id: Option<String>,
-    #[validate(custom(function = "text::short_text"))]
-    pub display_name: Option<String>,
-    #[validate(custom(function = "text::email"))]
-    pub email: Option<String>,
+    pub external_id: Option<ExternalId>,
+    pub display_name: Option<Name>,
+    pub email: Option<Email>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub team_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
-    pub title: Option<Option<String>>,
+    #[schema(value_type = Option<Name>, nullable)]
+    pub title: Option<Option<Name>>,
     pub active: Option<bool>,
 }
 
@@ -77,10 +67,6 @@ pub struct EmployeeQuery {
     pub cursor: Option<String>,
 }
 
-fn clean(field: &str, value: &str) -> ApiResult<String> {
-    text::name(value, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid(field, m))
-}
-
 /// Adds someone to the directory.
 #[utoipa::path(
     tag = "directory",
@@ -101,15 +87,11 @@ pub async fn create_employee(
     let body = body.0;
     let new = NewEmployee {
         id: Uuid::now_v7(),
-        external_id: body.external_id,
-        display_name: clean("display_name", &body.display_name)?,
-        email: body.email.trim().to_owned(),
+        external_id: body.external_id.into_string(),
+        display_name: body.display_name.into_string(),
+        email: body.email.into_string(),
         team_id: body.team_id,
-        title: body
-            .title
-            .as_deref()
-            .map(|t| clean("title", t))
-            .transpose()?,
+        title: body.title.map(Name::into_string),
         active: true,
     };
     let mut conn = state.pool.get().await?;
@@ -209,18 +191,11 @@ pub async fn update_employee(
 ) -> ApiResult<web::Json<Employee>> {
     let body = body.0;
     let changes = EmployeeChanges {
-        external_id: body.external_id,
-        display_name: body
-            .display_name
-            .as_deref()
-            .map(|n| clean("display_name", n))
-            .transpose()?,
-        email: body.email.map(|e| e.trim().to_owned()),
+        external_id: body.external_id.map(ExternalId::into_string),
+        display_name: body.display_name.map(Name::into_string),
+        email: body.email.map(Email::into_string),
         team_id: body.team_id,
-        title: body
-            .title
-            .map(|t| t.as_deref().map(|t| clean("title", t)).transpose())
-            .transpose()?,
+        title: body.title.map(|t| t.map(Name::into_string)),
         active: body.active,
         updated_at: None,
     };
@@ -258,21 +233,11 @@ pub async fn import_employees(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
-    let rows: Vec<Result<ImportEmployee, Vec<FieldError>>> =
-        read_import_rows(&req, payload.into_inner()).await?;
+    let rows: Vec<ImportRow<ImportEmployee>> = read_import_rows(&req, payload.into_inner()).await?;
     let mut conn = state.pool.get().await?;
     let budget = state.config.import_timeout_secs;
     let report = directory::import(&mut conn, &admin.0.subject, rows, budget).await?;
     Ok(web::Json(report))
-}
-
-/// Parses an import body as a JSON array or CSV, by its content type. Fails with every row
-/// that does not parse.
-pub async fn read_import<T: serde::de::DeserializeOwned>(
-    req: &HttpRequest,
-    payload: actix_web::dev::Payload,
-) -> ApiResult<Vec<T>> {
-    import_rows::all_or_errors(read_import_rows(req, payload).await?)
 }
 
 /// Parses an import body row by row, so that one answer can name every bad row: each row is

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, post, web};
 
-use super::employees::read_import;
+use super::employees::read_import_rows;
 use crate::auth::Admin;
 use crate::error::ApiResult;
 use crate::services::history::{self, HistoryReport, ImportShoutout};
@@ -33,7 +33,7 @@ pub async fn import_shoutouts(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<web::Json<HistoryReport>> {
-    let rows: Vec<ImportShoutout> = read_import(&req, payload.into_inner()).await?;
+    let rows = read_import_rows::<ImportShoutout>(&req, payload.into_inner()).await?;
     let mut conn = state.pool.get().await?;
     let budget = state.config.import_timeout_secs;
     Ok(web::Json(history::import(&mut conn, rows, budget).await?))

@@ -10,8 +10,9 @@ use validator::Validate;
 
 use super::{caching, location};
 use crate::auth::{Admin, Member};
+use crate::domain::fields::{Name, day_this_century};
 use crate::domain::period::{Period, PeriodKind};
-use crate::domain::{HeartValue, ShoutoutSource, text};
+use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
@@ -435,17 +436,15 @@ impl From<CampaignRow> for Campaign {
     }
 }
 
+/// A campaign: a name, and its first and last day (2000-2099), at most 366 days apart.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaign {
-    /// 1-200 characters, unique (ignoring case).
-    #[validate(custom(function = "text::short_text"))]
-    #[schema(example = "Customer Service Week 2026")]
-    pub name: String,
-    #[schema(example = "2026-10-05")]
+    /// Unique (ignoring case).
+    pub name: Name,
+    #[schema(schema_with = day_this_century)]
     pub starts_on: NaiveDate,
-    /// At most 366 days after `starts_on`.
-    #[schema(example = "2026-10-09")]
+    #[schema(schema_with = day_this_century)]
     pub ends_on: NaiveDate,
 }
 
@@ -497,7 +496,7 @@ pub async fn create_campaign(
     }
     let new = NewCampaign {
         id: Uuid::now_v7(),
-        name: body.name.trim().to_owned(),
+        name: body.name.into_string(),
         starts_on,
         ends_on,
     };

@@ -14,6 +14,7 @@ use super::EmployeeSummary;
 use super::praise::{ValueSuggestion, suggestion_view};
 use super::shoutouts::Shoutout;
 use crate::auth::{Admin, Member};
+use crate::domain::fields::Reason;
 use crate::domain::{HeartValue, ShoutoutStatus, suggest};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
@@ -191,12 +192,9 @@ pub struct ApproveRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
-    /// Why, for the record: at most 500 characters.
-    pub reason: String,
+    /// Why, for the record.
+    pub reason: Reason,
 }
-
-/// The longest rejection reason, in characters.
-pub const REASON_MAX: usize = 500;
 
 /// Publishes customer praise: from now on it counts on the boards (in the period the customer
 /// sent it) and shows in feeds. A moderator may correct the value and the person.
@@ -246,8 +244,7 @@ pub async fn reject(
     id: web::Path<Uuid>,
     body: ValidJson<RejectRequest>,
 ) -> ApiResult<web::Json<ModerationItem>> {
-    let reason = crate::domain::text::trimmed(&body.0.reason, REASON_MAX)
-        .map_err(|m| ApiError::invalid("reason", m))?;
+    let reason = body.0.reason.into_string();
     decide(&state, &member, id.into_inner(), Verdict::Reject(reason)).await
 }
 

@@ -13,26 +13,30 @@ use validator::Validate;
 
 use crate::auth::{Admin, Caller, Member, oversight};
 use crate::client;
-use crate::domain::{HeartValue, suggest, text};
+use crate::domain::fields::{CustomerEmail, CustomerName, Handle, Message};
+use crate::domain::{HeartValue, suggest};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::{audit, employees, praise as store};
 use crate::praise::{self, Outcome, Submission};
 use crate::state::AppState;
 
+/// What a customer sends; the public form sends the same fields.
+// The text fields are read as sent and checked in `praise::submit`, with the same types the
+// form's fields go through, after the cheap spam checks: a bot that fills the honeypot is
+// thanked whatever else it sent.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublicShoutout {
-    /// The praise link's handle (the last part of `/praise/{handle}`).
-    #[validate(custom(function = "text::handle"))]
+    #[schema(value_type = Handle)]
     pub handle: String,
-    /// 1-1000 characters after trimming.
+    #[schema(value_type = Message)]
     pub message: String,
     /// The customer's choice; when absent the service suggests one from the message.
     pub value: Option<HeartValue>,
-    /// Optional, at most 100 characters; shown with the praise.
+    #[schema(value_type = Option<CustomerName>)]
     pub customer_name: Option<String>,
-    /// Optional; seen only by moderators, erasable on request.
+    #[schema(value_type = Option<CustomerEmail>)]
     pub customer_email: Option<String>,
     /// From `GET /api/v1/public/challenge`.
     pub challenge: String,
@@ -101,8 +105,7 @@ pub async fn create_public_shoutout(
 #[into_params(parameter_in = Query)]
 pub struct ChallengeQuery {
     /// The praise link's handle.
-    #[validate(custom(function = "text::handle"))]
-    pub handle: String,
+    pub handle: Handle,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -271,9 +274,7 @@ fn qr_svg(url: &str) -> ApiResult<String> {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestRequest {
-    /// 1-1000 characters after trimming.
-    #[validate(custom(function = "text::message"))]
-    pub message: String,
+    pub message: Message,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,7 +11,8 @@ use validator::Validate;
 
 use super::caching;
 use crate::auth::{Member, Staff};
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
+use crate::domain::fields::Message;
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::shoutouts::{self, FeedFilter, ShoutoutRow};
@@ -33,10 +34,7 @@ pub struct CreateShoutout {
     #[schema(min_items = 1, max_items = 25)]
     pub recipient_ids: Vec<Uuid>,
     pub value: HeartValue,
-    /// 1-1000 characters after trimming.
-    #[validate(custom(function = "text::message"))]
-    #[schema(example = "Thank you for staying late to get the release out!")]
-    pub message: String,
+    pub message: Message,
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::{Team, location, nullable};
 use crate::auth::{Admin, Member};
-use crate::domain::text;
+use crate::domain::fields::Name;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
@@ -21,9 +21,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
     /// 1-200 characters; unique among its siblings (case-insensitively).
-    #[validate(custom(function = "text::short_text"))]
-    #[schema(example = "Customer Care")]
-    pub name: String,
+    pub name: Name,
     pub parent_id: Option<Uuid>,
     pub manager_id: Option<Uuid>,
 }
@@ -32,8 +30,7 @@ pub struct CreateTeam {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeam {
-    #[validate(custom(function = "text::short_text"))]
-    pub name: Option<String>,
+    pub name: Option<Name>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub parent_id: Option<Option<Uuid>>,
@@ -53,10 +50,6 @@ pub struct TeamQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
-}
-
-fn trimmed_name(name: &str) -> ApiResult<String> {
-    text::name(name, text::SHORT_TEXT_MAX).map_err(|m| ApiError::invalid("name", m))
 }
 
 /// Creates a team, optionally beneath another.
@@ -79,7 +72,7 @@ pub async fn create_team(
     let body = body.0;
     let new = NewTeam {
         id: Uuid::now_v7(),
-        name: trimmed_name(&body.name)?,
+        name: body.name.into_string(),
         parent_id: body.parent_id,
         manager_id: body.manager_id,
     };
@@ -166,7 +159,7 @@ pub async fn update_team(
 ) -> ApiResult<web::Json<Team>> {
     let body = body.0;
     let changes = TeamChanges {
-        name: body.name.as_deref().map(trimmed_name).transpose()?,
+        name: body.name.map(Name::into_string),
         parent_id: body.parent_id,
         manager_id: body.manager_id,
         updated_at: None,

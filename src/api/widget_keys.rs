@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::location;
 use crate::auth::Admin;
+use crate::domain::fields::{KeyName, Origin};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
@@ -17,8 +18,6 @@ use crate::models::widget_keys::{self, WidgetKeyRow};
 use crate::pagination::{self, Page};
 use crate::services::widget_keys as widget_keys_service;
 use crate::state::AppState;
-
-pub use crate::services::widget_keys::NAME_MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -41,9 +40,8 @@ impl KeyScope {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWidgetKey {
-    /// What the key is for, e.g. "Contact centre TV" (at most 100 characters).
-    #[schema(example = "Contact centre TV")]
-    pub name: String,
+    /// What the key is for, e.g. "Contact centre TV".
+    pub name: KeyName,
     /// What the key may read: at least one of `boards` and `feeds` (a repeated one counts once).
     #[schema(min_items = 1, max_items = 2)]
     pub scopes: Vec<KeyScope>,
@@ -51,7 +49,7 @@ pub struct CreateWidgetKey {
     /// send the page's origin, so a key copied elsewhere stops working there.
     #[serde(default)]
     #[schema(max_items = 20)]
-    pub origins: Vec<String>,
+    pub origins: Vec<Origin>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,5 @@
 //! Rules for the free text people type, and the same rules as the patterns the OpenAPI
-//! document states (`openapi::FieldRules`), so a client can check input before sending it and a
+//! document states (as the schemas of `domain::fields`), so a client can check input before sending it and a
 //! fuzzer's valid input is valid here. A unit test holds each rule and its pattern together.
 
 use std::sync::LazyLock;
@@ -243,40 +243,6 @@ pub fn is_handle(value: &str) -> bool {
     HANDLE.is_match(value)
 }
 
-/// `validator` custom rule for names and titles: `NAME_PATTERN`, at most 200 characters.
-pub fn short_text(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(name(value, SHORT_TEXT_MAX).map(drop))
-}
-
-/// `validator` custom rule for shout-out messages: `TEXT_PATTERN`, at most 1000 characters.
-pub fn message(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(trimmed(value, MESSAGE_MAX).map(drop))
-}
-
-/// `validator` custom rule: an `external_id` (`EXTERNAL_ID_PATTERN`).
-pub fn external_id(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(if is_external_id(value) {
-        Ok(())
-    } else {
-        Err("must be 1 to 200 characters without surrounding spaces or invisible characters".into())
-    })
-}
-
-/// `validator` custom rule: `EMAIL_PATTERN`, at most 320 characters (the directory stores it
-/// trimmed, so surrounding spaces are not an error).
-pub fn email(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(email_address(value).map(drop))
-}
-
-/// `validator` custom rule: a praise link's handle.
-pub fn handle(value: &str) -> Result<(), validator::ValidationError> {
-    to_validation(if is_handle(value) {
-        Ok(())
-    } else {
-        Err("must be a praise link's handle".into())
-    })
-}
-
 /// Makes links in a customer's message inert wherever it is shown: `https://x.example/y`
 /// becomes `hxxps://x[.]example/y` and `www.x.example` becomes `www[.]x[.]example`, so no
 /// client turns them into something to click. (Markup needs no treatment here: JSON carries
@@ -371,10 +337,6 @@ const COMMON_TLDS: &[&str] = &[
     "com", "net", "org", "io", "co", "uk", "de", "fr", "info", "biz", "xyz", "ru", "cn", "top",
     "online", "site", "app", "dev", "me", "ly", "link", "click", "shop",
 ];
-
-fn to_validation(result: Result<(), String>) -> Result<(), validator::ValidationError> {
-    result.map_err(|message| validator::ValidationError::new("text").with_message(message.into()))
-}
 
 #[cfg(test)]
 mod tests {

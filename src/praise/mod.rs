@@ -13,15 +13,14 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::db::DbPool;
-use crate::domain::{HeartValue, suggest, text};
+use crate::domain::fields::{CustomerEmail, CustomerName, Handle, Message};
+use crate::domain::{HeartValue, suggest};
 use crate::error::{ApiError, FieldError};
 use crate::models::employees::EmployeeRow;
 use crate::models::praise::{self as store, NewPraise, Stored};
 use challenge::{Challenges, Refusal};
 use limits::PraiseLimits;
 
-pub const NAME_MAX: usize = 100;
-pub const EMAIL_MAX: usize = 254;
 pub const CHALLENGE_MAX: usize = 200;
 pub const HONEYPOT_MAX: usize = 500;
 
@@ -123,26 +122,23 @@ impl From<Rejection> for ApiError {
 
 /// The checked fields of a submission.
 struct Checked {
-    message: String,
-    customer_name: Option<String>,
-    customer_email: Option<String>,
+    message: Message,
+    customer_name: Option<CustomerName>,
+    customer_email: Option<CustomerEmail>,
 }
 
 /// Field checks that need no database.
 fn check_fields(s: &Submission) -> Result<Checked, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let message = text::trimmed(&s.message, text::MESSAGE_MAX)
-        .map_err(|m| errors.push(FieldError::new("message", m)))
-        .unwrap_or_default();
-    let customer_name = text::optional(s.customer_name.as_deref(), NAME_MAX)
-        .map_err(|m| errors.push(FieldError::new("customer_name", m)))
-        .unwrap_or_default();
+    let mut field = |name: &str, message: String| errors.push(FieldError::new(name, message));
+    let message = Message::parse(&s.message).map_err(|m| field("message", m));
+    let customer_name =
+        CustomerName::optional(s.customer_name.as_deref()).map_err(|m| field("customer_name", m));
     // The address itself is never echoed back: it could end up in a log.
-    let customer_email = text::optional_email(s.customer_email.as_deref(), EMAIL_MAX)
-        .map_err(|m| errors.push(FieldError::new("customer_email", m)))
-        .unwrap_or_default();
-    if !text::is_handle(&s.handle) {
-        errors.push(FieldError::new("handle", "must be a praise link's handle"));
+    let customer_email = CustomerEmail::optional(s.customer_email.as_deref())
+        .map_err(|m| field("customer_email", m));
+    if let Err(m) = Handle::parse(&s.handle) {
+        field("handle", m);
     }
     if s.challenge.is_empty() || s.challenge.len() > CHALLENGE_MAX {
         errors.push(FieldError::new(
@@ -150,14 +146,13 @@ fn check_fields(s: &Submission) -> Result<Checked, Vec<FieldError>> {
             "must be a challenge from this service (reload the form)",
         ));
     }
-    if errors.is_empty() {
-        Ok(Checked {
+    match (message, customer_name, customer_email) {
+        (Ok(message), Ok(customer_name), Ok(customer_email)) if errors.is_empty() => Ok(Checked {
             message,
             customer_name,
             customer_email,
-        })
-    } else {
-        Err(errors)
+        }),
+        _ => Err(errors),
     }
 }
 
@@ -223,16 +218,16 @@ pub async fn submit(
 
     let (value, value_suggested) = match submission.value {
         Some(v) => (v, false),
-        None => (suggest::suggest(&checked.message).value, true),
+        None => (suggest::suggest(checked.message.as_str()).value, true),
     };
     let new = NewPraise {
         id: Uuid::now_v7(),
         employee_id: employee.id,
-        message: checked.message,
+        message: checked.message.into_string(),
         value,
         value_suggested,
-        customer_name: checked.customer_name,
-        customer_email: checked.customer_email,
+        customer_name: checked.customer_name.map(String::from),
+        customer_email: checked.customer_email.map(String::from),
         received_at: now,
     };
     let shared = [

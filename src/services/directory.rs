@@ -9,31 +9,25 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
 use super::import_rows::{IMPORT_MAX_ERRORS, ImportRow, at_row};
-use crate::domain::text;
+use crate::domain::fields::{Email, ExternalId, Name};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract;
 use crate::models::employees::{self, NewEmployee};
 use crate::models::{audit, teams};
 
 /// One row of a bulk import (a JSON array element, or a CSV line with these columns; an empty
 /// CSV cell means "not given").
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportEmployee {
-    #[validate(custom(function = "text::external_id"))]
-    pub external_id: String,
-    #[validate(custom(function = "text::short_text"))]
-    pub display_name: String,
-    #[validate(custom(function = "text::email"))]
-    pub email: String,
+    pub external_id: ExternalId,
+    pub display_name: Name,
+    pub email: Email,
     #[serde(default)]
     pub team_id: Option<Uuid>,
     #[serde(default)]
-    #[validate(custom(function = "text::short_text"))]
-    pub title: Option<String>,
+    pub title: Option<Name>,
     /// Default `true`; `false` imports a leaver.
     #[serde(default)]
     pub active: Option<bool>,
@@ -90,20 +84,11 @@ async fn check_rows(
         let row = match row {
             Ok(row) => row,
             Err(fields) => {
-                errors.extend(fields.into_iter().map(|f| (index, f)));
+                errors.extend(fields.errors.into_iter().map(|f| (index, f)));
                 continue;
             }
         };
-        if let Err(ApiError::Invalid(fields)) = extract::validate(&row) {
-            errors.extend(fields.into_iter().map(|f| {
-                (
-                    index,
-                    FieldError::new(format!("[{index}].{}", f.field), f.message),
-                )
-            }));
-            continue;
-        }
-        if let Some(first) = seen_ids.insert(row.external_id.clone(), index) {
+        if let Some(first) = seen_ids.insert(row.external_id.to_string(), index) {
             errors.push((
                 index,
                 FieldError::new(
@@ -112,7 +97,7 @@ async fn check_rows(
                 ),
             ));
         }
-        if let Some(first) = seen_emails.insert(row.email.trim().to_lowercase(), index) {
+        if let Some(first) = seen_emails.insert(row.email.to_lowercase(), index) {
             errors.push((
                 index,
                 FieldError::new(format!("[{index}].email"), format!("repeats row {first}")),
@@ -122,11 +107,11 @@ async fn check_rows(
             index,
             NewEmployee {
                 id: Uuid::now_v7(),
-                external_id: row.external_id,
-                display_name: row.display_name.trim().to_owned(),
-                email: row.email.trim().to_owned(),
+                external_id: row.external_id.into_string(),
+                display_name: row.display_name.into_string(),
+                email: row.email.into_string(),
                 team_id: row.team_id,
-                title: row.title.as_ref().map(|t| t.trim().to_owned()),
+                title: row.title.map(Name::into_string),
                 active: row.active.unwrap_or(true),
             },
         ));

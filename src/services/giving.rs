@@ -9,7 +9,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
+use crate::domain::fields::Message;
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::models::employees::EmployeeRow;
 use crate::models::shoutouts::{self, IdempotencyClaim, NewShoutout, ShoutoutRow};
@@ -25,11 +26,11 @@ pub struct Rules {
     pub daily_limit: u32,
 }
 
-/// What the giver asked for, as sent (checked here).
+/// What the giver asked for: the message already checked, the recipients checked here.
 pub struct Gift {
     pub recipient_ids: Vec<Uuid>,
     pub value: HeartValue,
-    pub message: String,
+    pub message: Message,
 }
 
 /// What giving ended with: a new shout-out, or the first answer to a repeated request.
@@ -66,8 +67,7 @@ pub async fn give(
             "you cannot thank yourself",
         ));
     }
-    let message = text::trimmed(&body.message, text::MESSAGE_MAX)
-        .map_err(|m| ApiError::invalid("message", m))?;
+    let message = body.message.into_string();
     let request_hash = request_fingerprint(&recipient_ids, body.value, &message);
     let now = Utc::now();
     let today = now.with_timezone(&rules.timezone).date_naive();

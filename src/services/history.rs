@@ -11,11 +11,13 @@ use utoipa::ToSchema;
 use uuid::{NoContext, Timestamp, Uuid};
 use validator::Validate;
 
+use crate::domain::fields::{Message, Name};
 use crate::domain::period;
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract;
 use crate::models::shoutouts::{self, NewShoutout};
+use crate::services::import_rows::ImportRow;
 
 /// One past shout-out. In CSV the columns are `created_at, giver_external_id, customer_name,
 /// recipient_external_ids, value, message` and optionally `source_id`, with recipients
@@ -35,17 +37,15 @@ pub struct ImportShoutout {
     #[serde(default, deserialize_with = "blank_as_none")]
     pub giver_external_id: Option<String>,
     /// ...or the customer's name, for a customer's praise (exactly one of the two).
-    #[serde(default, deserialize_with = "blank_as_none")]
-    #[validate(custom(function = "text::short_text"))]
-    pub customer_name: Option<String>,
+    #[serde(default, deserialize_with = "blank_or_name")]
+    pub customer_name: Option<Name>,
     /// 1-25 `external_id`s (a JSON array, or `a;b;c` in CSV).
     #[serde(deserialize_with = "one_or_many")]
     #[schema(value_type = Vec<String>)]
     #[validate(length(min = 1, max = 25, message = "name 1 to 25 recipients"))]
     pub recipient_external_ids: Vec<String>,
     pub value: HeartValue,
-    #[validate(custom(function = "text::message"))]
-    pub message: String,
+    pub message: Message,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,7 +75,7 @@ fn import_key(row: &ImportShoutout, giver: Option<Uuid>, recipients: &BTreeSet<U
                 (Some(giver), _) => hasher.update(giver.as_bytes()),
                 (None, name) => {
                     hasher.update(b"customer\0");
-                    hasher.update(name.as_deref().unwrap_or("").trim().as_bytes());
+                    hasher.update(name.as_deref().unwrap_or("").as_bytes());
                 }
             }
             hasher.update(b"\0");
@@ -84,7 +84,7 @@ fn import_key(row: &ImportShoutout, giver: Option<Uuid>, recipients: &BTreeSet<U
             }
             hasher.update(row.value.code().as_bytes());
             hasher.update(b"\0");
-            hasher.update(row.message.trim().as_bytes());
+            hasher.update(row.message.as_bytes());
         }
     }
     hasher.finalize().into()
@@ -93,6 +93,13 @@ fn import_key(row: &ImportShoutout, giver: Option<Uuid>, recipients: &BTreeSet<U
 fn blank_as_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let value = Option::<String>::deserialize(d)?;
     Ok(value.filter(|s| !s.trim().is_empty()))
+}
+
+/// A name, or nothing: an empty CSV cell or blank text is "not given".
+fn blank_or_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Name>, D::Error> {
+    blank_as_none(d)?
+        .map(|name| Name::parse(&name).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// A JSON array of strings, or one string with `;` between the items (CSV). CSV hands over
@@ -143,22 +150,36 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
 /// time budget (`SHOUTOUT_IMPORT_TIMEOUT_SECS`), not the per-request statement timeout.
 pub async fn import(
     conn: &mut AsyncPgConnection,
-    rows: Vec<ImportShoutout>,
+    parsed: Vec<ImportRow<ImportShoutout>>,
     budget_secs: u64,
 ) -> ApiResult<HistoryReport> {
     let mut errors = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        if let Err(ApiError::Invalid(fields)) = extract::validate(row) {
+    let mut rows = Vec::with_capacity(parsed.len());
+    for (index, row) in parsed.into_iter().enumerate() {
+        // A row whose text broke its rules is still checked as sent, so one answer names all
+        // that is wrong with it; with an error on record nothing is written.
+        let row = match row {
+            Ok(row) => row,
+            Err(refused) => {
+                errors.extend(refused.errors);
+                match refused.as_sent {
+                    Some(row) => row,
+                    None => continue,
+                }
+            }
+        };
+        if let Err(ApiError::Invalid(fields)) = extract::validate(&row) {
             errors.extend(
                 fields
                     .into_iter()
                     .map(|f| FieldError::new(format!("[{index}].{}", f.field), f.message)),
             );
         }
+        rows.push((index, row));
     }
     let external_ids: Vec<String> = rows
         .iter()
-        .flat_map(|r| r.giver_external_id.iter().chain(&r.recipient_external_ids))
+        .flat_map(|(_, r)| r.giver_external_id.iter().chain(&r.recipient_external_ids))
         .cloned()
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -171,7 +192,7 @@ pub async fn import(
     let mut recipients = Vec::new();
     let mut keys = Vec::with_capacity(rows.len());
     let mut keys_in_file = std::collections::HashSet::with_capacity(rows.len());
-    for (index, row) in rows.into_iter().enumerate() {
+    for (index, row) in rows {
         let mut fail = |field: &str, message: String| {
             errors.push(FieldError::new(format!("[{index}].{field}"), message));
         };
@@ -237,9 +258,9 @@ pub async fn import(
                 ShoutoutSource::Staff
             },
             giver_id,
-            customer_name: row.customer_name.map(|n| n.trim().to_owned()),
+            customer_name: row.customer_name.map(Name::into_string),
             value: row.value,
-            message: row.message.trim().to_owned(),
+            message: row.message.into_string(),
             status: ShoutoutStatus::Published,
             created_at: row.created_at,
         });

@@ -3,7 +3,7 @@
 //! imports.
 
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract;
+use crate::extract::{self, Refused};
 
 /// Largest import accepted, in rows and in bytes.
 pub const IMPORT_MAX_ROWS: usize = 10_000;
@@ -12,26 +12,25 @@ pub const IMPORT_MAX_BYTES: usize = 5 * 1024 * 1024;
 /// Most field errors one import answer lists.
 pub const IMPORT_MAX_ERRORS: usize = 100;
 
-/// One parsed import row, or the errors naming its fields as `[index].field`.
-pub type ImportRow<T> = Result<T, Vec<FieldError>>;
+/// One parsed import row, or what refused it, its errors naming fields as `[index].field`.
+pub type ImportRow<T> = Result<T, Refused<T>>;
 
-/// Places a parse error (from `serde_path_to_error`) at its row: `[index].field`, or `[index]`
-/// when the row as a whole is wrong.
-fn row_parse_error(index: usize, path: &str, message: &str) -> Vec<FieldError> {
-    match extract::field_error(path, message) {
-        ApiError::Invalid(fields) => fields
-            .into_iter()
-            .map(|f| {
-                let field = if f.field == "body" && (path == "." || path.is_empty()) {
-                    format!("[{index}]")
-                } else {
-                    format!("[{index}].{}", f.field)
-                };
-                FieldError::new(field, f.message)
-            })
-            .collect(),
-        other => vec![FieldError::new(format!("[{index}]"), other.to_string())],
-    }
+/// Places a row's field errors at the row: `[index].field`, or `[index]` for the row as a
+/// whole.
+fn at_index<T>(index: usize, mut refused: Refused<T>) -> Refused<T> {
+    refused.errors = refused
+        .errors
+        .into_iter()
+        .map(|f| {
+            let field = if f.field == "body" {
+                format!("[{index}]")
+            } else {
+                format!("[{index}].{}", f.field)
+            };
+            FieldError::new(field, f.message)
+        })
+        .collect();
+    refused
 }
 
 /// A JSON array, each element parsed on its own.
@@ -41,10 +40,7 @@ fn parse_json_rows<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec
         .into_iter()
         .enumerate()
         .map(|(index, value)| {
-            serde_path_to_error::deserialize(value).map_err(|error| {
-                let path = error.path().to_string();
-                row_parse_error(index, &path, &error.into_inner().to_string())
-            })
+            extract::from_json_value(value).map_err(|refused| at_index(index, refused))
         })
         .collect())
 }
@@ -64,21 +60,29 @@ fn parse_csv<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec<Impor
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let row = match record {
-            Err(error) => Err(vec![FieldError::new(
-                format!("[{index}]"),
-                csv_message(&error.to_string()),
-            )]),
+            Err(error) => Err(Refused {
+                errors: vec![FieldError::new(
+                    format!("[{index}]"),
+                    csv_message(&error.to_string()),
+                )],
+                as_sent: None,
+            }),
             Ok(record) => {
-                let cells = headers
+                let cells: Vec<(String, &str)> = headers
                     .iter()
                     .zip(record.iter())
                     .filter(|(_, cell)| !cell.is_empty())
-                    .map(|(column, cell)| (column, CsvCell(cell)));
-                let deserializer = MapDeserializer::<_, serde::de::value::Error>::new(cells);
-                serde_path_to_error::deserialize(deserializer).map_err(|error| {
-                    let path = error.path().to_string();
-                    row_parse_error(index, &path, &error.into_inner().to_string())
-                })
+                    .map(|(column, cell)| (column.to_owned(), cell))
+                    .collect();
+                let read = |cells: &[(String, &str)]| {
+                    let cells = cells
+                        .iter()
+                        .map(|(column, cell)| (column.as_str(), CsvCell(cell)));
+                    let deserializer = MapDeserializer::<_, serde::de::value::Error>::new(cells);
+                    serde_path_to_error::deserialize(deserializer)
+                };
+                extract::from_pairs(cells, read, |message| message)
+                    .map_err(|refused| at_index(index, refused))
             }
         };
         rows.push(row);
@@ -209,24 +213,6 @@ pub fn parse<T: serde::de::DeserializeOwned>(
         ));
     }
     Ok(rows)
-}
-
-/// Every row, or every row's errors (at most [`IMPORT_MAX_ERRORS`]).
-pub fn all_or_errors<T>(parsed: Vec<ImportRow<T>>) -> ApiResult<Vec<T>> {
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for row in parsed {
-        match row {
-            Ok(row) => rows.push(row),
-            Err(fields) => errors.extend(fields),
-        }
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        errors.truncate(IMPORT_MAX_ERRORS);
-        Err(ApiError::Invalid(errors))
-    }
 }
 
 /// Places a row's database error at that row: `[index].field`.

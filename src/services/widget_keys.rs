@@ -5,7 +5,7 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
-use crate::domain::text;
+use crate::domain::fields::{KeyName, Origin};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::models::audit;
 use crate::models::widget_keys::{self, NewWidgetKey, WidgetKeyRow};
@@ -13,21 +13,16 @@ use crate::widgets::keys;
 
 /// Most origins one key may list.
 const MAX_ORIGINS: usize = 20;
-/// The longest key name, in characters.
-pub const NAME_MAX: usize = 100;
 
 /// Mints a key as `actor`; returns it and its secret.
 pub async fn mint(
     conn: &mut AsyncPgConnection,
     actor: &str,
-    name: &str,
+    name: &KeyName,
     scopes: &[&str],
-    origins: &[String],
+    origins: &[Origin],
 ) -> ApiResult<(WidgetKeyRow, String)> {
     let mut errors = Vec::new();
-    let name = text::name(name, NAME_MAX)
-        .map_err(|m| errors.push(FieldError::new("name", m)))
-        .unwrap_or_default();
     if scopes.is_empty() || scopes.len() > 2 {
         errors.push(FieldError::new(
             "scopes",
@@ -40,14 +35,11 @@ pub async fn mint(
             format!("at most {MAX_ORIGINS} origins"),
         ));
     }
-    let mut normalised = Vec::new();
-    for (i, origin) in origins.iter().enumerate().take(MAX_ORIGINS) {
-        match crate::domain::origin::normalise_origin(origin) {
-            Ok(origin) if !normalised.contains(&Some(origin.clone())) => {
-                normalised.push(Some(origin))
-            }
-            Ok(_) => {}
-            Err(why) => errors.push(FieldError::new(format!("origins[{i}]"), why)),
+    let mut normalised: Vec<Option<String>> = Vec::new();
+    for origin in origins {
+        let origin = Some(origin.to_string());
+        if !normalised.contains(&origin) {
+            normalised.push(origin);
         }
     }
     if !errors.is_empty() {
@@ -64,7 +56,7 @@ pub async fn mint(
     let hash = keys::hash(&secret);
     let new = NewWidgetKey {
         id: Uuid::now_v7(),
-        name: &name,
+        name,
         key_hash: &hash,
         key_prefix: keys::shown_prefix(&secret),
         scopes: distinct,

@@ -15,11 +15,12 @@ use maud::{Markup, html};
 use super::page_headers;
 use crate::client;
 use crate::domain::HeartValue;
+use crate::domain::fields::{CUSTOMER_EMAIL_MAX, CUSTOMER_NAME_MAX, Handle};
 use crate::error::{ApiError, FieldError};
 use crate::extract::read_body;
 use crate::models::employees::EmployeeRow;
 use crate::models::praise as store;
-use crate::praise::{self, EMAIL_MAX, NAME_MAX, Outcome, Rejection, Submission};
+use crate::praise::{self, Outcome, Rejection, Submission};
 use crate::state::AppState;
 
 /// Largest form body accepted (the fields' own limits are far below it).
@@ -202,7 +203,7 @@ async fn thank(state: &AppState, handle: String) -> Result<HttpResponse, ApiErro
 
 async fn lookup(state: &AppState, handle: &str) -> Result<Option<EmployeeRow>, ApiError> {
     // A handle is 22 characters; anything far longer is nobody's, without asking the database.
-    if !crate::domain::text::is_handle(handle) {
+    if Handle::parse(handle).is_err() {
         return Ok(None);
     }
     let mut conn = state.pool.get().await?;
@@ -306,7 +307,7 @@ fn form_page(
                 label for="customer_name" { "Your name (optional)" }
                 span class="hint" id="customer_name-hint" { "Shown with your message, if you give it." }
                 @if let Some(e) = error_of("customer_name") { span class="error" id="customer_name-error" { "Error: " (e) } }
-                input type="text" id="customer_name" name="customer_name" autocomplete="name" maxlength=(NAME_MAX)
+                input type="text" id="customer_name" name="customer_name" autocomplete="name" maxlength=(CUSTOMER_NAME_MAX)
                     value=(entered.customer_name)
                     aria-describedby={ "customer_name-hint" @if error_of("customer_name").is_some() { " customer_name-error" } }
                     aria-invalid=(error_of("customer_name").is_some());
@@ -315,7 +316,7 @@ fn form_page(
                 label for="customer_email" { "Your e-mail (optional)" }
                 span class="hint" id="customer_email-hint" { "Only our moderators see it, in case they need to ask you something. We never publish it, and will delete it if you ask." }
                 @if let Some(e) = error_of("customer_email") { span class="error" id="customer_email-error" { "Error: " (e) } }
-                input type="email" id="customer_email" name="customer_email" autocomplete="email" maxlength=(EMAIL_MAX)
+                input type="email" id="customer_email" name="customer_email" autocomplete="email" maxlength=(CUSTOMER_EMAIL_MAX)
                     value=(entered.customer_email)
                     aria-describedby={ "customer_email-hint" @if error_of("customer_email").is_some() { " customer_email-error" } }
                     aria-invalid=(error_of("customer_email").is_some());

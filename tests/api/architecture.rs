@@ -10,7 +10,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("cli", 14),
     ("startup", 13),
     ("routes", 12),
-    ("field_rules", 11),
+    ("no_nul", 11),
     ("api", 10),
     ("web", 10),
     ("state", 9),

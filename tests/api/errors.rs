@@ -489,6 +489,76 @@ async fn wrong_types_are_422_naming_the_field() {
     assert_eq!(patched_rows(&world).await, before, "no PATCH changed a row");
 }
 
+/// One answer names every bad field of a request, whatever kind of rule each breaks: text
+/// refused while it is read, a wrong type, an unknown field, a rule about the rest.
+#[tokio::test]
+async fn every_bad_field_of_one_request_is_named_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token();
+    let fields = |body: &Value| -> std::collections::BTreeSet<String> {
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let response = app
+        .post(
+            "/api/v1/employees",
+            &admin,
+            &json!({"external_id": " padded", "display_name": "Ann\u{200b}", "email": "nope",
+                    "team_id": "not-a-uuid", "nickname": "x"}),
+        )
+        .await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, None).await;
+    assert_eq!(
+        fields(&body),
+        [
+            "display_name",
+            "email",
+            "external_id",
+            "nickname",
+            "team_id"
+        ]
+        .map(String::from)
+        .into(),
+        "{body}"
+    );
+
+    // A query string: a wrong type and a validation rule.
+    let response = app.get("/api/v1/employees?limit=abc&q=", &admin).await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, None).await;
+    assert_eq!(
+        fields(&body),
+        ["limit", "q"].map(String::from).into(),
+        "{body}"
+    );
+
+    // A CSV line with two bad cells, beside a good line.
+    let csv = "external_id,display_name,email\nann,Ann,ann@example.com\n bad,\u{202e}Ben,ben\n";
+    let response = send(
+        &app,
+        Method::POST,
+        "/api/v1/employees/import",
+        &admin,
+        Some("text/csv"),
+        csv.to_owned(),
+        HeaderMap::new(),
+    )
+    .await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY, None).await;
+    assert_eq!(
+        fields(&body),
+        ["[1].display_name", "[1].email", "[1].external_id"]
+            .map(String::from)
+            .into(),
+        "{body}"
+    );
+    assert_eq!(app.count("employees").await, 0, "nothing was written");
+}
+
 #[tokio::test]
 async fn field_rules_are_422_naming_the_field() {
     let world = World::new().await;
