@@ -44,6 +44,15 @@ pub fn as_sent<R>(read: impl FnOnce() -> R) -> R {
     read()
 }
 
+/// `value` as it is when `valid`, else `why`.
+fn kept_if(valid: bool, value: &str, why: &str) -> Result<String, String> {
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(why.to_owned())
+    }
+}
+
 /// A string schema: `pattern`, and a length in characters.
 fn string_schema(
     pattern: &str,
@@ -186,15 +195,11 @@ text_type! {
 text_type! {
     /// The identity provider's subject for a person: the `sub` of their tokens.
     ExternalId {
-        check: |v| {
-            if text::is_external_id(v) {
-                Ok(v.to_owned())
-            } else {
-                Err("must be 1 to 200 characters without surrounding spaces or invisible \
-                     characters"
-                    .into())
-            }
-        },
+        check: |v| kept_if(
+            text::is_external_id(v),
+            v,
+            "must be 1 to 200 characters without surrounding spaces or invisible characters",
+        ),
         pattern: text::EXTERNAL_ID_PATTERN,
         length: 1..=text::EXTERNAL_ID_MAX,
         description: "1-200 characters, no surrounding white space, no NUL, zero-width or \
@@ -218,13 +223,7 @@ text_type! {
 text_type! {
     /// A praise link's handle: the last part of `/praise/{handle}`.
     Handle {
-        check: |v| {
-            if text::is_handle(v) {
-                Ok(v.to_owned())
-            } else {
-                Err("must be a praise link's handle".into())
-            }
-        },
+        check: |v| kept_if(text::is_handle(v), v, "must be a praise link's handle"),
         pattern: text::HANDLE_PATTERN,
         length: 1..=64,
         description: "A praise link's handle: 1-64 letters, digits, `-` or `_`.",
