@@ -11,72 +11,89 @@ use validator::Validate;
 use super::{caching, location};
 use crate::auth::{Admin, Member};
 use crate::domain::fields::{Name, day_this_century};
-use crate::domain::period::{Period, PeriodKind};
+use crate::domain::period::PeriodKind;
 use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
 use crate::models::campaigns::{self, CampaignRow, NewCampaign};
-use crate::models::tallies::{self, BoardRow, RankKey};
-use crate::models::teams;
+use crate::models::tallies::{BoardRow, RankKey};
 use crate::pagination::{self, Page};
 use crate::services::boards::{self, Board, Choice, Resolved};
 use crate::state::AppState;
 use crate::widgets::keys::{Boards, Viewer};
 
-/// Longest custom span a board adds up, in days (ten years).
 /// Most neighbours shown either side of someone's own line.
 const MAX_NEIGHBOURS: u32 = 10;
 
-/// Which period, and what to count.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BoardParams {
-    /// Default `month`.
-    pub period: Option<PeriodKind>,
-    /// A day inside the wanted week, month, quarter or year, or the last day of a rolling
-    /// period (default: today in `SHOUTOUT_TIMEZONE`).
-    pub at: Option<NaiveDate>,
-    /// First day of a `custom` period (included).
-    pub from: Option<NaiveDate>,
-    /// Last day of a `custom` period (included).
-    pub to: Option<NaiveDate>,
-    /// The campaign of a `campaign` period (default: the one running today).
-    pub campaign_id: Option<Uuid>,
-    /// Count only shout-outs with this value.
-    pub value: Option<HeartValue>,
-    /// Only people currently in this team or beneath it (for `teams`: only these teams).
-    pub team_id: Option<Uuid>,
-    /// Count only shout-outs from staff or from customers.
-    pub source: Option<ShoutoutSource>,
-    /// `teams` only: rank by shout-outs per current active member.
-    pub per_head: Option<bool>,
-    /// 1-100, default 20.
-    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
+/// Declares a board endpoint's query parameters: the choices both endpoints share
+/// (`services::boards::Choice`), then the endpoint's own.
+macro_rules! board_params {
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Deserialize, Validate, IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Default `month`.
+            pub period: Option<PeriodKind>,
+            /// A day inside the wanted week, month, quarter or year, or the last day of a
+            /// rolling period (default: today in `SHOUTOUT_TIMEZONE`).
+            pub at: Option<NaiveDate>,
+            /// First day of a `custom` period (included).
+            pub from: Option<NaiveDate>,
+            /// Last day of a `custom` period (included).
+            pub to: Option<NaiveDate>,
+            /// The campaign of a `campaign` period (default: the one running today).
+            pub campaign_id: Option<Uuid>,
+            /// Count only shout-outs with this value.
+            pub value: Option<HeartValue>,
+            /// Only people currently in this team or beneath it (for `teams`: only these teams).
+            pub team_id: Option<Uuid>,
+            /// Count only shout-outs from staff or from customers.
+            pub source: Option<ShoutoutSource>,
+            /// `teams` only: rank by shout-outs per current active member.
+            pub per_head: Option<bool>,
+            $($own)*
+        }
+
+        impl From<&$name> for Choice {
+            fn from(p: &$name) -> Self {
+                Self {
+                    period: p.period,
+                    at: p.at,
+                    from: p.from,
+                    to: p.to,
+                    campaign_id: p.campaign_id,
+                    value: p.value,
+                    team_id: p.team_id,
+                    source: p.source,
+                    per_head: p.per_head,
+                }
+            }
+        }
+    };
 }
 
-/// The same choices for one person's or team's line and their neighbours.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AroundParams {
-    pub period: Option<PeriodKind>,
-    pub at: Option<NaiveDate>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub campaign_id: Option<Uuid>,
-    pub value: Option<HeartValue>,
-    pub team_id: Option<Uuid>,
-    pub source: Option<ShoutoutSource>,
-    pub per_head: Option<bool>,
-    /// Lines shown above and below (0-10, default 2).
-    #[validate(range(max = 10, message = "must be between 0 and 10"))]
-    #[param(maximum = 10)]
-    pub neighbours: Option<u32>,
+board_params! {
+    /// Which period, and what to count.
+    pub struct BoardParams {
+        /// 1-100, default 20.
+        #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+        #[param(minimum = 1, maximum = 100)]
+        pub limit: Option<u32>,
+        pub cursor: Option<String>,
+    }
+}
+
+board_params! {
+    /// The same choices for one person's or team's line and their neighbours.
+    pub struct AroundParams {
+        /// Lines shown above and below (0-10, default 2).
+        #[validate(range(max = 10, message = "must be between 0 and 10"))]
+        #[param(maximum = 10)]
+        pub neighbours: Option<u32>,
+    }
 }
 
 /// The span a board covers.
@@ -167,62 +184,18 @@ pub struct Standing {
 #[derive(Debug, Serialize, Deserialize)]
 struct BoardKey(f64, String, Uuid);
 
-impl From<&BoardParams> for Choice {
-    fn from(p: &BoardParams) -> Self {
-        Self {
-            period: p.period,
-            at: p.at,
-            from: p.from,
-            to: p.to,
-            campaign_id: p.campaign_id,
-            value: p.value,
-            team_id: p.team_id,
-            source: p.source,
-            per_head: p.per_head,
-        }
-    }
-}
-
-impl From<&AroundParams> for Choice {
-    fn from(p: &AroundParams) -> Self {
-        Self {
-            period: p.period,
-            at: p.at,
-            from: p.from,
-            to: p.to,
-            campaign_id: p.campaign_id,
-            value: p.value,
-            team_id: p.team_id,
-            source: p.source,
-            per_head: p.per_head,
-        }
-    }
-}
-
-/// The `team_id` filter is expanded inside the board's own statement, so an unknown team shows
-/// only as an empty board: only then is it worth a look-up to tell the caller.
-async fn check_team(conn: &mut crate::db::DbConn, team: Option<Uuid>) -> ApiResult<()> {
-    let Some(team) = team else {
-        return Ok(());
-    };
-    match teams::find(conn, team).await {
-        Ok(_) => Ok(()),
-        Err(diesel::result::Error::NotFound) => Err(ApiError::invalid("team_id", "no such team")),
-        Err(other) => Err(other.into()),
-    }
-}
-
-fn period_view(state: &AppState, resolved: &Period, campaign_id: Option<Uuid>) -> PeriodView {
+fn period_view(state: &AppState, resolved: &Resolved) -> PeriodView {
     let tz = state.config.timezone;
-    let instants = resolved.instants(tz);
+    let period = &resolved.period;
+    let instants = period.instants(tz);
     PeriodView {
-        kind: resolved.kind,
-        start: resolved.days.map(|d| d.0),
-        end: resolved.days.map(|d| d.1),
+        kind: period.kind,
+        start: period.days.map(|d| d.0),
+        end: period.days.map(|d| d.1),
         timezone: tz.name().to_owned(),
         starts_at: instants.map(|i| i.0),
         ends_at: instants.map(|i| i.1),
-        campaign_id,
+        campaign_id: resolved.campaign_id,
     }
 }
 
@@ -292,33 +265,30 @@ pub async fn leaderboard(
     let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
     let mut conn = state.pool.get().await?;
-    let Resolved {
-        period: resolved,
-        query,
-        campaign_id,
-    } = boards::resolve(&mut conn, state.config.timezone, board, &(&params).into()).await?;
-    let mut rows = tallies::page(&mut conn, &query, after.as_ref(), i64::from(limit) + 1).await?;
-    if rows.is_empty() {
-        check_team(&mut conn, query.team).await?;
-    }
-    let has_more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = if has_more {
-        rows.last().map(|r| {
-            let key = r.key();
-            pagination::encode(&BoardKey(key.count, key.name, key.id))
-        })
-    } else {
-        None
-    };
+    let tz = state.config.timezone;
+    let page = boards::page(
+        &mut conn,
+        tz,
+        board,
+        &(&params).into(),
+        after.as_ref(),
+        limit,
+    )
+    .await?;
+    let next_cursor = page.has_more.then(|| page.rows.last()).flatten().map(|r| {
+        let key = r.key();
+        pagination::encode(&BoardKey(key.count, key.name, key.id))
+    });
+    let per_head = page.resolved.query.per_head;
     caching::json(
         &req,
         &Leaderboard {
             board: board_name(board).to_owned(),
-            period: period_view(&state, &resolved, campaign_id),
-            entries: rows
+            period: period_view(&state, &page.resolved),
+            entries: page
+                .rows
                 .into_iter()
-                .map(|r| entry(board, query.per_head, r))
+                .map(|r| entry(board, per_head, r))
                 .collect(),
             next_cursor,
         },
@@ -352,43 +322,23 @@ pub async fn standing(
     let board = parse_board(&board)?;
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("no such employee or team"))?;
     let params = params.0;
+    let neighbours = params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS);
     let mut conn = state.pool.get().await?;
-    let exists = match board {
-        Board::Teams => teams::find(&mut conn, id).await.map(|_| ()),
-        _ => crate::models::employees::find(&mut conn, id)
-            .await
-            .map(|_| ()),
-    };
-    exists.map_err(|e| match e {
-        diesel::result::Error::NotFound => ApiError::not_found("no such employee or team"),
-        other => other.into(),
-    })?;
-    let Resolved {
-        period: resolved,
-        query,
-        campaign_id,
-    } = boards::resolve(&mut conn, state.config.timezone, board, &(&params).into()).await?;
-    let neighbours = i64::from(params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS));
-    let rows = tallies::around(&mut conn, &query, id, neighbours).await?;
-    if rows.is_empty() {
-        check_team(&mut conn, query.team).await?;
-    }
-    let own = rows.iter().find(|r| r.subject_id == id);
-    let (rank, count) = match own {
-        Some(row) => (Some(row.rank), row.count),
-        None => (None, 0),
-    };
+    let tz = state.config.timezone;
+    let found = boards::standing(&mut conn, tz, board, &(&params).into(), id, neighbours).await?;
+    let per_head = found.resolved.query.per_head;
     caching::json(
         &req,
         &Standing {
             board: board_name(board).to_owned(),
-            period: period_view(&state, &resolved, campaign_id),
+            period: period_view(&state, &found.resolved),
             subject_id: id,
-            rank,
-            count,
-            entries: rows
+            rank: found.rank,
+            count: found.count,
+            entries: found
+                .rows
                 .into_iter()
-                .map(|r| entry(board, query.per_head, r))
+                .map(|r| entry(board, per_head, r))
                 .collect(),
         },
     )

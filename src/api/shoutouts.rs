@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,9 +14,9 @@ use crate::domain::fields::Message;
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::models::shoutouts::{self, FeedFilter, ShoutoutRow};
-use crate::models::{audit, teams};
+use crate::models::shoutouts::{self, ShoutoutRow};
 use crate::pagination::{self, Page};
+use crate::services::feed::{self, Feed};
 use crate::services::giving::{self, Gift, Given, IDEMPOTENCY_HEADER};
 use crate::state::AppState;
 pub use crate::views::{Giver, Shoutout};
@@ -145,41 +144,24 @@ pub async fn list_shoutouts(
     query: ValidQuery<FeedQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.0;
-    if let (Some(since), Some(until)) = (query.since, query.until)
-        && since >= until
-    {
-        return Err(ApiError::invalid("until", "must be later than `since`"));
-    }
     let limit = pagination::limit(query.limit);
     let before =
         pagination::after::<FeedKey>(query.cursor.as_deref())?.map(|FeedKey(at, id)| (at, id));
-    let mut conn = state.pool.get().await?;
-    let team_ids = match query.team_id {
-        Some(team) => Some(teams::subtree_ids(&mut conn, team).await?),
-        None => None,
-    };
-    let filter = FeedFilter {
+    let wanted = Feed {
         recipient_id: query.recipient_id,
         giver_id: query.giver_id,
-        team_ids,
+        team_id: query.team_id,
         value: query.value,
         source: query.source,
         since: query.since,
         until: query.until,
-        before,
-        limit: i64::from(limit) + 1,
     };
-    let rows = shoutouts::feed(&mut conn, &filter).await?;
-    let has_more = rows.len() > limit as usize;
-    let mut details = shoutouts::details(&mut conn, rows).await?;
-    details.truncate(limit as usize);
-    let next_cursor = if has_more {
-        details
-            .last()
-            .map(|d| pagination::encode(&FeedKey(d.row.created_at, d.row.id)))
-    } else {
-        None
-    };
+    let mut conn = state.pool.get().await?;
+    let (details, has_more) = feed::page(&mut conn, &wanted, before, limit).await?;
+    let next_cursor = has_more
+        .then(|| details.last())
+        .flatten()
+        .map(|d| pagination::encode(&FeedKey(d.row.created_at, d.row.id)));
     caching::json(
         &req,
         &Page {
@@ -210,9 +192,9 @@ pub async fn get_shoutout(
     let mut conn = state.pool.get().await?;
     let row = shoutouts::find(&mut conn, id)
         .await
-        .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
-    if !visible_to(&row, &member) {
-        return Err(not_found(id));
+        .map_err(|e| ApiError::missing(e, giving::not_found_text(id)))?;
+    if !giving::visible_to(&row, &member) {
+        return Err(giving::not_found(id));
     }
     Ok(web::Json(giving::view_of(&mut conn, row).await?))
 }
@@ -235,42 +217,9 @@ pub async fn retract_shoutout(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
     let grace = state.config.retract_grace();
     let mut conn = state.pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        audit::act_as(conn, &member.caller.subject).await?;
-        // The row lock makes retraction and its checks one step, however many race.
-        let row = shoutouts::find_for_update(conn, id)
-            .await
-            .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
-        if !visible_to(&row, &member) {
-            return Err(not_found(id));
-        }
-        if row.status == ShoutoutStatus::Retracted {
-            return Ok(());
-        }
-        let is_giver = member
-            .employee
-            .as_ref()
-            .is_some_and(|e| Some(e.id) == row.giver_id);
-        if !member.caller.is_admin() {
-            if !is_giver {
-                return Err(ApiError::forbidden(
-                    "only the giver or an admin can retract a shout-out",
-                ));
-            }
-            if Utc::now() - row.created_at > grace {
-                return Err(ApiError::forbidden(format!(
-                    "the {}-minute grace period for retracting has passed; ask an admin",
-                    grace.num_minutes()
-                )));
-            }
-        }
-        shoutouts::mark_retracted(conn, id, &member.caller.subject).await?;
-        Ok(())
-    })
-    .await?;
+    giving::retract(&mut conn, &member, id.into_inner(), grace).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -349,31 +298,14 @@ pub async fn remove_cheer(
 async fn published(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> ApiResult<ShoutoutRow> {
     let row = shoutouts::find(conn, id)
         .await
-        .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
+        .map_err(|e| ApiError::missing(e, giving::not_found_text(id)))?;
     if row.status != ShoutoutStatus::Published {
-        return Err(not_found(id));
+        return Err(giving::not_found(id));
     }
     Ok(row)
 }
 
 /// Published shout-outs are public to staff; anything else only to its giver and admins.
-fn visible_to(row: &ShoutoutRow, member: &Member) -> bool {
-    row.status == ShoutoutStatus::Published
-        || member.caller.is_admin()
-        || member
-            .employee
-            .as_ref()
-            .is_some_and(|e| Some(e.id) == row.giver_id)
-}
-
-fn not_found_text(id: Uuid) -> String {
-    format!("no shout-out with id {id}")
-}
-
-fn not_found(id: Uuid) -> ApiError {
-    ApiError::not_found(not_found_text(id))
-}
-
 /// The `Idempotency-Key` header, if sent, checked.
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {

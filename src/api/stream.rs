@@ -65,18 +65,7 @@ pub async fn stream(
     req: HttpRequest,
     _params: ValidQuery<StreamParams>,
 ) -> ApiResult<HttpResponse> {
-    let resume = match req.headers().get(LAST_EVENT_ID) {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .ok()
-                .and_then(|v| v.parse::<Cursor>().ok())
-                .ok_or_else(|| {
-                    ApiError::invalid(LAST_EVENT_ID, "must be an event `id` this stream sent")
-                })?,
-        ),
-    };
+    let resume = resume_after(&req)?;
     // Subscribed before anything is read, so nothing published meanwhile is missed.
     let (events, head) = state.stream.subscribe();
     let (sender, receiver) = mpsc::channel::<Bytes>(16);
@@ -92,10 +81,8 @@ pub async fn stream(
         lifetime,
     ));
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver
-            .recv()
-            .await
-            .map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
+        let chunk = receiver.recv().await?;
+        Some((Ok::<_, Infallible>(chunk), receiver))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
@@ -103,6 +90,19 @@ pub async fn stream(
         // Tells nginx not to buffer the stream.
         .insert_header(("X-Accel-Buffering", "no"))
         .streaming(body))
+}
+
+/// Where a reconnecting client left off: the `Last-Event-ID` it sends, if any.
+fn resume_after(req: &HttpRequest) -> ApiResult<Option<Cursor>> {
+    let Some(value) = req.headers().get(LAST_EVENT_ID) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse::<Cursor>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::invalid(LAST_EVENT_ID, "must be an event `id` this stream sent"))
 }
 
 /// How long one stream may live: until its deadline (the token's expiry or the maximum

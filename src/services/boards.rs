@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::domain::period::{self, Period, PeriodKind};
 use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult};
-use crate::models::campaigns;
-use crate::models::tallies::{self, BoardKind, BoardQuery};
+use crate::models::tallies::{self, BoardKind, BoardQuery, BoardRow, RankKey};
+use crate::models::{campaigns, employees, teams};
 
 /// The longest custom period, in days (ten years).
 const MAX_SPAN_DAYS: i64 = 3660;
@@ -177,4 +177,89 @@ pub async fn resolve(
         query,
         campaign_id,
     })
+}
+
+/// One page of a board: its lines after `after`, and whether more follow.
+pub struct BoardPage {
+    pub resolved: Resolved,
+    pub rows: Vec<BoardRow>,
+    pub has_more: bool,
+}
+
+/// The lines of `board` after `after` (at most `limit`).
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    tz: chrono_tz::Tz,
+    board: Board,
+    choice: &Choice,
+    after: Option<&RankKey>,
+    limit: u32,
+) -> ApiResult<BoardPage> {
+    let resolved = resolve(conn, tz, board, choice).await?;
+    let mut rows = tallies::page(conn, &resolved.query, after, i64::from(limit) + 1).await?;
+    if rows.is_empty() {
+        check_team(conn, resolved.query.team).await?;
+    }
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(BoardPage {
+        resolved,
+        rows,
+        has_more,
+    })
+}
+
+/// One person's or team's line on a board, and `neighbours` lines either side.
+pub struct Standing {
+    pub resolved: Resolved,
+    /// `None` with no shout-outs in the period.
+    pub rank: Option<i64>,
+    pub count: i32,
+    pub rows: Vec<BoardRow>,
+}
+
+/// Where `subject` stands on `board`: a 404 when no such person (or team) exists.
+pub async fn standing(
+    conn: &mut AsyncPgConnection,
+    tz: chrono_tz::Tz,
+    board: Board,
+    choice: &Choice,
+    subject: Uuid,
+    neighbours: u32,
+) -> ApiResult<Standing> {
+    let exists = match board {
+        Board::Teams => teams::find(conn, subject).await.map(drop),
+        _ => employees::find(conn, subject).await.map(drop),
+    };
+    exists.map_err(|e| ApiError::missing(e, "no such employee or team"))?;
+    let resolved = resolve(conn, tz, board, choice).await?;
+    let rows = tallies::around(conn, &resolved.query, subject, i64::from(neighbours)).await?;
+    if rows.is_empty() {
+        check_team(conn, resolved.query.team).await?;
+    }
+    let (rank, count) = rows
+        .iter()
+        .find(|r| r.subject_id == subject)
+        .map_or((None, 0), |row| (Some(row.rank), row.count));
+    Ok(Standing {
+        resolved,
+        rank,
+        count,
+        rows,
+    })
+}
+
+/// The `team_id` filter is expanded inside the board's own statement, so an unknown team shows
+/// only as an empty board: only then is it worth a look-up to tell the caller.
+async fn check_team(conn: &mut AsyncPgConnection, team: Option<Uuid>) -> ApiResult<()> {
+    let Some(team) = team else {
+        return Ok(());
+    };
+    teams::find(conn, team)
+        .await
+        .map(drop)
+        .map_err(|e| match e {
+            diesel::result::Error::NotFound => ApiError::invalid("team_id", "no such team"),
+            other => other.into(),
+        })
 }

@@ -9,9 +9,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::auth::Member;
 use crate::domain::fields::Message;
 use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::models::audit;
 use crate::models::employees::EmployeeRow;
 use crate::models::shoutouts::{self, IdempotencyClaim, NewShoutout, ShoutoutRow};
 use crate::views::{Shoutout, location};
@@ -186,4 +188,65 @@ fn seconds_until_tomorrow(now: DateTime<Utc>, tz: chrono_tz::Tz) -> u64 {
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now + chrono::Duration::hours(24));
     (midnight - now).num_seconds().max(1) as u64
+}
+
+/// Who may see a shout-out that is not (or no longer) published: its giver and admins.
+pub fn visible_to(row: &ShoutoutRow, member: &Member) -> bool {
+    row.status == ShoutoutStatus::Published
+        || member.caller.is_admin()
+        || member
+            .employee
+            .as_ref()
+            .is_some_and(|e| Some(e.id) == row.giver_id)
+}
+
+pub fn not_found_text(id: Uuid) -> String {
+    format!("no shout-out with id {id}")
+}
+
+pub fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(not_found_text(id))
+}
+
+/// Retracts shout-out `id` for `member`: its giver within `grace` of giving it, or an admin at
+/// any time. Retracting a retracted one changes nothing; one nobody may see is not found.
+pub async fn retract(
+    conn: &mut AsyncPgConnection,
+    member: &Member,
+    id: Uuid,
+    grace: chrono::Duration,
+) -> ApiResult<()> {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        audit::act_as(conn, &member.caller.subject).await?;
+        // The row lock makes retraction and its checks one step, however many race.
+        let row = shoutouts::find_for_update(conn, id)
+            .await
+            .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
+        if !visible_to(&row, member) {
+            return Err(not_found(id));
+        }
+        if row.status == ShoutoutStatus::Retracted {
+            return Ok(());
+        }
+        let is_giver = member
+            .employee
+            .as_ref()
+            .is_some_and(|e| Some(e.id) == row.giver_id);
+        if !member.caller.is_admin() {
+            if !is_giver {
+                return Err(ApiError::forbidden(
+                    "only the giver or an admin can retract a shout-out",
+                ));
+            }
+            if Utc::now() - row.created_at > grace {
+                return Err(ApiError::forbidden(format!(
+                    "the {}-minute grace period for retracting has passed; ask an admin",
+                    grace.num_minutes()
+                )));
+            }
+        }
+        shoutouts::mark_retracted(conn, id, &member.caller.subject).await?;
+        Ok(())
+    })
+    .await
 }

@@ -5,6 +5,7 @@
 
 pub mod boards;
 pub mod directory;
+pub mod feed;
 pub mod giving;
 pub mod history;
 pub mod import_rows;

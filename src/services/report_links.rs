@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Member, Role};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::models::employees;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct LinkClaims {
@@ -83,4 +84,24 @@ pub fn verify(config: &Config, token: &str, team: Uuid) -> ApiResult<Caller> {
         roles: claims.roles.into_iter().collect::<HashSet<_>>(),
         expires_at,
     })
+}
+
+/// Who a report link speaks for: its signer, as long as they are still an active employee
+/// (or an admin); a leaver's links stop working.
+pub async fn holder(
+    conn: &mut diesel_async::AsyncPgConnection,
+    config: &Config,
+    token: &str,
+    team: Uuid,
+) -> ApiResult<Member> {
+    let caller = verify(config, token, team)?;
+    let employee = employees::find_by_external_id(conn, &caller.subject)
+        .await?
+        .filter(|e| e.active);
+    if employee.is_none() && !caller.is_admin() {
+        return Err(ApiError::forbidden(
+            "the link's owner is no longer an active employee",
+        ));
+    }
+    Ok(Member { caller, employee })
 }

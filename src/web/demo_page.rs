@@ -4,7 +4,7 @@
 //! else uses a short-lived token for the demo member of staff.
 
 use actix_web::{HttpResponse, get, web};
-use maud::{DOCTYPE, html};
+use maud::{DOCTYPE, Markup, html};
 
 use crate::auth::{self, Role};
 use crate::demo;
@@ -29,7 +29,19 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         &[Role::Employee],
         chrono::Duration::hours(8),
     )?;
-    let markup = html! {
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header(("Content-Security-Policy", DEMO_CSP))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header(("Cache-Control", "no-store"))
+        .content_type("text/html; charset=utf-8");
+    Ok(response.body(intranet_home(key, &token).into_string()))
+}
+
+/// A made-up intranet home page with every widget on it, as a site would embed them.
+fn intranet_home(key: &str, token: &str) -> Markup {
+    html! {
         (DOCTYPE)
         html lang="en" {
             head {
@@ -66,13 +78,5 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
                 }
             }
         }
-    };
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header(("Content-Security-Policy", DEMO_CSP))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .insert_header(("Cache-Control", "no-store"))
-        .content_type("text/html; charset=utf-8");
-    Ok(response.body(markup.into_string()))
+    }
 }

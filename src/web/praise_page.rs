@@ -121,23 +121,9 @@ async fn receive(
         customer_name: field("customer_name"),
         customer_email: field("customer_email"),
     };
-    let value = match entered.value.as_str() {
-        "" => None,
-        code => match HeartValue::ALL.iter().find(|v| v.code() == code) {
-            Some(&v) => Some(v),
-            None => {
-                return render_errors(
-                    state,
-                    &handle,
-                    &entered,
-                    vec![FieldError::new(
-                        "value",
-                        "choose one of the five values, or none",
-                    )],
-                )
-                .await;
-            }
-        },
+    let value = match chosen_value(&entered.value) {
+        Ok(value) => value,
+        Err(error) => return render_errors(state, &handle, &entered, vec![error]).await,
     };
     let submission = Submission {
         handle: handle.clone(),
@@ -159,23 +145,38 @@ async fn receive(
         }
         Err(Rejection::Invalid(errors)) => render_errors(state, &handle, &entered, errors).await,
         Err(Rejection::UnknownHandle) => Ok(not_found_page()),
-        Err(Rejection::Limited(limited)) => {
-            let mut response = message_page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Please wait a moment",
-                &format!(
-                    "We have received a lot of messages from here just now. Please try again in {}.",
-                    human_wait(limited.retry_after_secs)
-                ),
-            );
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(limited.retry_after_secs),
-            );
-            Ok(response)
-        }
+        Err(Rejection::Limited(limited)) => Ok(wait_page(limited.retry_after_secs)),
         Err(Rejection::Api(error)) => Err(error),
     }
+}
+
+/// The value the form's radio buttons chose: none, or one of the five.
+fn chosen_value(code: &str) -> Result<Option<HeartValue>, FieldError> {
+    if code.is_empty() {
+        return Ok(None);
+    }
+    HeartValue::ALL
+        .iter()
+        .find(|v| v.code() == code)
+        .map(|&v| Some(v))
+        .ok_or_else(|| FieldError::new("value", "choose one of the five values, or none"))
+}
+
+/// Too much praise from one place for now: a page that says when to try again.
+fn wait_page(retry_after_secs: u64) -> HttpResponse {
+    let mut response = message_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Please wait a moment",
+        &format!(
+            "We have received a lot of messages from here just now. Please try again in {}.",
+            human_wait(retry_after_secs)
+        ),
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(retry_after_secs),
+    );
+    response
 }
 
 #[get("/praise/{handle}/thanks")]

@@ -15,7 +15,6 @@ use crate::domain::HeartValue;
 use crate::domain::period::PeriodKind;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_query;
-use crate::models::employees;
 use crate::services::report_links;
 use crate::services::reports::{self, Range, RangeQuery, TeamReport};
 use crate::state::AppState;
@@ -26,13 +25,16 @@ pub async fn page(
     req: HttpRequest,
     team_id: web::Path<Uuid>,
 ) -> HttpResponse {
+    match report_page(&state, &req, team_id.into_inner()).await {
+        Ok(page) => page,
+        Err(error) => refusal(&req, &error),
+    }
+}
+
+/// Why there is no report: a script asking for JSON gets the problem, a person a page that
+/// says what to do (with the problem's status and headers). Either way the cause is logged.
+fn refusal(req: &HttpRequest, error: &ApiError) -> HttpResponse {
     use actix_web::ResponseError;
-    let result = report_page(&state, &req, team_id.into_inner()).await;
-    let error = match result {
-        Ok(page) => return page,
-        Err(error) => error,
-    };
-    // Logs the cause; a script asking for JSON gets the problem, a person a page.
     let problem = error.error_response();
     let wants_page = req
         .headers()
@@ -42,7 +44,25 @@ pub async fn page(
     if !wants_page {
         return problem;
     }
-    let (title, text) = match &error {
+    let (title, text) = refusal_text(error);
+    let markup = super::document(
+        title,
+        "/static/report.css",
+        html! { main { h1 { (title) } p { (text) } } },
+    );
+    let mut response = page_headers(&mut HttpResponse::build(problem.status()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string());
+    for name in [header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
+        if let Some(value) = problem.headers().get(&name) {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    response
+}
+
+fn refusal_text(error: &ApiError) -> (&'static str, String) {
+    match error {
         ApiError::Unauthorized(_) => (
             "This report opens from a link",
             "Reports open from Shoutout, with a link made for you that works for 15 minutes. \
@@ -68,21 +88,7 @@ pub async fn page(
             "Something went wrong",
             "The report could not be made. Please try again in a minute.".to_owned(),
         ),
-    };
-    let markup = super::document(
-        title,
-        "/static/report.css",
-        html! { main { h1 { (title) } p { (text) } } },
-    );
-    let mut page = page_headers(&mut HttpResponse::build(problem.status()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(markup.into_string());
-    for name in [header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
-        if let Some(value) = problem.headers().get(&name) {
-            page.headers_mut().insert(name, value.clone());
-        }
     }
-    page
 }
 
 async fn report_page(
@@ -108,23 +114,13 @@ async fn report_page(
             .finish(),
     )?;
     let range = Range::parse(&range_query, state.config.timezone)?;
+    let mut conn = state.pool.get().await?;
     let member = match sig {
         Some(token) if !req.headers().contains_key(header::AUTHORIZATION) => {
-            let caller = report_links::verify(&state.config, &token, team_id)?;
-            let mut conn = state.pool.get().await?;
-            let employee = employees::find_by_external_id(&mut conn, &caller.subject)
-                .await?
-                .filter(|e| e.active);
-            if employee.is_none() && !caller.is_admin() {
-                return Err(ApiError::forbidden(
-                    "the link's owner is no longer an active employee",
-                ));
-            }
-            Member { caller, employee }
+            report_links::holder(&mut conn, &state.config, &token, team_id).await?
         }
         _ => Member::extract(&req).await?,
     };
-    let mut conn = state.pool.get().await?;
     reports::authorize(&mut conn, &member, team_id).await?;
     let report = reports::build(&mut conn, state.config.timezone, team_id, range).await?;
     Ok(page_headers(&mut HttpResponse::Ok())

@@ -1,0 +1,57 @@
+//! The feed: published shout-outs, newest first, filtered by person, team (and the teams
+//! beneath it), value, source and time, a page at a time.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use crate::domain::{HeartValue, ShoutoutSource};
+use crate::error::{ApiError, ApiResult};
+use crate::models::shoutouts::{self, FeedFilter, ShoutoutDetails};
+use crate::models::teams;
+
+/// What a reader asks the feed for.
+pub struct Feed {
+    pub recipient_id: Option<Uuid>,
+    pub giver_id: Option<Uuid>,
+    /// Recipients in this team or any beneath it.
+    pub team_id: Option<Uuid>,
+    pub value: Option<HeartValue>,
+    pub source: Option<ShoutoutSource>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One page: at most `limit` shout-outs older than `before`, and whether more follow.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    feed: &Feed,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: u32,
+) -> ApiResult<(Vec<ShoutoutDetails>, bool)> {
+    if let (Some(since), Some(until)) = (feed.since, feed.until)
+        && since >= until
+    {
+        return Err(ApiError::invalid("until", "must be later than `since`"));
+    }
+    let team_ids = match feed.team_id {
+        Some(team) => Some(teams::subtree_ids(conn, team).await?),
+        None => None,
+    };
+    let filter = FeedFilter {
+        recipient_id: feed.recipient_id,
+        giver_id: feed.giver_id,
+        team_ids,
+        value: feed.value,
+        source: feed.source,
+        since: feed.since,
+        until: feed.until,
+        before,
+        limit: i64::from(limit) + 1,
+    };
+    let rows = shoutouts::feed(conn, &filter).await?;
+    let has_more = rows.len() > limit as usize;
+    let mut details = shoutouts::details(conn, rows).await?;
+    details.truncate(limit as usize);
+    Ok((details, has_more))
+}
