@@ -12,70 +12,20 @@ use super::{caching, location};
 use crate::auth::{Admin, Member};
 use crate::domain::fields::{Name, day_this_century};
 use crate::domain::period::PeriodKind;
-use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
 use crate::models::campaigns::{self, CampaignRow, NewCampaign};
 use crate::models::tallies::{BoardRow, RankKey};
 use crate::pagination::{self, Page};
-use crate::services::boards::{self, Board, Choice, Resolved};
+use crate::services::boards::{self, Board, Resolved};
 use crate::state::AppState;
 use crate::widgets::keys::{Boards, Viewer};
 
 /// Most neighbours shown either side of someone's own line.
 const MAX_NEIGHBOURS: u32 = 10;
 
-/// Declares a board endpoint's query parameters: the choices both endpoints share
-/// (`services::boards::Choice`), then the endpoint's own.
-macro_rules! board_params {
-    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Deserialize, Validate, IntoParams)]
-        #[serde(deny_unknown_fields)]
-        #[into_params(parameter_in = Query)]
-        pub struct $name {
-            /// Default `month`.
-            pub period: Option<PeriodKind>,
-            /// A day inside the wanted week, month, quarter or year, or the last day of a
-            /// rolling period (default: today in `SHOUTOUT_TIMEZONE`).
-            pub at: Option<NaiveDate>,
-            /// First day of a `custom` period (included).
-            pub from: Option<NaiveDate>,
-            /// Last day of a `custom` period (included).
-            pub to: Option<NaiveDate>,
-            /// The campaign of a `campaign` period (default: the one running today).
-            pub campaign_id: Option<Uuid>,
-            /// Count only shout-outs with this value.
-            pub value: Option<HeartValue>,
-            /// Only people currently in this team or beneath it (for `teams`: only these teams).
-            pub team_id: Option<Uuid>,
-            /// Count only shout-outs from staff or from customers.
-            pub source: Option<ShoutoutSource>,
-            /// `teams` only: rank by shout-outs per current active member.
-            pub per_head: Option<bool>,
-            $($own)*
-        }
-
-        impl From<&$name> for Choice {
-            fn from(p: &$name) -> Self {
-                Self {
-                    period: p.period,
-                    at: p.at,
-                    from: p.from,
-                    to: p.to,
-                    campaign_id: p.campaign_id,
-                    value: p.value,
-                    team_id: p.team_id,
-                    source: p.source,
-                    per_head: p.per_head,
-                }
-            }
-        }
-    };
-}
-
-board_params! {
+boards::board_params! {
     /// Which period, and what to count.
     pub struct BoardParams {
         /// 1-100, default 20.
@@ -86,7 +36,7 @@ board_params! {
     }
 }
 
-board_params! {
+boards::board_params! {
     /// The same choices for one person's or team's line and their neighbours.
     pub struct AroundParams {
         /// Lines shown above and below (0-10, default 2).

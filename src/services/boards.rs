@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::period::{self, Period, PeriodKind};
-use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult};
 use crate::models::tallies::{self, BoardKind, BoardQuery, BoardRow, RankKey};
 use crate::models::{campaigns, employees, teams};
@@ -38,17 +37,59 @@ impl Board {
     }
 }
 
-/// The shared choices of both board endpoints.
-pub struct Choice {
-    pub period: Option<PeriodKind>,
-    pub at: Option<NaiveDate>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub campaign_id: Option<Uuid>,
-    pub value: Option<HeartValue>,
-    pub team_id: Option<Uuid>,
-    pub source: Option<ShoutoutSource>,
-    pub per_head: Option<bool>,
+/// Declares a board endpoint's query parameters: the choices every board takes (listed once,
+/// here), then the endpoint's own, and how they become a [`Choice`].
+macro_rules! board_params {
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize, validator::Validate, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Default `month`.
+            pub period: Option<$crate::domain::period::PeriodKind>,
+            /// A day inside the wanted week, month, quarter or year, or the last day of a
+            /// rolling period (default: today in `SHOUTOUT_TIMEZONE`).
+            pub at: Option<chrono::NaiveDate>,
+            /// First day of a `custom` period (included).
+            pub from: Option<chrono::NaiveDate>,
+            /// Last day of a `custom` period (included).
+            pub to: Option<chrono::NaiveDate>,
+            /// The campaign of a `campaign` period (default: the one running today).
+            pub campaign_id: Option<uuid::Uuid>,
+            /// Count only shout-outs with this value.
+            pub value: Option<$crate::domain::HeartValue>,
+            /// Only people currently in this team or beneath it (for `teams`: only these teams).
+            pub team_id: Option<uuid::Uuid>,
+            /// Count only shout-outs from staff or from customers.
+            pub source: Option<$crate::domain::ShoutoutSource>,
+            /// `teams` only: rank by shout-outs per current active member.
+            pub per_head: Option<bool>,
+            $($own)*
+        }
+
+        impl From<&$name> for $crate::services::boards::Choice {
+            fn from(p: &$name) -> Self {
+                Self {
+                    period: p.period,
+                    at: p.at,
+                    from: p.from,
+                    to: p.to,
+                    campaign_id: p.campaign_id,
+                    value: p.value,
+                    team_id: p.team_id,
+                    source: p.source,
+                    per_head: p.per_head,
+                }
+            }
+        }
+    };
+}
+pub(crate) use board_params;
+
+board_params! {
+    /// What a board counts: the period and the filters (see [`board_params`]).
+    pub struct Choice {}
 }
 
 /// A board's period, the query that counts it, and the campaign it is (if any).
