@@ -866,32 +866,54 @@ async fn seed_skewed_company(db: &tokio_postgres::Client) -> Uuid {
         .get(0)
 }
 
-/// The plain GROUP BY a recipients board over a span must equal: (name, count, rank) in
-/// board order, every line.
+/// The plain GROUP BY a recipients board over the days `from..=to` must equal: (name, count,
+/// rank) in board order, every line.
 async fn expected_recipients(
     db: &tokio_postgres::Client,
-    since: chrono::NaiveDate,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
     value: Option<&str>,
     source: Option<&str>,
     team: Option<Uuid>,
 ) -> Vec<(String, i64, i64)> {
+    let until = to + chrono::Days::new(1);
     db.query(
         "SELECT e.display_name, count(*), rank() OVER (ORDER BY count(*) DESC)
          FROM shoutout_recipients r JOIN shoutouts s ON s.id = r.shoutout_id
          JOIN employees e ON e.id = r.recipient_id
          WHERE s.status = 'published' AND s.created_at >= $1::date::timestamptz
+           AND s.created_at < $5::date::timestamptz
            AND ($2::text IS NULL OR s.value::text = $2)
            AND ($3::text IS NULL OR s.source::text = $3)
            AND ($4::uuid IS NULL OR e.team_id = $4)
          GROUP BY e.id, e.display_name
          ORDER BY count(*) DESC, e.display_name, e.id",
-        &[&since, &value, &source, &team],
+        &[&from, &value, &source, &team, &until],
     )
     .await
     .unwrap()
     .iter()
     .map(|r| (r.get(0), r.get(1), r.get(2)))
     .collect()
+}
+
+/// Days a span may end on, all inside the seeded history (the last 700 days) whatever today
+/// is: today (the span reaches the empty future), and the first, middle and last day of a
+/// month, and the first days of a year, in the past (a span then has history on both sides,
+/// and its edges fall at every place within a week, month and year).
+fn span_ends(today: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let month = (today - chrono::Days::new(70)).with_day(1).unwrap();
+    let last = month + chrono::Months::new(1) - chrono::Days::new(1);
+    let year = (today - chrono::Days::new(150)).year();
+    let january = |day| chrono::NaiveDate::from_ymd_opt(year, 1, day).unwrap();
+    vec![
+        today,
+        month,
+        month.with_day(15).unwrap(),
+        last,
+        january(1),
+        january(3),
+    ]
 }
 
 /// `(display name, count, rank)` of each entry of a people board.
@@ -918,40 +940,50 @@ async fn spans_equal_a_plain_group_by() {
     let db = app.db().await;
     let team = seed_skewed_company(&db).await;
     let today = chrono::Utc::now().date_naive();
-    for (query, since_days, value, source, team_filter) in [
-        ("period=rolling_365d", 364, None, None, false),
-        ("period=rolling_30d", 29, None, None, false),
-        (
-            "period=rolling_365d&value=achieving_goals",
-            364,
-            Some("achieving_goals"),
-            None,
-            false,
-        ),
-        (
-            "period=rolling_365d&source=staff",
-            364,
-            None,
-            Some("staff"),
-            false,
-        ),
-        (
-            "period=rolling_365d&source=customer",
-            364,
-            None,
-            Some("customer"),
-            false,
-        ),
-        ("period=rolling_365d&team_id=TEAM", 364, None, None, true),
-    ] {
-        let query = query.replace("TEAM", &team.to_string());
-        let from = today - chrono::Days::new(since_days);
-        let mut expected =
-            expected_recipients(&db, from, value, source, team_filter.then_some(team)).await;
-        expected.truncate(15);
-        let got = full_lines(&board(&app, &format!("recipients?{query}&limit=15")).await);
-        assert_eq!(got, expected, "{query}");
-        assert!(!got.is_empty(), "{query}");
+    for end in span_ends(today) {
+        for (query, days, value, source, team_filter) in [
+            ("period=rolling_365d", 365, None, None, false),
+            ("period=rolling_30d", 30, None, None, false),
+            ("period=rolling_7d", 7, None, None, false),
+            ("period=custom", 90, None, None, false),
+            (
+                "period=rolling_365d&value=achieving_goals",
+                365,
+                Some("achieving_goals"),
+                None,
+                false,
+            ),
+            (
+                "period=rolling_365d&source=staff",
+                365,
+                None,
+                Some("staff"),
+                false,
+            ),
+            (
+                "period=rolling_30d&source=customer",
+                30,
+                None,
+                Some("customer"),
+                false,
+            ),
+            ("period=rolling_365d&team_id=TEAM", 365, None, None, true),
+        ] {
+            let from = end - chrono::Days::new(days - 1);
+            let dates = if query.starts_with("period=custom") {
+                format!("&from={from}&to={end}")
+            } else {
+                format!("&at={end}")
+            };
+            let query = format!("{}{dates}", query.replace("TEAM", &team.to_string()));
+            let mut expected =
+                expected_recipients(&db, (from, end), value, source, team_filter.then_some(team))
+                    .await;
+            expected.truncate(15);
+            let got = full_lines(&board(&app, &format!("recipients?{query}&limit=15")).await);
+            assert_eq!(got, expected, "{query}");
+            assert!(!got.is_empty(), "{query}");
+        }
     }
 }
 
@@ -964,34 +996,40 @@ async fn summed_boards_page_and_stand_like_a_plain_group_by() {
     let db = app.db().await;
     let team = seed_skewed_company(&db).await;
     let today = chrono::Utc::now().date_naive();
-    for (query, since_days, value, source, team_filter) in [
-        ("period=rolling_365d", 364, None, None, None),
-        (
-            "period=rolling_365d&value=helping_others",
-            364,
-            Some("helping_others"),
-            None,
-            None,
-        ),
-        (
-            "period=rolling_365d&source=staff",
-            364,
-            None,
-            Some("staff"),
-            None,
-        ),
-        (
-            "period=rolling_365d&value=achieving_goals&team_id=TEAM",
-            364,
-            Some("achieving_goals"),
-            None,
-            Some(team),
-        ),
-    ] {
-        let query = query.replace("TEAM", &team.to_string());
+    // As of today, and as of the middle of a past month (history on both sides).
+    let ends = [today, span_ends(today)[2]];
+    let cases = ends.into_iter().flat_map(|end| {
+        [
+            ("period=rolling_365d", 364, None, None, None),
+            (
+                "period=rolling_365d&value=helping_others",
+                364,
+                Some("helping_others"),
+                None,
+                None,
+            ),
+            (
+                "period=rolling_365d&source=staff",
+                364,
+                None,
+                Some("staff"),
+                None,
+            ),
+            (
+                "period=rolling_365d&value=achieving_goals&team_id=TEAM",
+                364,
+                Some("achieving_goals"),
+                None,
+                Some(team),
+            ),
+        ]
+        .map(move |case| (end, case))
+    });
+    for (end, (query, since_days, value, source, team_filter)) in cases {
+        let query = format!("{}&at={end}", query.replace("TEAM", &team.to_string()));
         let expected = expected_recipients(
             &db,
-            today - chrono::Days::new(since_days),
+            (end - chrono::Days::new(since_days), end),
             value,
             source,
             team_filter,
