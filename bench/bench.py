@@ -215,9 +215,9 @@ class Server:
             self.proc.wait(timeout=60)
 
 
-def oha(url, auth, rate=None, duration=4, connections=16):
-    cmd = [OHA, "--no-tui", "--output-format", "json", "-z", f"{duration}s",
-           "-H", f"Authorization: Bearer {auth}"]
+def oha(url, auth, rate=None, duration=4, connections=16, requests=None):
+    cmd = [OHA, "--no-tui", "--output-format", "json", "-H", f"Authorization: Bearer {auth}"]
+    cmd += ["-n", str(requests)] if requests else ["-z", f"{duration}s"]
     if rate:
         cmd += ["-q", str(rate), "--latency-correction", "-c", str(connections)]
     else:
@@ -234,16 +234,22 @@ def oha(url, auth, rate=None, duration=4, connections=16):
     }
 
 
-def board_urls(cluster, campaign_id):
+def board_urls(cluster, campaign_id, end=None):
+    """Every board x period x filter; as of `end` (`at`, and a custom span ending there) when
+    given, and then without the campaign, whose days are its own."""
     team = cluster.psql("SELECT id FROM teams WHERE name = 'Department 3.4'")
-    today = dt.date.today()
+    last = end or dt.date.today()
     urls = []
     for board in BOARDS:
         for period in PERIODS:
+            if end and period == "campaign":
+                continue
             for variant in ["none", "value", "team"]:
                 q = f"period={period}"
                 if period == "custom":
-                    q += f"&from={today - dt.timedelta(days=89)}&to={today}"
+                    q += f"&from={last - dt.timedelta(days=89)}&to={last}"
+                elif end and period != "all_time":
+                    q += f"&at={end}"
                 if period == "campaign":
                     q += f"&campaign_id={campaign_id}"
                 if variant == "value":
@@ -253,6 +259,37 @@ def board_urls(cluster, campaign_id):
                 urls.append((board, period, variant,
                              f"http://127.0.0.1:{PORT}/api/v1/leaderboards/{board}?{q}"))
     return urls
+
+
+def as_of_dates(today=None):
+    """The days boards are measured as of with --as-of: today, the first, middle and last day
+    of last month, and the second day of this year (or of last year in early January)."""
+    today = today or dt.date.today()
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    january = dt.date(today.year if today >= dt.date(today.year, 1, 10) else today.year - 1, 1, 2)
+    return [today, last_month_end.replace(day=1), last_month_end.replace(day=15), last_month_end,
+            january]
+
+
+def measure_as_of(cluster, admin, dates, size, requests):
+    """Each board alone (one connection, `requests` in a row: p50 and p99) as of each date,
+    beside the naive GROUP BY over the same days."""
+    out = []
+    for end in dates:
+        for board, period, variant, url in board_urls(cluster, None, end):
+            oha(url, admin, duration=None, connections=1, requests=3)  # warm this board's pages
+            alone = oha(url, admin, duration=None, connections=1, requests=requests)
+            entry = {"as_of": str(end), "board": board, "period": period, "variant": variant,
+                     "p50_ms": alone["p50_ms"], "p99_ms": alone["p99_ms"],
+                     "non_200": alone["non_200"]}
+            if variant == "none":
+                naive = pgbench(cluster, naive_sql(board, period, cluster, None, end), 1,
+                                transactions=3 if size > 1_000_000 else 10)
+                entry["naive_ms"] = naive["latency_avg_ms"]
+                entry["ours_over_naive"] = round(alone["p50_ms"] / naive["latency_avg_ms"], 3)
+            log(size, "as of", end, board, period, variant, entry)
+            out.append(entry)
+    return out
 
 
 def ensure_campaign(admin):
@@ -271,26 +308,36 @@ def ensure_campaign(admin):
     return listing["items"][0]["id"]
 
 
-def naive_sql(board, period, cluster, campaign):
-    """What a naive implementation runs: GROUP BY over the raw rows of the period."""
-    tz = "UTC"
-    today = dt.date.today()
-    spans = {
-        "week": f"date_trunc('week', now() AT TIME ZONE '{tz}')",
-        "month": f"date_trunc('month', now() AT TIME ZONE '{tz}')",
-        "quarter": f"date_trunc('quarter', now() AT TIME ZONE '{tz}')",
-        "year": f"date_trunc('year', now() AT TIME ZONE '{tz}')",
+def naive_sql(board, period, cluster, campaign, end=None):
+    """What a naive implementation runs: GROUP BY over the raw rows of the period that ends on
+    (or holds) `end` (today by default)."""
+    end = end or dt.date.today()
+    day = lambda d: f"'{d}'::timestamp AT TIME ZONE 'UTC'"
+    calendar_start = {
+        "week": end - dt.timedelta(days=end.weekday()),
+        "month": end.replace(day=1),
+        "quarter": end.replace(month=(end.month - 1) // 3 * 3 + 1, day=1),
+        "year": end.replace(month=1, day=1),
     }
-    if period in spans:
-        where = f"s.created_at >= ({spans[period]}) AT TIME ZONE '{tz}'"
-    elif period.startswith("rolling_"):
-        days = int(period[len("rolling_"):-1])
-        where = f"s.created_at >= (current_date - {days - 1})::timestamp AT TIME ZONE '{tz}'"
-    elif period == "custom":
-        where = f"s.created_at >= '{today - dt.timedelta(days=89)}'::timestamp AT TIME ZONE '{tz}'"
+    if period in calendar_start:
+        start = calendar_start[period]
+        if period == "week":
+            stop = start + dt.timedelta(days=7)
+        elif period == "month":
+            stop = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        elif period == "quarter":
+            stop = dt.date(start.year + (start.month + 3 > 12), (start.month + 2) % 12 + 1, 1)
+        else:
+            stop = dt.date(start.year + 1, 1, 1)
+        where = f"s.created_at >= {day(start)} AND s.created_at < {day(stop)}"
+    elif period.startswith("rolling_") or period == "custom":
+        days = 90 if period == "custom" else int(period[len("rolling_"):-1])
+        start = end - dt.timedelta(days=days - 1)
+        where = (f"s.created_at >= {day(start)} AND "
+                 f"s.created_at < {day(end + dt.timedelta(days=1))}")
     elif period == "campaign":
-        where = (f"s.created_at >= '{campaign[0]}'::timestamp AT TIME ZONE '{tz}' AND "
-                 f"s.created_at < '{campaign[1]}'::timestamp AT TIME ZONE '{tz}' + interval '1 day'")
+        where = (f"s.created_at >= '{campaign[0]}'::timestamp AT TIME ZONE 'UTC' AND "
+                 f"s.created_at < '{campaign[1]}'::timestamp AT TIME ZONE 'UTC' + interval '1 day'")
     else:
         where = "true"
     if board == "givers":
@@ -398,6 +445,15 @@ def measure(size, args):
                                                        seconds=5 if quick else 10)
             (WORK / f"result-{size}.json").write_text(json.dumps(result))
             return result
+        if args.as_of:
+            dates = (as_of_dates() if args.as_of == "auto"
+                     else [dt.date.fromisoformat(d) for d in args.as_of.split(",")])
+            result = {"size": size, "load": loaded,
+                      "as_of": measure_as_of(cluster, admin, dates, size, args.requests),
+                      "server_peak_rss_mib": server.peak_rss_mib(),
+                      "storage": storage(cluster, size)}
+            (WORK / f"result-as-of-{size}.json").write_text(json.dumps(result))
+            return result
         campaign_id = ensure_campaign(admin)
         campaign_days = cluster.psql(
             f"SELECT starts_on || ',' || ends_on FROM campaigns WHERE id = '{campaign_id}'").split(",")
@@ -431,6 +487,62 @@ def measure(size, args):
     finally:
         server.stop()
         cluster.stop()
+
+
+def storage(cluster, size):
+    """What the data set takes: the database, the tallies with their indexes, per shout-out."""
+    total = int(cluster.psql("SELECT pg_database_size('shoutout')"))
+    tallies = int(cluster.psql("SELECT pg_total_relation_size('tallies')"))
+    rows = int(cluster.psql("SELECT count(*) FROM tallies"))
+    return {"database_bytes": total, "tallies_bytes": tallies, "tally_rows": rows,
+            "bytes_per_shoutout": round(total / size), "tally_bytes_per_shoutout": round(tallies / size)}
+
+
+def as_of_report(results, args):
+    """With --as-of: each board alone as of each date, beside the naive GROUP BY."""
+    today = dt.date.today().isoformat()
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = {"date": today, "machine": machine(), "postgres_settings": PG_SETTINGS,
+            "command": "bench/run " + " ".join(sys.argv[1:]), "runs": results}
+    (out_dir / f"{today}-as-of.json").write_text(json.dumps(data, indent=2) + "\n")
+    lines = [f"# Leaderboards as of several dates, {today}", "",
+             f"Command: `{data['command']}` (see bench/README.md). Raw numbers: "
+             f"`{today}-as-of.json`.", "", "## Machine", ""]
+    lines += [f"- {k}: {v}" for k, v in data["machine"].items()]
+    lines += ["", f"Each board alone: one connection, {args.requests} requests in a row (oha), "
+              "p50 and p99; `at` (or a custom span's `to`) is the date. Naive: the GROUP BY over "
+              "the raw rows of the same days (pgbench, one client, average). Worst = the highest "
+              "p99 and the highest ours/naive over every board, filter and date.", ""]
+    for r in results:
+        st = r["storage"]
+        lines += [f"## {r['size']:,} shout-outs", "",
+                  f"Storage: database {st['database_bytes'] / 2**20:,.0f} MiB "
+                  f"({st['bytes_per_shoutout']:,} bytes per shout-out), tallies with indexes "
+                  f"{st['tallies_bytes'] / 2**20:,.0f} MiB ({st['tally_rows']:,} rows, "
+                  f"{st['tally_bytes_per_shoutout']:,} bytes per shout-out). Load: {r['load']}.", "",
+                  "| board | period | filter | " + " | ".join(
+                      f"{d} p50 / p99 ms (naive)" for d in sorted({e['as_of'] for e in r['as_of']})) +
+                  " | worst p99 | worst ours/naive |",
+                  "|---|---|---|" + "---|" * (len({e['as_of'] for e in r['as_of']}) + 2)]
+        keyed = {}
+        for e in r["as_of"]:
+            keyed.setdefault((e["board"], e["period"], e["variant"]), {})[e["as_of"]] = e
+        naive_of = {(e["board"], e["period"], e["as_of"]): e.get("naive_ms")
+                    for e in r["as_of"] if e["variant"] == "none"}
+        for (board, period, variant), by_date in keyed.items():
+            cells = []
+            for d in sorted(by_date):
+                e = by_date[d]
+                naive = naive_of.get((board, period, d))
+                cells.append(f"{e['p50_ms']} / {e['p99_ms']}" + (f" ({naive})" if variant == "none" else ""))
+            worst = max(e["p99_ms"] for e in by_date.values())
+            ratios = [e["ours_over_naive"] for e in by_date.values() if "ours_over_naive" in e]
+            lines.append(f"| {board} | {period} | {variant} | " + " | ".join(cells) +
+                         f" | {worst} | {max(ratios) if ratios else ''} |")
+        lines.append("")
+    (out_dir / f"{today}-as-of.md").write_text("\n".join(lines) + "\n")
+    log("wrote", out_dir / f"{today}-as-of.md")
 
 
 REPORT_TEAMS = [("Department 3.4", "a department"), ("Division 3", "a division")]
@@ -603,6 +715,11 @@ def main():
                         help="fixed request rate for rolling and custom periods")
     parser.add_argument("--quick", action="store_true", help="shorter measurements")
     parser.add_argument("--load-only", action="store_true", help="only generate and load")
+    parser.add_argument("--as-of", nargs="?", const="auto", default=None,
+                        help="measure each board alone as of these dates (comma-separated; "
+                        "default: today, the first, middle and last day of last month, 2 January)")
+    parser.add_argument("--requests", type=int, default=20,
+                        help="requests in a row per board with --as-of")
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the last measurements kept in BENCH_DIR")
     args = parser.parse_args()
@@ -616,6 +733,8 @@ def main():
         results.append(measure(args.large, args))
     if args.reports_only:
         reports_report(results, args)
+    elif args.as_of:
+        as_of_report(results, args)
     elif not args.load_only:
         report(results, args)
 

@@ -46,7 +46,9 @@ pub fn sources(source: Option<ShoutoutSource>, board: BoardKind) -> Vec<(i16, i3
 #[derive(Debug, Clone)]
 pub struct BoardQuery {
     pub board: BoardKind,
-    pub buckets: Vec<i32>,
+    /// (bucket, sign): what is added up, and what is taken away (a span may be a month minus
+    /// the days it lacks).
+    pub buckets: Vec<(i32, i32)>,
     /// (source, sign): `[(0, 1)]` for every source, `[(2, 1)]` for customers, and
     /// `[(0, 1), (2, -1)]` for staff only.
     pub sources: Vec<(i16, i32)>,
@@ -61,9 +63,25 @@ pub struct BoardQuery {
 impl BoardQuery {
     fn is_single_index_walk(&self) -> bool {
         self.buckets.len() == 1
+            && self.buckets[0].1 == 1
             && self.sources.len() == 1
             && self.sources[0].1 == 1
             && !self.per_head
+    }
+
+    /// The buckets as sent to SQL: a bucket taken away is sent negated (bucket numbers are
+    /// positive). See [`BUCKET_ROWS`] and [`BUCKET_SIGN`].
+    fn signed_buckets(&self) -> Vec<i32> {
+        self.buckets.iter().map(|&(b, sign)| b * sign).collect()
+    }
+
+    /// The buckets that are added up (their lists bound a sum from above).
+    fn added_buckets(&self) -> Vec<i32> {
+        self.buckets
+            .iter()
+            .filter(|&&(_, sign)| sign > 0)
+            .map(|&(b, _)| b)
+            .collect()
     }
 
     /// The column that is counted. Only these fixed names are ever put into SQL text.
@@ -85,6 +103,12 @@ impl BoardQuery {
         }
     }
 }
+
+/// Rows of every bucket of `$5` (signed buckets, see `signed_buckets`), whatever its sign: an
+/// array computed once per statement, so the bucket lookups stay index scans.
+const BUCKET_ROWS: &str = "ARRAY(SELECT abs(b) FROM unnest($5::int4[]) b)";
+/// The sign a row of `t` is counted with.
+const BUCKET_SIGN: &str = "(CASE WHEN -t.bucket = ANY($5::int4[]) THEN -1 ELSE 1 END)";
 
 /// Position in a board's order: (count, name, id). Counts are shout-outs, or per-head
 /// shout-outs for teams per head.
@@ -208,7 +232,7 @@ async fn walk_page(
     let mut rows: Vec<BoardRow> = Prepared(
         diesel::sql_query(sql)
             .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Integer, _>(query.buckets[0])
+            .bind::<Integer, _>(query.buckets[0].0)
             .bind::<SmallInt, _>(query.sources[0].0)
             .bind::<Nullable<SqlUuid>, _>(query.team)
             .bind::<Integer, _>(count)
@@ -264,7 +288,7 @@ async fn count_above(
     let counts: Counts = Prepared(
         diesel::sql_query(sql)
             .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Integer, _>(query.buckets[0])
+            .bind::<Integer, _>(query.buckets[0].0)
             .bind::<SmallInt, _>(query.sources[0].0)
             .bind::<Nullable<SqlUuid>, _>(query.team)
             .bind::<Integer, _>(key.count as i32)
@@ -298,10 +322,10 @@ fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
     };
     format!(
         "sums AS ( \
-             SELECT t.subject_id, sum(x.sign * t.{col})::int4 AS count \
+             SELECT t.subject_id, sum(x.sign * {BUCKET_SIGN} * t.{col})::int4 AS count \
              FROM tallies t \
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
-             WHERE t.board = $1 AND t.bucket = ANY($5) AND t.{col} > 0{team_filter}{subjects} \
+             WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.{col} > 0{team_filter}{subjects} \
              GROUP BY t.subject_id \
          ), scored AS ( \
              SELECT s.subject_id, s.count, {score} AS score, {members} AS members \
@@ -342,15 +366,16 @@ fn named(board: BoardKind, alias: &str) -> String {
 fn with_values(rows: &str) -> String {
     format!(
         "SELECT l.*, v.* FROM ({rows}) l CROSS JOIN LATERAL ( \
-             SELECT sum(x.sign * t.total)::int4 AS total, \
-                    sum(x.sign * t.helping_others)::int4 AS helping_others, \
-                    sum(x.sign * t.exceeding_expectations)::int4 AS exceeding_expectations, \
-                    sum(x.sign * t.achieving_goals)::int4 AS achieving_goals, \
-                    sum(x.sign * t.responding_with_care)::int4 AS responding_with_care, \
-                    sum(x.sign * t.thriving_through_teamwork)::int4 AS thriving_through_teamwork \
+             SELECT sum(s.sign * t.total)::int4 AS total, \
+                    sum(s.sign * t.helping_others)::int4 AS helping_others, \
+                    sum(s.sign * t.exceeding_expectations)::int4 AS exceeding_expectations, \
+                    sum(s.sign * t.achieving_goals)::int4 AS achieving_goals, \
+                    sum(s.sign * t.responding_with_care)::int4 AS responding_with_care, \
+                    sum(s.sign * t.thriving_through_teamwork)::int4 AS thriving_through_teamwork \
              FROM tallies t \
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
-             WHERE t.board = $1 AND t.bucket = ANY($5) AND t.subject_id = l.subject_id \
+             CROSS JOIN LATERAL (SELECT x.sign * {BUCKET_SIGN} AS sign) s \
+             WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.subject_id = l.subject_id \
          ) v"
     )
 }
@@ -423,7 +448,7 @@ fn bind_summed(
         .bind::<Array<SmallInt>, _>(sources)
         .bind::<Array<Integer>, _>(signs)
         .bind::<Nullable<SqlUuid>, _>(query.team)
-        .bind::<Array<Integer>, _>(query.buckets.clone())
+        .bind::<Array<Integer>, _>(query.signed_buckets())
 }
 
 fn bind_cursor(
@@ -513,7 +538,7 @@ async fn top_by_threshold(
     let depth = (4 * limit).max(64);
     let heads: Vec<Head> = diesel::sql_query(&heads_sql)
         .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Array<Integer>, _>(query.buckets.clone())
+        .bind::<Array<Integer>, _>(query.added_buckets())
         .bind::<SmallInt, _>(bound_source)
         .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<BigInt, _>(depth)
@@ -528,7 +553,12 @@ async fn top_by_threshold(
             _ => 0,
         }
     };
-    let bounds: HashMap<i32, i64> = query.buckets.iter().map(|&b| (b, bound_of(b))).collect();
+    // Buckets taken away only lower a sum: the bound is what the added ones allow.
+    let bounds: HashMap<i32, i64> = query
+        .added_buckets()
+        .into_iter()
+        .map(|b| (b, bound_of(b)))
+        .collect();
     let threshold: i64 = bounds.values().sum();
     // What each candidate could at most add up to: its counts where read, and the bound of
     // every other list. If fewer than a page can beat the threshold, the page cannot settle:
@@ -591,7 +621,7 @@ pub async fn around(
            AND t.{col} > 0{team_filter}"
         ))
         .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Integer, _>(query.buckets[0])
+        .bind::<Integer, _>(query.buckets[0].0)
         .bind::<SmallInt, _>(query.sources[0].0)
         .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<SqlUuid, _>(subject_id),
@@ -623,7 +653,7 @@ pub async fn around(
     let above: Vec<BoardRow> = Prepared(
         diesel::sql_query(above_sql)
             .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Integer, _>(query.buckets[0])
+            .bind::<Integer, _>(query.buckets[0].0)
             .bind::<SmallInt, _>(query.sources[0].0)
             .bind::<Nullable<SqlUuid>, _>(query.team)
             .bind::<Integer, _>(own.count)
@@ -675,7 +705,7 @@ async fn walk_from(
     Prepared(
         diesel::sql_query(sql)
             .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Integer, _>(query.buckets[0])
+            .bind::<Integer, _>(query.buckets[0].0)
             .bind::<SmallInt, _>(query.sources[0].0)
             .bind::<Nullable<SqlUuid>, _>(query.team)
             .bind::<Integer, _>(start.count as i32)
