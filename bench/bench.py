@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "shoutout"
+# BENCH_BIN: another build of the server (say, the one before a change) on the same data.
+BIN = Path(os.environ.get("BENCH_BIN") or ROOT / "target" / "release" / "shoutout")
 GEN = ROOT / "target" / "release" / "examples" / "bench-gen"
 WORK = Path(os.environ.get("BENCH_DIR", "/var/tmp/shoutout-bench"))
 OHA = os.environ.get("OHA", shutil.which("oha") or str(Path.home() / ".cargo/bin/oha"))
@@ -284,7 +285,7 @@ def measure_as_of(cluster, admin, dates, size, requests):
                      "non_200": alone["non_200"]}
             if variant == "none":
                 naive = pgbench(cluster, naive_sql(board, period, cluster, None, end), 1,
-                                transactions=3 if size > 1_000_000 else 10)
+                                transactions=3 if size >= 1_000_000 else 10)
                 entry["naive_ms"] = naive["latency_avg_ms"]
                 entry["ours_over_naive"] = round(alone["p50_ms"] / naive["latency_avg_ms"], 3)
             log(size, "as of", end, board, period, variant, entry)

@@ -490,6 +490,44 @@ async fn summed_page(
         .await
 }
 
+/// How many rows of `source` the `buckets` hold for `query`'s column and filter, counting each
+/// bucket no further than `cap` (an index-only range scan each).
+async fn bucket_rows(
+    conn: &mut AsyncPgConnection,
+    query: &BoardQuery,
+    source: i16,
+    buckets: &[i32],
+    cap: i64,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Rows {
+        #[diesel(sql_type = BigInt)]
+        rows: i64,
+    }
+    if buckets.is_empty() {
+        return Ok(0);
+    }
+    let col = query.column();
+    let team_filter = query.team_filter("t", 4);
+    let sql = format!(
+        "SELECT coalesce(sum(c.n), 0)::int8 AS rows FROM unnest($2::int4[]) AS b (bucket) \
+         CROSS JOIN LATERAL (SELECT count(*) AS n FROM ( \
+             SELECT 1 FROM tallies t \
+             WHERE t.board = $1 AND t.bucket = b.bucket AND t.source = $3 \
+               AND t.{col} > 0{team_filter} LIMIT $5 \
+         ) r) c"
+    );
+    let counted: Rows = diesel::sql_query(sql)
+        .bind::<SmallInt, _>(query.board as i16)
+        .bind::<Array<Integer>, _>(buckets.to_vec())
+        .bind::<SmallInt, _>(source)
+        .bind::<Nullable<SqlUuid>, _>(query.team)
+        .bind::<BigInt, _>(cap)
+        .get_result(conn)
+        .await?;
+    Ok(counted.rows)
+}
+
 /// The first `limit` lines of a board that adds up several buckets, without adding up every
 /// subject: Fagin's threshold algorithm over the buckets' ranking indexes. Read the top `depth`
 /// of every bucket; anyone not yet seen has at most, in each bucket, the last count read there,
@@ -569,6 +607,25 @@ async fn top_by_threshold(
             i64::from(head.score) - bounds[&head.bucket];
     }
     if threshold > 0 && most.values().filter(|&&m| m > threshold).count() < limit as usize {
+        return Ok(None);
+    }
+    // The exact sums cost an index probe per candidate and bucket; summing everything costs
+    // a row per subject and bucket. On small buckets (a small company, a quiet span) the
+    // second is cheaper: find out how many rows the lists not read to their end hold, counting
+    // no further than the probes would cost.
+    let probes = most.len() as i64 * query.buckets.len() as i64;
+    let lengths: HashMap<i32, i64> = query
+        .added_buckets()
+        .into_iter()
+        .map(|b| (b, heads.iter().filter(|h| h.bucket == b).count() as i64))
+        .collect();
+    let read_whole: i64 = lengths.values().filter(|&&n| n < depth).sum();
+    let truncated: Vec<i32> = lengths
+        .iter()
+        .filter(|&(_, &n)| n == depth)
+        .map(|(&b, _)| b)
+        .collect();
+    if read_whole + bucket_rows(conn, query, bound_source, &truncated, probes).await? < probes {
         return Ok(None);
     }
     let mut candidates: Vec<Uuid> = most.into_keys().collect();
