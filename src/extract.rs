@@ -256,6 +256,10 @@ fn single(error: ApiError) -> Vec<FieldError> {
     }
 }
 
+/// Most fields one answer names. Each one named costs another reading of the request, so a
+/// body of thousands of unknown fields is named in part, not read thousands of times.
+pub const MAX_FIELD_ERRORS: usize = 20;
+
 /// Reads `T` from a JSON value and names every field that fails, not only the first: serde
 /// stops at the first bad field (a text type refuses while it is read), so each failing field
 /// is set aside and the rest read again, until all that is left reads or a failure cannot be
@@ -269,7 +273,9 @@ pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<
     let mut value = value;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut next = Some(error);
-    while let Some(error) = next.take() {
+    while let Some(error) = next.take()
+        && errors.len() < MAX_FIELD_ERRORS
+    {
         let message = error.inner().to_string();
         let mut keys = object_keys(error.path());
         let field = single(field_error(&error.path().to_string(), &message)).remove(0);
@@ -347,7 +353,9 @@ pub fn from_pairs<T, P: Clone, E: std::fmt::Display>(
     let mut left = pairs.clone();
     let mut errors: Vec<FieldError> = Vec::new();
     let mut next = Some(error);
-    while let Some(error) = next.take() {
+    while let Some(error) = next.take()
+        && errors.len() < MAX_FIELD_ERRORS
+    {
         let path = error.path().to_string();
         let message = tidy(error.into_inner().to_string());
         let field = single(field_error(&path, &message)).remove(0);
