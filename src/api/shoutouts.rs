@@ -4,19 +4,19 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use super::caching;
 use crate::auth::{Member, Staff};
 use crate::domain::fields::Message;
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
+use crate::domain::{HeartValue, ShoutoutStatus};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::shoutouts::{self, ShoutoutRow};
 use crate::pagination::{self, Page};
-use crate::services::feed::{self, Feed};
+use crate::services::feed::{self, FeedQuery};
 use crate::services::giving::{self, Gift, Given, IDEMPOTENCY_HEADER};
 use crate::state::AppState;
 pub use crate::views::{Giver, Shoutout};
@@ -34,27 +34,6 @@ pub struct CreateShoutout {
     pub recipient_ids: Vec<Uuid>,
     pub value: HeartValue,
     pub message: Message,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct FeedQuery {
-    pub recipient_id: Option<Uuid>,
-    pub giver_id: Option<Uuid>,
-    /// Shout-outs received by members of this team or any team beneath it.
-    pub team_id: Option<Uuid>,
-    pub value: Option<HeartValue>,
-    pub source: Option<ShoutoutSource>,
-    /// RFC 3339 instant (inclusive), e.g. `2026-10-05T00:00:00Z`.
-    pub since: Option<DateTime<Utc>>,
-    /// RFC 3339 instant (exclusive).
-    pub until: Option<DateTime<Utc>>,
-    /// 1-100, default 20.
-    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -147,17 +126,8 @@ pub async fn list_shoutouts(
     let limit = pagination::limit(query.limit);
     let before =
         pagination::after::<FeedKey>(query.cursor.as_deref())?.map(|FeedKey(at, id)| (at, id));
-    let wanted = Feed {
-        recipient_id: query.recipient_id,
-        giver_id: query.giver_id,
-        team_id: query.team_id,
-        value: query.value,
-        source: query.source,
-        since: query.since,
-        until: query.until,
-    };
     let mut conn = state.pool.get().await?;
-    let (details, has_more) = feed::page(&mut conn, &wanted, before, limit).await?;
+    let (details, has_more) = feed::page(&mut conn, &query, before, limit).await?;
     let next_cursor = has_more
         .then(|| details.last())
         .flatten()

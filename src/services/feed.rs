@@ -3,29 +3,42 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult};
 use crate::models::shoutouts::{self, FeedFilter, ShoutoutDetails};
 use crate::models::teams;
 
-/// What a reader asks the feed for.
-pub struct Feed {
+/// What a reader asks the feed for (the query string of `GET /api/v1/shoutouts`).
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
     pub recipient_id: Option<Uuid>,
     pub giver_id: Option<Uuid>,
-    /// Recipients in this team or any beneath it.
+    /// Shout-outs received by members of this team or any team beneath it.
     pub team_id: Option<Uuid>,
     pub value: Option<HeartValue>,
     pub source: Option<ShoutoutSource>,
+    /// RFC 3339 instant (inclusive), e.g. `2026-10-05T00:00:00Z`.
     pub since: Option<DateTime<Utc>>,
+    /// RFC 3339 instant (exclusive).
     pub until: Option<DateTime<Utc>>,
+    /// 1-100, default 20.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
 }
 
 /// One page: at most `limit` shout-outs older than `before`, and whether more follow.
 pub async fn page(
     conn: &mut AsyncPgConnection,
-    feed: &Feed,
+    feed: &FeedQuery,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: u32,
 ) -> ApiResult<(Vec<ShoutoutDetails>, bool)> {
