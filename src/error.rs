@@ -310,14 +310,19 @@ impl From<DieselError> for ApiError {
 /// Errors that mean "try again later" rather than "we have a bug": the statement timed out, the
 /// server is shutting down or restarting, or the connection went away mid-query.
 fn is_unavailable(message: &str) -> bool {
-    const SIGNS: [&str; 6] = [
+    // Compared in lower case: the operating system says "Broken pipe", drivers "broken pipe".
+    const SIGNS: [&str; 8] = [
         "canceling statement due to statement timeout",
         "terminating connection",
         "the database system is",
         "connection closed",
-        "Connection reset",
+        "connection reset",
         "broken pipe",
+        "unexpected end of file",
+        // tokio-postgres: any I/O error on the connection (a backend killed mid-query).
+        "error communicating with the server",
     ];
+    let message = message.to_lowercase();
     SIGNS.iter().any(|sign| message.contains(sign))
 }
 
@@ -338,5 +343,25 @@ impl From<crate::db::PoolError> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(error: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(anyhow::anyhow!("blocking task failed: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod unavailable_tests {
+    use super::is_unavailable;
+
+    #[test]
+    fn a_lost_connection_is_unavailable_however_it_is_worded() {
+        for message in [
+            "error communicating with the server: Broken pipe (os error 32)",
+            "error communicating with the server: Connection reset by peer (os error 104)",
+            "terminating connection due to administrator command",
+            "connection closed",
+        ] {
+            assert!(is_unavailable(message), "{message}");
+        }
+        assert!(!is_unavailable(
+            "duplicate key value violates unique constraint"
+        ));
     }
 }
