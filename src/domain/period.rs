@@ -1,10 +1,11 @@
 //! Leaderboard periods: which calendar days a board covers, cut in the organisation's time
-//! zone, and the tally buckets whose sum is exactly those days.
+//! zone, and the tally buckets (and days) whose sum is exactly those days.
 //!
 //! A bucket number is `kind * 1_000_000 + days from 1900-01-01 to the period's first day`
-//! (kind 1 day, 2 ISO week, 3 month, 4 quarter, 5 year, 6 all time), campaigns are
+//! (kind 2 ISO week, 3 month, 4 quarter, 5 year, 6 all time), campaigns are
 //! `100_000_000 + bucket_no`. The SQL function `tally_bucket` in the leaderboards migration
-//! computes the same numbers when it counts; a test pins the two together.
+//! computes the same numbers when it counts; a test pins the two together. Days (kind 1) have
+//! no buckets: a span's odd days are counted from the shout-outs themselves ([`Tiles`]).
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -197,6 +198,28 @@ impl Period {
         }
     }
 
+    /// What to add up for this period as of `today`: [`Period::buckets_through`], with its
+    /// days (which have no tally buckets) set apart as runs of consecutive days.
+    pub fn tiles_through(&self, today: NaiveDate) -> Tiles {
+        let mut tiles = Tiles::default();
+        let mut days = std::collections::BTreeMap::new();
+        for (b, sign) in self.buckets_through(today) {
+            if b / 1_000_000 == Grain::Day as i32 {
+                let day = epoch() + Days::new(u64::try_from(b % 1_000_000).expect("after 1900"));
+                *days.entry(day).or_insert(0) += sign;
+            } else {
+                tiles.buckets.push((b, sign));
+            }
+        }
+        for (day, sign) in days.into_iter().filter(|&(_, sign)| sign != 0) {
+            match tiles.days.last_mut() {
+                Some((_, last, s)) if *s == sign && *last + Days::new(1) == day => *last = day,
+                _ => tiles.days.push((day, day, sign)),
+            }
+        }
+        tiles
+    }
+
     /// The instants the period starts at and ends before, in UTC.
     pub fn instants(&self, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         self.days.map(|(from, to)| {
@@ -206,6 +229,16 @@ impl Period {
             )
         })
     }
+}
+
+/// What a board adds up: tally buckets, each with its sign, and runs of days (first, last,
+/// sign), which are read from the shout-outs themselves. Days have no buckets (they would be
+/// most of the tallies); a span only ever needs the few at its edges, and a day's raw rows
+/// are about as many as its bucket's would be.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tiles {
+    pub buckets: Vec<(i32, i32)>,
+    pub days: Vec<(NaiveDate, NaiveDate, i32)>,
 }
 
 /// Whole buckets that tile `from..=to`, greedily from the left: at each day the largest grain
@@ -231,7 +264,8 @@ fn tile(from: NaiveDate, to: NaiveDate) -> Vec<i32> {
 }
 
 /// What adding up one bucket costs, roughly in rows read, counted in days: a bucket has a row
-/// per person thanked in it, so it grows with its days until it holds nearly everyone. On the
+/// per person thanked in it, so it grows with its days until it holds nearly everyone. A day
+/// is read from its shout-outs, a row per thanks: about what a day bucket would hold. On the
 /// benchmark's 1M set (50,000 people, five years) a recipients bucket holds on average ~600
 /// rows for a day, ~3,400 for a week, ~10,500 for a month, ~21,000 for a quarter and ~33,000
 /// for a year; the weights below assume a busier company, where a week already holds much of
@@ -426,6 +460,27 @@ mod tests {
         );
         let year = Period::custom(d(2025, 1, 1), d(2025, 12, 31)).buckets();
         assert_eq!(year, vec![bucket(Grain::Year, d(2025, 1, 1))]);
+    }
+
+    #[test]
+    fn days_are_set_apart_as_runs() {
+        let today = d(2026, 12, 3);
+        // The 30 days to the 3rd: November minus its first three days, and December so far.
+        let tiles = Period::rolling(PeriodKind::Rolling30d, 30, today).tiles_through(today);
+        let mut buckets = tiles.buckets.clone();
+        buckets.sort_unstable();
+        assert_eq!(
+            buckets,
+            vec![
+                (bucket(Grain::Month, d(2026, 11, 1)), 1),
+                (bucket(Grain::Month, d(2026, 12, 1)), 1)
+            ]
+        );
+        assert_eq!(tiles.days, vec![(d(2026, 11, 1), d(2026, 11, 3), -1)]);
+        // Seven days from a Wednesday: only days, one run.
+        let week = Period::custom(d(2026, 10, 7), d(2026, 10, 13)).tiles_through(today);
+        assert!(week.buckets.is_empty(), "{week:?}");
+        assert_eq!(week.days, vec![(d(2026, 10, 7), d(2026, 10, 13), 1)]);
     }
 
     #[test]

@@ -4,14 +4,17 @@
 //! Two ways to answer. A board of one bucket (a calendar period, all time, a campaign) with
 //! every source or customers only is a short walk down a ranking index: the page's rows come
 //! out already ordered, and only the first row of a later page needs a count for its rank.
-//! Anything else (rolling and custom spans, which add up several buckets; staff only, which
-//! is every source minus customers; teams per head) adds up the buckets' rows first and ranks
-//! the sums.
+//! Anything else (rolling and custom spans, which add up several buckets and the days at
+//! their edges; staff only, which is every source minus customers; teams per head) adds up
+//! the buckets' rows first and ranks the sums. Days have no buckets: they are counted from
+//! the shout-outs themselves, through indexes that hold what a board counts in time order
+//! (see the migration `day_edges_from_rows`).
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use diesel::sql_types::{
-    Array, BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Uuid as SqlUuid,
+    Array, BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
 };
 use diesel::{OptionalExtension, QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -49,6 +52,9 @@ pub struct BoardQuery {
     /// (bucket, sign): what is added up, and what is taken away (a span may be a month minus
     /// the days it lacks).
     pub buckets: Vec<(i32, i32)>,
+    /// Runs of days counted from the shout-outs themselves: (first instant, the instant after
+    /// the last day, sign).
+    pub days: Vec<(DateTime<Utc>, DateTime<Utc>, i32)>,
     /// (source, sign): `[(0, 1)]` for every source, `[(2, 1)]` for customers, and
     /// `[(0, 1), (2, -1)]` for staff only.
     pub sources: Vec<(i16, i32)>,
@@ -64,6 +70,7 @@ impl BoardQuery {
     fn is_single_index_walk(&self) -> bool {
         self.buckets.len() == 1
             && self.buckets[0].1 == 1
+            && self.days.is_empty()
             && self.sources.len() == 1
             && self.sources[0].1 == 1
             && !self.per_head
@@ -101,6 +108,69 @@ impl BoardQuery {
             }
             None => String::new(),
         }
+    }
+
+    /// The raw rows of the days `$6..$7` (signs `$8`), one per thanks counted, as
+    /// (subject_id, value, sign), with the sources (`$2`, `$3`) and team filter (`$4`) of the
+    /// board. Mirrors what the tally triggers count for each board.
+    fn day_rows(&self) -> String {
+        let windows =
+            "unnest($6::timestamptz[], $7::timestamptz[], $8::int4[]) AS w (since, until, sign)";
+        let sources = "JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) \
+                       ON x.source = 0 OR (x.source = 2 AND r.source = 'customer')";
+        let subtree = "ANY((SELECT team_subtree($4))::uuid[])";
+        let (subject, table, condition, team) = match self.board {
+            BoardKind::Recipients => (
+                "r.recipient_id",
+                "shoutout_recipients",
+                "",
+                format!(
+                    " AND r.recipient_id IN (SELECT em.id FROM employees em WHERE em.team_id = {subtree})"
+                ),
+            ),
+            BoardKind::Givers => (
+                "r.giver_id",
+                "shoutouts",
+                " AND r.giver_id IS NOT NULL",
+                format!(
+                    " AND r.giver_id IN (SELECT em.id FROM employees em WHERE em.team_id = {subtree})"
+                ),
+            ),
+            BoardKind::Teams => (
+                "r.recipient_team_id",
+                "shoutout_recipients",
+                " AND r.recipient_team_id IS NOT NULL",
+                format!(" AND r.recipient_team_id = {subtree}"),
+            ),
+        };
+        let team = if self.team.is_some() {
+            team
+        } else {
+            String::new()
+        };
+        format!(
+            "SELECT {subject} AS subject_id, r.value, w.sign * x.sign AS sign FROM {windows} \
+             JOIN {table} r ON r.created_at >= w.since AND r.created_at < w.until \
+              AND r.status = 'published'{condition}{team} {sources}"
+        )
+    }
+
+    /// `days`: each subject's signed counts over the days, per value and in all; an empty
+    /// CTE when the board has no days. Materialized: it is read by the sums and again for
+    /// the lines chosen.
+    fn days_cte(&self) -> String {
+        format!(
+            "days AS MATERIALIZED ( \
+                 SELECT d.subject_id, sum(d.sign)::int4 AS total, \
+                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'helping_others'), 0)::int4 AS helping_others, \
+                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'exceeding_expectations'), 0)::int4 AS exceeding_expectations, \
+                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'achieving_goals'), 0)::int4 AS achieving_goals, \
+                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'responding_with_care'), 0)::int4 AS responding_with_care, \
+                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'thriving_through_teamwork'), 0)::int4 AS thriving_through_teamwork \
+                 FROM ({rows}) d GROUP BY d.subject_id \
+             )",
+            rows = self.day_rows()
+        )
     }
 }
 
@@ -301,12 +371,13 @@ async fn count_above(
 }
 
 /// The summing path, as CTEs: `scored` holds every subject's sum of the ranked column over
-/// the buckets and signed sources (one number each: grouping by id is cheap, sorting 50,000
-/// names is not), and `ranks` the rank of each score (1 + how many score higher), from a
-/// histogram of scores. `subjects`: an extra condition on the rows summed. Rows whose ranked
-/// count is 0 add nothing, so only the others are read: for one value, that is the value's own
-/// (partial, covering) ranking index, often a small part of the bucket.
-fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
+/// the buckets, the days (the `days` CTE, defined by the statement around these) and signed
+/// sources (one number each: grouping by id is cheap, sorting 50,000 names is not), and
+/// `ranks` the rank of each score (1 + how many score higher), from a histogram of scores.
+/// `subjects`: the parameter holding the only subjects to sum, if any. Rows whose ranked count
+/// is 0 add nothing, so only the others are read: for one value, that is the value's own
+/// (partial) ranking index, often a small part of the bucket.
+fn scored_ctes(query: &BoardQuery, subjects: Option<usize>) -> String {
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
     let (members_join, members, score) = if query.per_head {
@@ -320,13 +391,21 @@ fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
     } else {
         ("", "NULL::int8", "s.count::float8")
     };
+    let only = |alias: &str| match subjects {
+        Some(param) => format!(" AND {alias}.subject_id = ANY(${param})"),
+        None => String::new(),
+    };
     format!(
         "sums AS ( \
-             SELECT t.subject_id, sum(x.sign * {BUCKET_SIGN} * t.{col})::int4 AS count \
-             FROM tallies t \
-             JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
-             WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.{col} > 0{team_filter}{subjects} \
-             GROUP BY t.subject_id \
+             SELECT u.subject_id, sum(u.n)::int4 AS count FROM ( \
+                 SELECT t.subject_id, x.sign * {BUCKET_SIGN} * t.{col} AS n \
+                 FROM tallies t \
+                 JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
+                 WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.{col} > 0{team_filter}{tallied} \
+                 UNION ALL \
+                 SELECT dd.subject_id, dd.{col} FROM days dd WHERE dd.{col} <> 0{counted} \
+             ) u \
+             GROUP BY u.subject_id \
          ), scored AS ( \
              SELECT s.subject_id, s.count, {score} AS score, {members} AS members \
              FROM sums s{members_join} \
@@ -335,7 +414,9 @@ fn scored_ctes(query: &BoardQuery, subjects: &str) -> String {
              SELECT h.score, 1 + coalesce(sum(h.n) OVER (ORDER BY h.score DESC \
                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int8 AS rank \
              FROM (SELECT score, count(*) AS n FROM scored GROUP BY score) h \
-         )"
+         )",
+        tallied = only("t"),
+        counted = only("dd"),
     )
 }
 
@@ -362,62 +443,72 @@ fn named(board: BoardKind, alias: &str) -> String {
 }
 
 /// The lines `rows` (already chosen and ordered) with their counts per value, summed for
-/// them alone: one primary-key probe per bucket and line.
-fn with_values(rows: &str) -> String {
+/// them alone: one primary-key probe per bucket and line, and their days. The statement
+/// starts with the `days` CTE, which `rows` reads too.
+fn with_values(query: &BoardQuery, rows: &str) -> String {
+    let plus_days = |column: &str| format!("v.{column} + coalesce(dd.{column}, 0) AS {column}");
     format!(
-        "SELECT l.*, v.* FROM ({rows}) l CROSS JOIN LATERAL ( \
-             SELECT sum(s.sign * t.total)::int4 AS total, \
-                    sum(s.sign * t.helping_others)::int4 AS helping_others, \
-                    sum(s.sign * t.exceeding_expectations)::int4 AS exceeding_expectations, \
-                    sum(s.sign * t.achieving_goals)::int4 AS achieving_goals, \
-                    sum(s.sign * t.responding_with_care)::int4 AS responding_with_care, \
-                    sum(s.sign * t.thriving_through_teamwork)::int4 AS thriving_through_teamwork \
+        "WITH {days} \
+         SELECT l.*, {total}, {h}, {e}, {a}, {r}, {t} FROM ({rows}) l CROSS JOIN LATERAL ( \
+             SELECT coalesce(sum(s.sign * t.total), 0)::int4 AS total, \
+                    coalesce(sum(s.sign * t.helping_others), 0)::int4 AS helping_others, \
+                    coalesce(sum(s.sign * t.exceeding_expectations), 0)::int4 AS exceeding_expectations, \
+                    coalesce(sum(s.sign * t.achieving_goals), 0)::int4 AS achieving_goals, \
+                    coalesce(sum(s.sign * t.responding_with_care), 0)::int4 AS responding_with_care, \
+                    coalesce(sum(s.sign * t.thriving_through_teamwork), 0)::int4 AS thriving_through_teamwork \
              FROM tallies t \
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
              CROSS JOIN LATERAL (SELECT x.sign * {BUCKET_SIGN} AS sign) s \
              WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.subject_id = l.subject_id \
-         ) v"
+         ) v LEFT JOIN days dd ON dd.subject_id = l.subject_id",
+        days = query.days_cte(),
+        total = plus_days("total"),
+        h = plus_days("helping_others"),
+        e = plus_days("exceeding_expectations"),
+        a = plus_days("achieving_goals"),
+        r = plus_days("responding_with_care"),
+        t = plus_days("thriving_through_teamwork"),
     )
 }
 
-/// A page of a summed board after the cursor ($6 score, $7 name, $8 id; all null for the
-/// first page), `$9` lines. Only rows scoring at least the `$9`-th best score after the
+/// A page of a summed board after the cursor ($9 score, $10 name, $11 id; all null for the
+/// first page), `$12` lines. Only rows scoring at least the `$12`-th best score after the
 /// cursor can be on the page, so only those (ties included) are named and sorted.
-fn summed_page_sql(query: &BoardQuery, subjects: &str) -> String {
+fn summed_page_sql(query: &BoardQuery, subjects: Option<usize>) -> String {
     // `chosen` and `lines` are materialized: they are a handful of rows, and joined to the
     // ranks otherwise, the planner may rescan all of `scored` once per distinct score.
     let page = format!(
         "WITH {scored}, cut AS ( \
-             SELECT score FROM scored WHERE $6::float8 IS NULL OR score < $6 \
-             ORDER BY score DESC OFFSET $9 - 1 LIMIT 1 \
+             SELECT score FROM scored WHERE $9::float8 IS NULL OR score < $9 \
+             ORDER BY score DESC OFFSET $12 - 1 LIMIT 1 \
          ), chosen AS MATERIALIZED ( \
              SELECT * FROM scored \
              WHERE score >= coalesce((SELECT score FROM cut), '-infinity') \
-               AND ($6::float8 IS NULL OR score <= $6) \
+               AND ($9::float8 IS NULL OR score <= $9) \
          ), lines AS MATERIALIZED (SELECT {named}) \
          SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
          FROM lines \
-         WHERE $6::float8 IS NULL OR lines.score < $6 \
-            OR (lines.sort_name, lines.subject_id) > ($7, $8) \
-         ORDER BY lines.score DESC, lines.sort_name, lines.subject_id LIMIT $9",
+         WHERE $9::float8 IS NULL OR lines.score < $9 \
+            OR (lines.sort_name, lines.subject_id) > ($10, $11) \
+         ORDER BY lines.score DESC, lines.sort_name, lines.subject_id LIMIT $12",
         scored = scored_ctes(query, subjects),
         named = named(query.board, "chosen"),
     );
     format!(
         "{} ORDER BY l.score DESC, l.sort_name, l.subject_id",
-        with_values(&page)
+        with_values(query, &page)
     )
 }
 
-/// One subject's line ($6) and `$7` lines either side on a summed board. The nearest
-/// neighbours score between the `$7`-th nearest score above and below; only those are named.
+/// One subject's line ($9) and `$10` lines either side on a summed board. The nearest
+/// neighbours score between the `$10`-th nearest score above and below; only those are named.
 fn summed_around_sql(query: &BoardQuery) -> String {
     let around = format!(
-        "WITH {scored}, own AS (SELECT score FROM scored WHERE subject_id = $6), \
+        "WITH {scored}, own AS (SELECT score FROM scored WHERE subject_id = $9), \
          up AS (SELECT score FROM scored WHERE score > (SELECT score FROM own) \
-                ORDER BY score OFFSET greatest($7 - 1, 0) LIMIT 1), \
+                ORDER BY score OFFSET greatest($10 - 1, 0) LIMIT 1), \
          down AS (SELECT score FROM scored WHERE score < (SELECT score FROM own) \
-                  ORDER BY score DESC OFFSET greatest($7 - 1, 0) LIMIT 1), \
+                  ORDER BY score DESC OFFSET greatest($10 - 1, 0) LIMIT 1), \
          near AS MATERIALIZED ( \
              SELECT * FROM scored \
              WHERE score <= coalesce((SELECT score FROM up), 'infinity') \
@@ -429,16 +520,28 @@ fn summed_around_sql(query: &BoardQuery) -> String {
          ) \
          SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
          FROM lines \
-         WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $6)) <= $7",
-        scored = scored_ctes(query, ""),
+         WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $9)) <= $10",
+        scored = scored_ctes(query, None),
         named = named(query.board, "near"),
     );
-    format!("{} ORDER BY l.position", with_values(&around))
+    format!("{} ORDER BY l.position", with_values(query, &around))
 }
 
+/// Binds what every summing statement reads: `$1` board, `$2`/`$3` sources and their signs,
+/// `$4` team, `$5` signed buckets, `$6`..`$8` days (starts, ends, signs).
 fn bind_summed(
     query: &BoardQuery,
     sql: String,
+) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
+{
+    bind_summed_with(query, sql, query.signed_buckets())
+}
+
+/// [`bind_summed`] with other buckets as `$5`.
+fn bind_summed_with(
+    query: &BoardQuery,
+    sql: String,
+    buckets: Vec<i32>,
 ) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
 {
     let (sources, signs): (Vec<i16>, Vec<i32>) = query.sources.iter().copied().unzip();
@@ -448,7 +551,10 @@ fn bind_summed(
         .bind::<Array<SmallInt>, _>(sources)
         .bind::<Array<Integer>, _>(signs)
         .bind::<Nullable<SqlUuid>, _>(query.team)
-        .bind::<Array<Integer>, _>(query.signed_buckets())
+        .bind::<Array<Integer>, _>(buckets)
+        .bind::<Array<Timestamptz>, _>(query.days.iter().map(|d| d.0).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(query.days.iter().map(|d| d.1).collect::<Vec<_>>())
+        .bind::<Array<Integer>, _>(query.days.iter().map(|d| d.2).collect::<Vec<_>>())
 }
 
 fn bind_cursor(
@@ -485,9 +591,13 @@ async fn summed_page(
     {
         return Ok(rows);
     }
-    bind_cursor(bind_summed(query, summed_page_sql(query, "")), after, limit)
-        .load(conn)
-        .await
+    bind_cursor(
+        bind_summed(query, summed_page_sql(query, None)),
+        after,
+        limit,
+    )
+    .load(conn)
+    .await
 }
 
 /// How many rows of `source` the `buckets` hold for `query`'s column and filter, counting each
@@ -533,7 +643,9 @@ async fn bucket_rows(
 /// of every bucket; anyone not yet seen has at most, in each bucket, the last count read there,
 /// so at most their sum (the threshold). Once the `limit`-th best exact sum among those seen is
 /// above the threshold, nobody unseen can reach the page (or tie with it), and ranks among
-/// those seen are exact. Staff-only boards read the every-source lists, an upper bound.
+/// those seen are exact. Staff-only boards read the every-source lists, an upper bound. The
+/// days are one more list (pseudo-bucket 0): each subject's exact signed count over them, of
+/// which the top `depth` are read like a bucket's.
 /// Gives up (None) when the lists are too flat to stop early; the caller then sums everything.
 async fn top_by_threshold(
     conn: &mut AsyncPgConnection,
@@ -558,27 +670,33 @@ async fn top_by_threshold(
         } else {
             SOURCE_ALL
         };
+    // Only days: summing them once is all there is to do.
+    if query.buckets.is_empty() {
+        return Ok(None);
+    }
     let heads_sql = format!(
-        "SELECT l.bucket, l.subject_id, l.score FROM unnest($2::int4[]) AS b (bucket) \
+        "WITH {days} \
+         SELECT l.bucket, l.subject_id, l.score FROM unnest($5::int4[]) AS b (bucket) \
          CROSS JOIN LATERAL ( \
              SELECT b.bucket, t.subject_id, t.{col} AS score FROM tallies t \
-             WHERE t.board = $1 AND t.bucket = b.bucket AND t.source = $3 \
+             WHERE t.board = $1 AND t.bucket = b.bucket AND t.source = $9 \
                AND t.{col} > 0{team_filter} \
-             ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT $5 \
-         ) l"
+             ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT $10 \
+         ) l \
+         UNION ALL \
+         (SELECT 0, dd.subject_id, dd.{col} FROM days dd WHERE dd.{col} <> 0 \
+          ORDER BY dd.{col} DESC LIMIT $10)",
+        days = query.days_cte(),
     );
     // The candidates' exact sums, ranked among themselves: where the page settles, everyone
     // who ranks above or ties with a line on it is a candidate, so those ranks are exact.
-    let exact_sql = summed_page_sql(query, " AND t.subject_id = ANY($10)");
+    let exact_sql = summed_page_sql(query, Some(13));
     // One read: where it does not settle, the lists are flat (many equal counts), and reading
     // deeper costs more than summing everything (the exact sums cost one index probe per
     // bucket and candidate).
     let depth = (4 * limit).max(64);
-    let heads: Vec<Head> = diesel::sql_query(&heads_sql)
-        .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Array<Integer>, _>(query.added_buckets())
+    let heads: Vec<Head> = bind_summed_with(query, heads_sql, query.added_buckets())
         .bind::<SmallInt, _>(bound_source)
-        .bind::<Nullable<SqlUuid>, _>(query.team)
         .bind::<BigInt, _>(depth)
         .load(conn)
         .await?;
@@ -591,12 +709,13 @@ async fn top_by_threshold(
             _ => 0,
         }
     };
-    // Buckets taken away only lower a sum: the bound is what the added ones allow.
-    let bounds: HashMap<i32, i64> = query
-        .added_buckets()
-        .into_iter()
-        .map(|b| (b, bound_of(b)))
-        .collect();
+    // Buckets taken away only lower a sum: the bound is what the added ones (and the days)
+    // allow.
+    let mut lists = query.added_buckets();
+    if !query.days.is_empty() {
+        lists.push(0);
+    }
+    let bounds: HashMap<i32, i64> = lists.iter().map(|&b| (b, bound_of(b).max(0))).collect();
     let threshold: i64 = bounds.values().sum();
     // What each candidate could at most add up to: its counts where read, and the bound of
     // every other list. If fewer than a page can beat the threshold, the page cannot settle:
@@ -616,15 +735,19 @@ async fn top_by_threshold(
     // hold, counting no further than the probes would cost.
     const ROWS_PER_PROBE: i64 = 10;
     let probes = most.len() as i64 * query.buckets.len() as i64 * ROWS_PER_PROBE;
-    let lengths: HashMap<i32, i64> = query
-        .added_buckets()
-        .into_iter()
-        .map(|b| (b, heads.iter().filter(|h| h.bucket == b).count() as i64))
+    // (The days' list, read to its depth, counts as that long: it is summed whole anyway.)
+    let lengths: HashMap<i32, i64> = lists
+        .iter()
+        .map(|&b| (b, heads.iter().filter(|h| h.bucket == b).count() as i64))
         .collect();
-    let read_whole: i64 = lengths.values().filter(|&&n| n < depth).sum();
+    let read_whole: i64 = lengths
+        .iter()
+        .filter(|&(&b, &n)| n < depth || b == 0)
+        .map(|(_, &n)| n)
+        .sum();
     let truncated: Vec<i32> = lengths
         .iter()
-        .filter(|&(_, &n)| n == depth)
+        .filter(|&(&b, &n)| n == depth && b != 0)
         .map(|(&b, _)| b)
         .collect();
     if read_whole + bucket_rows(conn, query, bound_source, &truncated, probes).await? < probes {

@@ -205,9 +205,21 @@ pub async fn resolve(
         ));
     }
     let sources = tallies::sources(choice.source, board.kind());
+    let tiles = resolved.tiles_through(period::today(tz));
     let query = BoardQuery {
         board: board.kind(),
-        buckets: resolved.buckets_through(period::today(tz)),
+        buckets: tiles.buckets,
+        days: tiles
+            .days
+            .into_iter()
+            .map(|(first, last, sign)| {
+                (
+                    period::local_midnight(tz, first),
+                    period::local_midnight(tz, last + chrono::Days::new(1)),
+                    sign,
+                )
+            })
+            .collect(),
         sources,
         value: choice.value,
         team: choice.team_id,
