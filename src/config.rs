@@ -79,6 +79,12 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_TIMEZONE", default_value = "UTC", value_parser = parse_timezone)]
     pub timezone: Tz,
 
+    /// Boards over spans whose buckets hold fewer rows than this are added up whole in one
+    /// statement; larger ones first try the threshold algorithm, which reads only the top of
+    /// each bucket (see the README's leaderboards section). 0 always tries that first.
+    #[arg(long, env = "SHOUTOUT_BOARD_SUM_BELOW", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(0..=100_000_000))]
+    pub board_sum_below: u32,
+
     /// Shout-outs one employee may give per day.
     #[arg(long, env = "SHOUTOUT_DAILY_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub daily_limit: u32,

@@ -215,10 +215,9 @@ pub async fn leaderboard(
     let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
     let mut conn = state.pool.get().await?;
-    let tz = state.config.timezone;
     let page = boards::page(
         &mut conn,
-        tz,
+        boards::Counting::of(&state.config),
         board,
         &(&params).into(),
         after.as_ref(),
@@ -274,8 +273,16 @@ pub async fn standing(
     let params = params.0;
     let neighbours = params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS);
     let mut conn = state.pool.get().await?;
-    let tz = state.config.timezone;
-    let found = boards::standing(&mut conn, tz, board, &(&params).into(), id, neighbours).await?;
+    let counting = boards::Counting::of(&state.config);
+    let found = boards::standing(
+        &mut conn,
+        counting,
+        board,
+        &(&params).into(),
+        id,
+        neighbours,
+    )
+    .await?;
     let per_head = found.resolved.query.per_head;
     caching::json(
         &req,

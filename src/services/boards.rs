@@ -110,13 +110,31 @@ pub fn check_day(field: &str, day: NaiveDate) -> ApiResult<NaiveDate> {
     Ok(day)
 }
 
+/// How boards are counted: the organisation's time zone, and below how many bucket rows a
+/// summed board is added up whole (`SHOUTOUT_BOARD_SUM_BELOW`).
+#[derive(Debug, Clone, Copy)]
+pub struct Counting {
+    pub tz: chrono_tz::Tz,
+    pub sum_below: i64,
+}
+
+impl Counting {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            tz: config.timezone,
+            sum_below: i64::from(config.board_sum_below),
+        }
+    }
+}
+
 /// Works out the period and the query from the parameters, naming any that do not fit.
 pub async fn resolve(
     conn: &mut AsyncPgConnection,
-    tz: chrono_tz::Tz,
+    counting: Counting,
     board: Board,
     choice: &Choice,
 ) -> ApiResult<Resolved> {
+    let tz = counting.tz;
     let kind = choice.period.unwrap_or(PeriodKind::Month);
     let custom = kind == PeriodKind::Custom;
     if !custom {
@@ -224,6 +242,7 @@ pub async fn resolve(
         value: choice.value,
         team: choice.team_id,
         per_head,
+        sum_below: counting.sum_below,
     };
     Ok(Resolved {
         period: resolved,
@@ -242,13 +261,13 @@ pub struct BoardPage {
 /// The lines of `board` after `after` (at most `limit`).
 pub async fn page(
     conn: &mut AsyncPgConnection,
-    tz: chrono_tz::Tz,
+    counting: Counting,
     board: Board,
     choice: &Choice,
     after: Option<&RankKey>,
     limit: u32,
 ) -> ApiResult<BoardPage> {
-    let resolved = resolve(conn, tz, board, choice).await?;
+    let resolved = resolve(conn, counting, board, choice).await?;
     let mut rows = tallies::page(conn, &resolved.query, after, i64::from(limit) + 1).await?;
     if rows.is_empty() {
         check_team(conn, resolved.query.team).await?;
@@ -274,7 +293,7 @@ pub struct Standing {
 /// Where `subject` stands on `board`: a 404 when no such person (or team) exists.
 pub async fn standing(
     conn: &mut AsyncPgConnection,
-    tz: chrono_tz::Tz,
+    counting: Counting,
     board: Board,
     choice: &Choice,
     subject: Uuid,
@@ -285,7 +304,7 @@ pub async fn standing(
         _ => employees::find(conn, subject).await.map(drop),
     };
     exists.map_err(|e| ApiError::missing(e, "no such employee or team"))?;
-    let resolved = resolve(conn, tz, board, choice).await?;
+    let resolved = resolve(conn, counting, board, choice).await?;
     let rows = tallies::around(conn, &resolved.query, subject, i64::from(neighbours)).await?;
     if rows.is_empty() {
         check_team(conn, resolved.query.team).await?;

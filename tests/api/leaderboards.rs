@@ -937,6 +937,9 @@ fn full_lines(board: &Value) -> Vec<(String, i64, i64)> {
 #[tokio::test]
 async fn spans_equal_a_plain_group_by() {
     let app = TestApp::spawn().await;
+    // The same database, with every span through the threshold algorithm (the seeded buckets
+    // are far smaller than the default below which boards are summed whole).
+    let threshold = app.spawn_beside(|c| c.board_sum_below = 0).await;
     let db = app.db().await;
     let team = seed_skewed_company(&db).await;
     let today = chrono::Utc::now().date_naive();
@@ -980,9 +983,11 @@ async fn spans_equal_a_plain_group_by() {
                 expected_recipients(&db, (from, end), value, source, team_filter.then_some(team))
                     .await;
             expected.truncate(15);
-            let got = full_lines(&board(&app, &format!("recipients?{query}&limit=15")).await);
-            assert_eq!(got, expected, "{query}");
-            assert!(!got.is_empty(), "{query}");
+            for app in [&app, &threshold] {
+                let got = full_lines(&board(app, &format!("recipients?{query}&limit=15")).await);
+                assert_eq!(got, expected, "{query}");
+                assert!(!got.is_empty(), "{query}");
+            }
         }
     }
 }
@@ -1070,6 +1075,7 @@ async fn expected_by_value(
 #[tokio::test]
 async fn givers_and_teams_over_spans_equal_a_plain_group_by() {
     let app = TestApp::spawn().await;
+    let threshold = app.spawn_beside(|c| c.board_sum_below = 0).await;
     let db = app.db().await;
     let team = seed_skewed_company(&db).await;
     let today = chrono::Utc::now().date_naive();
@@ -1123,9 +1129,11 @@ async fn givers_and_teams_over_spans_equal_a_plain_group_by() {
             .await;
             expected.truncate(10);
             let url = format!("{board_name}?{query}{dates}{filter}&limit=10");
-            let got = lines_by_value(&board(&app, &url).await);
-            assert_eq!(got, expected, "{url}");
-            assert!(!got.is_empty(), "{url}");
+            for app in [&app, &threshold] {
+                let got = lines_by_value(&board(app, &url).await);
+                assert_eq!(got, expected, "{url}");
+                assert!(!got.is_empty(), "{url}");
+            }
         }
     }
 }
@@ -1136,6 +1144,7 @@ async fn givers_and_teams_over_spans_equal_a_plain_group_by() {
 #[tokio::test]
 async fn summed_boards_page_and_stand_like_a_plain_group_by() {
     let app = TestApp::spawn().await;
+    let threshold = app.spawn_beside(|c| c.board_sum_below = 0).await;
     let db = app.db().await;
     let team = seed_skewed_company(&db).await;
     let today = chrono::Utc::now().date_naive();
@@ -1182,21 +1191,24 @@ async fn summed_boards_page_and_stand_like_a_plain_group_by() {
             expected.len() > 14,
             "{query}: too little data for three pages"
         );
-        let mut got = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let url = match &cursor {
-                Some(c) => format!("recipients?{query}&limit=7&cursor={c}"),
-                None => format!("recipients?{query}&limit=7"),
-            };
-            let page = board(&app, &url).await;
-            got.extend(full_lines(&page));
-            match page["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
+        // The first page is summed whole by one, through the threshold algorithm by the other.
+        for app in [&app, &threshold] {
+            let mut got = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let url = match &cursor {
+                    Some(c) => format!("recipients?{query}&limit=7&cursor={c}"),
+                    None => format!("recipients?{query}&limit=7"),
+                };
+                let page = board(app, &url).await;
+                got.extend(full_lines(&page));
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
             }
+            assert_eq!(got, expected, "{query}");
         }
-        assert_eq!(got, expected, "{query}");
         // Standings: the first, someone in the middle of a tie, and the last.
         let ids: Vec<(Uuid, String)> = db
             .query("SELECT id, display_name FROM employees", &[])
