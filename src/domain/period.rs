@@ -184,7 +184,7 @@ impl Period {
     /// after `today` (every shout-out is stamped when it is given, and history is imported only
     /// up to now). Calendar periods, all time and campaigns are their one bucket; a span of days
     /// is the cheapest signed sum of buckets ([`signed_tile`]).
-    pub fn buckets_through(&self, today: NaiveDate) -> Vec<(i32, i32)> {
+    pub fn buckets_through(&self, today: NaiveDate, density: Density) -> Vec<(i32, i32)> {
         let span = matches!(
             self.kind,
             PeriodKind::Rolling7d
@@ -193,17 +193,17 @@ impl Period {
                 | PeriodKind::Custom
         );
         match self.days {
-            Some((from, to)) if span => signed_tile(from, to, today),
+            Some((from, to)) if span => signed_tile(from, to, today, density),
             _ => self.buckets().into_iter().map(|b| (b, 1)).collect(),
         }
     }
 
     /// What to add up for this period as of `today`: [`Period::buckets_through`], with its
     /// days (which have no tally buckets) set apart as runs of consecutive days.
-    pub fn tiles_through(&self, today: NaiveDate) -> Tiles {
+    pub fn tiles_through(&self, today: NaiveDate, density: Density) -> Tiles {
         let mut tiles = Tiles::default();
         let mut days = std::collections::BTreeMap::new();
-        for (b, sign) in self.buckets_through(today) {
+        for (b, sign) in self.buckets_through(today, density) {
             if b / 1_000_000 == Grain::Day as i32 {
                 let day = epoch() + Days::new(u64::try_from(b % 1_000_000).expect("after 1900"));
                 *days.entry(day).or_insert(0) += sign;
@@ -263,23 +263,48 @@ fn tile(from: NaiveDate, to: NaiveDate) -> Vec<i32> {
     buckets
 }
 
-/// What adding up one bucket costs, roughly in rows read, counted in days: a bucket has a row
-/// per person thanked in it, so it grows with its days until it holds nearly everyone. A day
-/// is read from its shout-outs, a row per thanks: about what a day bucket would hold. On the
-/// benchmark's 1M set (50,000 people, five years) a recipients bucket holds on average ~600
-/// rows for a day, ~3,400 for a week, ~10,500 for a month, ~21,000 for a quarter and ~33,000
-/// for a year; the weights below assume a busier company, where a week already holds much of
-/// it. A bucket reaching into days still to come costs no more than the days it has had.
-fn cost(grain: Grain, start: NaiveDate, today: NaiveDate) -> u32 {
-    let saturated = match grain {
-        Grain::Day => 1,
-        Grain::Week => 5,
-        Grain::Month => 9,
-        Grain::Quarter => 10,
-        Grain::Year => 11,
+/// How busy a board is: what reading a day of its raw rows and a bucket of its tallies costs.
+/// A day is read from its shout-outs, a row per thanks (`per_day`); a bucket has a row per
+/// subject thanked in it, so it grows with its days until it holds nearly all `subjects`:
+/// with thanks falling at random, a bucket of `d` days holds about
+/// `subjects * (1 - exp(-per_day * d / subjects))` rows. Giving is flat (a giver gives about
+/// once a week), so a givers' week or month bucket has about as many rows as the shout-outs in
+/// it and saves nothing over reading them; a company's recipients concentrate, and its teams
+/// (a thousand rows at most) do so most of all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Density {
+    pub per_day: f64,
+    pub subjects: f64,
+}
+
+impl Density {
+    /// The benchmark's 1M set for the recipients board (50,000 people, ~685 lines a day).
+    pub const EXAMPLE: Density = Density {
+        per_day: 685.0,
+        subjects: 50_000.0,
     };
-    let lived = (today - start).num_days() + 1;
-    saturated.min(lived.max(1) as u32)
+
+    fn bucket_rows(self, days: i64) -> f64 {
+        let subjects = self.subjects.max(1.0);
+        subjects * (1.0 - (-self.per_day.max(0.0) * days as f64 / subjects).exp())
+    }
+
+    fn day_rows(self, days: i64) -> f64 {
+        self.per_day.max(0.0) * days as f64
+    }
+}
+
+/// Rows as costs: whole rows, and never nothing (every piece is a statement's worth of work).
+fn rows_cost(rows: f64) -> u64 {
+    rows.ceil().max(1.0) as u64
+}
+
+/// What adding up one bucket costs: the rows it holds for the days it has had (a bucket
+/// reaching into days still to come holds only those).
+fn cost(grain: Grain, start: NaiveDate, today: NaiveDate, density: Density) -> u64 {
+    let length = (next_start(grain, start) - start).num_days();
+    let lived = ((today - start).num_days() + 1).clamp(1, length);
+    rows_cost(density.bucket_rows(lived))
 }
 
 fn finer(grain: Grain) -> Option<Grain> {
@@ -295,7 +320,7 @@ fn finer(grain: Grain) -> Option<Grain> {
 /// A signed sum of buckets and what it costs to add up.
 #[derive(Clone, Default)]
 struct Tiling {
-    cost: u32,
+    cost: u64,
     buckets: Vec<(i32, i32)>,
 }
 
@@ -322,15 +347,21 @@ impl Tiling {
 /// 30 days to the 3rd of a month are last month minus its first three days plus three days,
 /// not four weeks and some days. Which is cheaper is found by trying both at every grain,
 /// remembering each piece once; [`cost`] says what a bucket costs.
-pub fn signed_tile(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<(i32, i32)> {
+pub fn signed_tile(
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    density: Density,
+) -> Vec<(i32, i32)> {
     let mut memo = std::collections::HashMap::new();
-    cheapest(from, to.min(today), today, Grain::Year, &mut memo).buckets
+    cheapest(from, to.min(today), today, density, Grain::Year, &mut memo).buckets
 }
 
 fn cheapest(
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
+    density: Density,
     grain: Grain,
     memo: &mut std::collections::HashMap<(NaiveDate, NaiveDate, Grain), Tiling>,
 ) -> Tiling {
@@ -343,9 +374,9 @@ fn cheapest(
         return known.clone();
     }
     let Some(finer_grain) = finer(grain) else {
-        let days = (to - from).num_days() as u32 + 1;
+        let days = (to - from).num_days() + 1;
         let tiling = Tiling {
-            cost: days,
+            cost: rows_cost(density.day_rows(days)),
             buckets: from
                 .iter_days()
                 .take_while(|d| *d <= to)
@@ -355,7 +386,7 @@ fn cheapest(
         memo.insert((from, to, grain), tiling.clone());
         return tiling;
     };
-    let mut best = cheapest(from, to, today, finer_grain, memo);
+    let mut best = cheapest(from, to, today, density, finer_grain, memo);
     // Whole buckets of this grain inside the span (they may overhang into the empty future),
     // and the edges either side.
     let first = if grain_start(grain, from) == from {
@@ -371,13 +402,13 @@ fn cheapest(
         if end > to && to < today {
             break;
         }
-        inside.cost += cost(grain, start, today);
+        inside.cost += cost(grain, start, today, density);
         inside.buckets.push((bucket(grain, start), 1));
         start = next_start(grain, start);
     }
     if !inside.buckets.is_empty() {
-        let left = cheapest(from, first - Days::new(1), today, grain, memo);
-        let right = cheapest(start, to, today, grain, memo);
+        let left = cheapest(from, first - Days::new(1), today, density, grain, memo);
+        let right = cheapest(start, to, today, density, grain, memo);
         best = best.better(inside.with(&left, 1).with(&right, 1));
     }
     // The bucket of this grain around the span, minus the days it has and the span lacks.
@@ -385,11 +416,25 @@ fn cheapest(
     let around_end = next_start(grain, around) - Days::new(1);
     if around_end >= to && (around < from || around_end > to) && around_end <= last_day() {
         let whole = Tiling {
-            cost: cost(grain, around, today),
+            cost: cost(grain, around, today, density),
             buckets: vec![(bucket(grain, around), 1)],
         };
-        let before = cheapest(around, from - Days::new(1), today, finer_grain, memo);
-        let after = cheapest(to + Days::new(1), around_end, today, finer_grain, memo);
+        let before = cheapest(
+            around,
+            from - Days::new(1),
+            today,
+            density,
+            finer_grain,
+            memo,
+        );
+        let after = cheapest(
+            to + Days::new(1),
+            around_end,
+            today,
+            density,
+            finer_grain,
+            memo,
+        );
         best = best.better(whole.with(&before, -1).with(&after, -1));
     }
     memo.insert((from, to, grain), best.clone());
@@ -417,6 +462,12 @@ pub fn today(tz: Tz) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A busy company: the benchmark's 10M set for recipients.
+    const BUSY: Density = Density {
+        per_day: 6_850.0,
+        subjects: 50_000.0,
+    };
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -466,7 +517,7 @@ mod tests {
     fn days_are_set_apart_as_runs() {
         let today = d(2026, 12, 3);
         // The 30 days to the 3rd: November minus its first three days, and December so far.
-        let tiles = Period::rolling(PeriodKind::Rolling30d, 30, today).tiles_through(today);
+        let tiles = Period::rolling(PeriodKind::Rolling30d, 30, today).tiles_through(today, BUSY);
         let mut buckets = tiles.buckets.clone();
         buckets.sort_unstable();
         assert_eq!(
@@ -478,7 +529,7 @@ mod tests {
         );
         assert_eq!(tiles.days, vec![(d(2026, 11, 1), d(2026, 11, 3), -1)]);
         // Seven days from a Wednesday: only days, one run.
-        let week = Period::custom(d(2026, 10, 7), d(2026, 10, 13)).tiles_through(today);
+        let week = Period::custom(d(2026, 10, 7), d(2026, 10, 13)).tiles_through(today, BUSY);
         assert!(week.buckets.is_empty(), "{week:?}");
         assert_eq!(week.days, vec![(d(2026, 10, 7), d(2026, 10, 13), 1)]);
     }
@@ -547,7 +598,12 @@ mod tests {
             let from = base + Days::new(next(1100));
             let to = from + Days::new(next(400));
             let today = base + Days::new(next(1500));
-            let buckets = signed_tile(from, to, today);
+            // Quiet and busy boards, people and teams.
+            let density = Density {
+                per_day: [5.0, 700.0, 7_000.0][next(3) as usize],
+                subjects: [1_000.0, 50_000.0][next(2) as usize],
+            };
+            let buckets = signed_tile(from, to, today, density);
             let expected: std::collections::BTreeMap<NaiveDate, i32> = from
                 .iter_days()
                 .take_while(|d| *d <= to.min(today))
@@ -566,7 +622,7 @@ mod tests {
         let today = d(2026, 12, 3);
         // Early in a month, 30 days to today: November minus its first three days, and the
         // three days of December (December overhangs into days still to come).
-        let month = Period::rolling(PeriodKind::Rolling30d, 30, today).buckets_through(today);
+        let month = Period::rolling(PeriodKind::Rolling30d, 30, today).buckets_through(today, BUSY);
         assert!(
             month.contains(&(bucket(Grain::Month, d(2026, 11, 1)), 1)),
             "{month:?}"
@@ -582,19 +638,21 @@ mod tests {
         );
         // A year to today: this year, and what the last one adds (December minus its first
         // three days).
-        let year = Period::rolling(PeriodKind::Rolling365d, 365, today).buckets_through(today);
+        let year =
+            Period::rolling(PeriodKind::Rolling365d, 365, today).buckets_through(today, BUSY);
         assert!(
             year.contains(&(bucket(Grain::Year, d(2026, 1, 1)), 1)),
             "{year:?}"
         );
         assert!(year.len() <= 6, "{year:?}");
         // Whole calendar spans stay one bucket; calendar periods and all time are their own.
-        let whole = Period::custom(d(2025, 1, 1), d(2025, 12, 31)).buckets_through(today);
+        let whole = Period::custom(d(2025, 1, 1), d(2025, 12, 31)).buckets_through(today, BUSY);
         assert_eq!(whole, vec![(bucket(Grain::Year, d(2025, 1, 1)), 1)]);
-        let calendar = Period::calendar(PeriodKind::Month, today).buckets_through(today);
+        let calendar = Period::calendar(PeriodKind::Month, today).buckets_through(today, BUSY);
         assert_eq!(calendar, vec![(bucket(Grain::Month, d(2026, 12, 1)), 1)]);
         // The last day buckets exist for is never passed.
-        let late = Period::custom(d(2099, 12, 1), d(2099, 12, 31)).buckets_through(d(2099, 12, 31));
+        let late =
+            Period::custom(d(2099, 12, 1), d(2099, 12, 31)).buckets_through(d(2099, 12, 31), BUSY);
         assert_eq!(late, vec![(bucket(Grain::Month, d(2099, 12, 1)), 1)]);
     }
 }

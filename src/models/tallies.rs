@@ -188,6 +188,42 @@ impl BoardQuery {
     }
 }
 
+/// How busy `board` is, from the planner's row counts (kept by autovacuum) and the first
+/// shout-out: raw rows a day, and people (or teams) who may appear on it. What a span's
+/// tiling weighs buckets against days with ([`crate::domain::period::Density`]).
+pub async fn density(
+    conn: &mut AsyncPgConnection,
+    board: BoardKind,
+) -> QueryResult<crate::domain::period::Density> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = Double)]
+        rows: f64,
+        #[diesel(sql_type = Double)]
+        subjects: f64,
+        #[diesel(sql_type = Double)]
+        days: f64,
+    }
+    let (rows, subjects) = match board {
+        BoardKind::Givers => ("shoutouts", "employees"),
+        BoardKind::Recipients => ("shoutout_recipients", "employees"),
+        BoardKind::Teams => ("shoutout_recipients", "teams"),
+    };
+    // reltuples is -1 for a table never analyzed: count it as empty (days are then cheap).
+    let counts: Counts = Prepared(diesel::sql_query(format!(
+        "SELECT greatest((SELECT reltuples FROM pg_class WHERE oid = '{rows}'::regclass), 0)::float8 AS rows, \
+                greatest((SELECT reltuples FROM pg_class WHERE oid = '{subjects}'::regclass), 1)::float8 AS subjects, \
+                greatest(extract(epoch FROM now() - (SELECT min(created_at) FROM shoutouts \
+                    WHERE status = 'published')) / 86400, 1)::float8 AS days"
+    )))
+    .get_result(conn)
+    .await?;
+    Ok(crate::domain::period::Density {
+        per_day: counts.rows / counts.days,
+        subjects: counts.subjects,
+    })
+}
+
 /// Rows of every bucket of `$5` (signed buckets, see `signed_buckets`), whatever its sign: an
 /// array computed once per statement, so the bucket lookups stay index scans.
 const BUCKET_ROWS: &str = "ARRAY(SELECT abs(b) FROM unnest($5::int4[]) b)";

@@ -223,7 +223,15 @@ pub async fn resolve(
         ));
     }
     let sources = tallies::sources(choice.source, board.kind());
-    let tiles = resolved.tiles_through(period::today(tz));
+    // Only a span weighs buckets against days: it needs to know how busy the board is.
+    let density = match resolved.kind {
+        PeriodKind::Rolling7d
+        | PeriodKind::Rolling30d
+        | PeriodKind::Rolling365d
+        | PeriodKind::Custom => tallies::density(conn, board.kind()).await?,
+        _ => period::Density::EXAMPLE,
+    };
+    let tiles = resolved.tiles_through(period::today(tz), density);
     let query = BoardQuery {
         board: board.kind(),
         buckets: tiles.buckets,
