@@ -813,7 +813,10 @@ async fn top_by_threshold(
         .filter(|&(&b, &n)| n == depth && b != 0)
         .map(|(&b, _)| b)
         .collect();
+    // The count before the heads already found at least `sum_below` rows in these buckets:
+    // only a larger `probes` needs counting again.
     if query.sum_below > 0
+        && probes > query.sum_below
         && read_whole + bucket_rows(conn, query, bound_source, &truncated, probes).await? < probes
     {
         return Ok(None);
