@@ -101,6 +101,7 @@ impl Application {
             praise,
             stream,
             demo_key,
+            threshold_log: Arc::default(),
         });
 
         let server = HttpServer::new(move || {

@@ -8,6 +8,7 @@ use prometheus::Registry;
 
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::models::tallies::ThresholdLog;
 use crate::praise::Praise;
 use crate::telemetry::PoolGauges;
 use crate::widgets::stream::StreamHub;
@@ -23,4 +24,6 @@ pub struct AppState {
     pub stream: Arc<StreamHub>,
     /// The demo page's widget key, when serving demo data.
     pub demo_key: Option<String>,
+    /// How the boards' threshold algorithm fared lately (see `models::tallies::ThresholdLog`).
+    pub threshold_log: Arc<ThresholdLog>,
 }

@@ -217,7 +217,7 @@ pub async fn leaderboard(
     let mut conn = state.pool.get().await?;
     let page = boards::page(
         &mut conn,
-        boards::Counting::of(&state.config),
+        boards::Counting::of(&state.config, &state.threshold_log),
         board,
         &(&params).into(),
         after.as_ref(),
@@ -273,7 +273,7 @@ pub async fn standing(
     let params = params.0;
     let neighbours = params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS);
     let mut conn = state.pool.get().await?;
-    let counting = boards::Counting::of(&state.config);
+    let counting = boards::Counting::of(&state.config, &state.threshold_log);
     let found = boards::standing(
         &mut conn,
         counting,

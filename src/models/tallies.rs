@@ -11,6 +11,7 @@
 //! (see the migration `day_edges_from_rows`).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{
@@ -68,6 +69,52 @@ pub struct BoardQuery {
     /// whole, without trying the threshold algorithm first. 0: always try it, whatever it
     /// costs (the tests use this to check its answers on small data).
     pub sum_below: i64,
+    /// How the threshold algorithm fared lately on boards like this one.
+    pub threshold_log: Arc<ThresholdLog>,
+}
+
+/// How the threshold algorithm fared lately, per shape of board (which board, column, stored
+/// source and filter). On flat boards (givers: most people give about once a week) it
+/// cannot stop early, and each try costs a count, the heads and the candidates' sums before
+/// everything is summed anyway: a third of the request at a million shout-outs. After a
+/// failure, boards of that shape are summed whole for the next [`ThresholdLog::REST`]
+/// requests, then tried again (data changes; one more failure costs little); a success
+/// clears the rest. The algorithm is only an optimisation: answers are the same either way.
+#[derive(Debug, Default)]
+pub struct ThresholdLog {
+    rests: Mutex<HashMap<Shape, u32>>,
+}
+
+type Shape = (i16, &'static str, i16);
+
+impl ThresholdLog {
+    /// Requests summed whole after a failure before the algorithm is tried again.
+    pub const REST: u32 = 31;
+
+    fn shape(query: &BoardQuery) -> Shape {
+        (query.board as i16, query.column(), bound_source(query))
+    }
+
+    /// Whether to try the algorithm on `query` now (counting down a rest).
+    fn should_try(&self, query: &BoardQuery) -> bool {
+        let mut rests = self.rests.lock().unwrap_or_else(|e| e.into_inner());
+        match rests.get_mut(&Self::shape(query)) {
+            Some(rest) if *rest > 0 => {
+                *rest -= 1;
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn record(&self, query: &BoardQuery, settled: bool) {
+        let mut rests = self.rests.lock().unwrap_or_else(|e| e.into_inner());
+        if settled {
+            rests.remove(&Self::shape(query));
+        } else {
+            rests.insert(Self::shape(query), Self::REST);
+        }
+    }
 }
 
 impl BoardQuery {
@@ -114,14 +161,28 @@ impl BoardQuery {
         }
     }
 
+    /// The sources as stored, when they are a single one counted positively (every source, or
+    /// customers only): then no join with `$2`/`$3` is needed, and each row counts once.
+    fn single_source(&self) -> Option<i16> {
+        match self.sources[..] {
+            [(source, 1)] => Some(source),
+            _ => None,
+        }
+    }
+
+    /// Whether some bucket is taken away (only then does a row's sign need working out).
+    fn has_negative_buckets(&self) -> bool {
+        self.buckets.iter().any(|&(_, sign)| sign < 0)
+    }
+
     /// The raw rows of the days `$6..$7` (signs `$8`), one per thanks counted, as
     /// (subject_id, value, sign), with the sources (`$2`, `$3`) and team filter (`$4`) of the
-    /// board. Mirrors what the tally triggers count for each board.
-    fn day_rows(&self) -> String {
+    /// board. Mirrors what the tally triggers count for each board. `only`: an expression
+    /// naming the one subject to read (a line already chosen), whose rows are then found
+    /// through the subject's own index rather than the days' time index.
+    fn day_rows(&self, only: Option<&str>) -> String {
         let windows =
             "unnest($6::timestamptz[], $7::timestamptz[], $8::int4[]) AS w (since, until, sign)";
-        let sources = "JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) \
-                       ON x.source = 0 OR (x.source = 2 AND r.source = 'customer')";
         let subtree = "ANY((SELECT team_subtree($4))::uuid[])";
         let (subject, table, condition, team) = match self.board {
             BoardKind::Recipients => (
@@ -152,6 +213,21 @@ impl BoardQuery {
         } else {
             String::new()
         };
+        let only = only
+            .map(|expr| format!(" AND {subject} = {expr}"))
+            .unwrap_or_default();
+        // Every source, or customers only, is a condition on the row; staff only counts every
+        // row once and takes customers' away again.
+        let (sources, sign, customers) = match self.single_source() {
+            Some(SOURCE_ALL) => ("", "w.sign", ""),
+            Some(_) => ("", "w.sign", " AND r.source = 'customer'"),
+            None => (
+                " JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) \
+                  ON x.source = 0 OR (x.source = 2 AND r.source = 'customer')",
+                "w.sign * x.sign",
+                "",
+            ),
+        };
         // Each window's rows are read by their own range scan of the time index, and only
         // then filtered (`OFFSET 0` keeps the subquery apart): joined freely, the planner
         // would rather hash a team's people against every line ever written.
@@ -160,31 +236,34 @@ impl BoardQuery {
             _ => "r.recipient_id, r.recipient_team_id, r.value, r.source",
         };
         format!(
-            "SELECT {subject} AS subject_id, r.value, w.sign * x.sign AS sign FROM {windows} \
+            "SELECT {subject} AS subject_id, r.value, {sign} AS sign FROM {windows} \
              CROSS JOIN LATERAL ( \
                  SELECT {columns} FROM {table} r \
                  WHERE r.created_at >= w.since AND r.created_at < w.until \
-                   AND r.status = 'published'{condition} OFFSET 0 \
-             ) r {sources} WHERE true{team}"
+                   AND r.status = 'published'{condition}{customers}{only} OFFSET 0 \
+             ) r{sources} WHERE true{team}"
         )
     }
 
-    /// `days`: each subject's signed counts over the days, per value and in all; an empty
-    /// CTE when the board has no days. Materialized: it is read by the sums and again for
-    /// the lines chosen.
-    fn days_cte(&self) -> String {
+    /// Each subject's signed counts over the days, per value and in all, from `rows` (a
+    /// [`BoardQuery::day_rows`]) as the columns of a line.
+    fn day_counts(rows: &str) -> String {
         format!(
-            "days AS MATERIALIZED ( \
-                 SELECT d.subject_id, sum(d.sign)::int4 AS total, \
-                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'helping_others'), 0)::int4 AS helping_others, \
-                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'exceeding_expectations'), 0)::int4 AS exceeding_expectations, \
-                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'achieving_goals'), 0)::int4 AS achieving_goals, \
-                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'responding_with_care'), 0)::int4 AS responding_with_care, \
-                    coalesce(sum(d.sign) FILTER (WHERE d.value = 'thriving_through_teamwork'), 0)::int4 AS thriving_through_teamwork \
-                 FROM ({rows}) d GROUP BY d.subject_id \
-             )",
-            rows = self.day_rows()
+            "SELECT d.subject_id, sum(d.sign)::int4 AS total, \
+                coalesce(sum(d.sign) FILTER (WHERE d.value = 'helping_others'), 0)::int4 AS helping_others, \
+                coalesce(sum(d.sign) FILTER (WHERE d.value = 'exceeding_expectations'), 0)::int4 AS exceeding_expectations, \
+                coalesce(sum(d.sign) FILTER (WHERE d.value = 'achieving_goals'), 0)::int4 AS achieving_goals, \
+                coalesce(sum(d.sign) FILTER (WHERE d.value = 'responding_with_care'), 0)::int4 AS responding_with_care, \
+                coalesce(sum(d.sign) FILTER (WHERE d.value = 'thriving_through_teamwork'), 0)::int4 AS thriving_through_teamwork \
+             FROM ({rows}) d GROUP BY d.subject_id"
         )
+    }
+
+    /// `days`: each subject's signed counts over the days (see [`BoardQuery::day_counts`]);
+    /// empty when the board has no days. For the threshold algorithm's heads, which need the
+    /// days' own ranking.
+    fn days_cte(&self) -> String {
+        format!("days AS ({})", Self::day_counts(&self.day_rows(None)))
     }
 }
 
@@ -420,16 +499,65 @@ async fn count_above(
     Ok((counts.above, counts.before))
 }
 
-/// The summing path, as CTEs: `scored` holds every subject's sum of the ranked column over
-/// the buckets, the days (the `days` CTE, defined by the statement around these) and signed
-/// sources (one number each: grouping by id is cheap, sorting 50,000 names is not), and
-/// `ranks` the rank of each score (1 + how many score higher), from a histogram of scores.
-/// `subjects`: the parameter holding the only subjects to sum, if any. Rows whose ranked count
-/// is 0 add nothing, so only the others are read: for one value, that is the value's own
-/// (partial) ranking index, often a small part of the bucket.
-fn scored_ctes(query: &BoardQuery, subjects: Option<usize>) -> String {
+/// The summing path: every subject's sum of the ranked column over the buckets, the days and
+/// the signed sources, as rows (subject_id, count, score, members), subjects summing to
+/// nothing left out. One number each: grouping by id is cheap, sorting 50,000 names is not.
+/// Rows whose ranked count is 0 add nothing, so only the others are read: for one value, that
+/// is the value's own (partial) ranking index, often a small part of the bucket. `subjects`:
+/// the parameter holding the only subjects to sum, if any.
+///
+/// The statement is cut to the board: one stored source counted once needs no join with the
+/// sources, and a sum of buckets none of which is taken away needs no sign per row (on the
+/// benchmark's givers, each of these costs as much per row as reading it).
+fn scored_sql(query: &BoardQuery, subjects: Option<usize>) -> String {
     let col = query.column();
-    let team_filter = query.team_filter("t", 4);
+    let only = |expr: &str| match subjects {
+        Some(param) => format!(" AND {expr} = ANY(${param})"),
+        None => String::new(),
+    };
+    let mut parts = Vec::new();
+    if !query.buckets.is_empty() {
+        let team_filter = query.team_filter("t", 4);
+        let bucket_sign = if query.has_negative_buckets() {
+            format!("{BUCKET_SIGN} * ")
+        } else {
+            String::new()
+        };
+        let (sources, n) = match query.single_source() {
+            Some(source) => (
+                format!(" AND t.source = {source}"),
+                format!("{bucket_sign}t.{col}"),
+            ),
+            None => (
+                " AND x.source = t.source".to_string(),
+                format!("x.sign * {bucket_sign}t.{col}"),
+            ),
+        };
+        let join = if query.single_source().is_some() {
+            ""
+        } else {
+            " CROSS JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign)"
+        };
+        parts.push(format!(
+            "SELECT t.subject_id, {n} AS n FROM tallies t{join} \
+             WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}){sources} AND t.{col} > 0{team_filter}{only}",
+            only = only("t.subject_id"),
+        ));
+    }
+    if !query.days.is_empty() {
+        let value = match query.value {
+            Some(value) => format!(" AND d.value = '{}'", value.code()),
+            None => String::new(),
+        };
+        parts.push(format!(
+            "SELECT d.subject_id, d.sign AS n FROM ({rows}) d WHERE true{value}{only}",
+            rows = query.day_rows(None),
+            only = only("d.subject_id"),
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("SELECT NULL::uuid AS subject_id, 0 AS n WHERE false".to_string());
+    }
     let (members_join, members, score) = if query.per_head {
         (
             " JOIN (SELECT team_id, count(*) AS members FROM employees \
@@ -441,32 +569,12 @@ fn scored_ctes(query: &BoardQuery, subjects: Option<usize>) -> String {
     } else {
         ("", "NULL::int8", "s.count::float8")
     };
-    let only = |alias: &str| match subjects {
-        Some(param) => format!(" AND {alias}.subject_id = ANY(${param})"),
-        None => String::new(),
-    };
     format!(
-        "sums AS ( \
-             SELECT u.subject_id, sum(u.n)::int4 AS count FROM ( \
-                 SELECT t.subject_id, x.sign * {BUCKET_SIGN} * t.{col} AS n \
-                 FROM tallies t \
-                 JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
-                 WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.{col} > 0{team_filter}{tallied} \
-                 UNION ALL \
-                 SELECT dd.subject_id, dd.{col} FROM days dd WHERE dd.{col} <> 0{counted} \
-             ) u \
-             GROUP BY u.subject_id \
-         ), scored AS ( \
-             SELECT s.subject_id, s.count, {score} AS score, {members} AS members \
-             FROM sums s{members_join} \
-             WHERE s.count > 0 \
-         ), ranks AS ( \
-             SELECT h.score, 1 + coalesce(sum(h.n) OVER (ORDER BY h.score DESC \
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int8 AS rank \
-             FROM (SELECT score, count(*) AS n FROM scored GROUP BY score) h \
-         )",
-        tallied = only("t"),
-        counted = only("dd"),
+        "SELECT s.subject_id, s.count, {score} AS score, {members} AS members FROM ( \
+             SELECT u.subject_id, sum(u.n)::int4 AS count FROM ({parts}) u \
+             GROUP BY u.subject_id HAVING sum(u.n) > 0 \
+         ) s{members_join}",
+        parts = parts.join(" UNION ALL "),
     )
 }
 
@@ -493,13 +601,22 @@ fn named(board: BoardKind, alias: &str) -> String {
 }
 
 /// The lines `rows` (already chosen and ordered) with their counts per value, summed for
-/// them alone: one primary-key probe per bucket and line, and their days. The statement
-/// starts with the `days` CTE, which `rows` reads too.
+/// them alone: one primary-key probe per bucket and line, and each line's own rows of the days
+/// (through its own index: a handful of rows, where the whole days may be most of a span).
 fn with_values(query: &BoardQuery, rows: &str) -> String {
-    let plus_days = |column: &str| format!("v.{column} + coalesce(dd.{column}, 0) AS {column}");
+    let (days, plus_days): (String, fn(&str) -> String) = if query.days.is_empty() {
+        (String::new(), |column| format!("v.{column}"))
+    } else {
+        (
+            format!(
+                " LEFT JOIN LATERAL ({}) dd ON true",
+                BoardQuery::day_counts(&query.day_rows(Some("l.subject_id")))
+            ),
+            |column| format!("v.{column} + coalesce(dd.{column}, 0) AS {column}"),
+        )
+    };
     format!(
-        "WITH {days} \
-         SELECT l.*, {total}, {h}, {e}, {a}, {r}, {t} FROM ({rows}) l CROSS JOIN LATERAL ( \
+        "SELECT l.*, {total}, {h}, {e}, {a}, {r}, {t} FROM ({rows}) l CROSS JOIN LATERAL ( \
              SELECT coalesce(sum(s.sign * t.total), 0)::int4 AS total, \
                     coalesce(sum(s.sign * t.helping_others), 0)::int4 AS helping_others, \
                     coalesce(sum(s.sign * t.exceeding_expectations), 0)::int4 AS exceeding_expectations, \
@@ -510,8 +627,7 @@ fn with_values(query: &BoardQuery, rows: &str) -> String {
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
              CROSS JOIN LATERAL (SELECT x.sign * {BUCKET_SIGN} AS sign) s \
              WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.subject_id = l.subject_id \
-         ) v LEFT JOIN days dd ON dd.subject_id = l.subject_id",
-        days = query.days_cte(),
+         ) v{days}",
         total = plus_days("total"),
         h = plus_days("helping_others"),
         e = plus_days("exceeding_expectations"),
@@ -522,26 +638,34 @@ fn with_values(query: &BoardQuery, rows: &str) -> String {
 }
 
 /// A page of a summed board after the cursor ($9 score, $10 name, $11 id; all null for the
-/// first page), `$12` lines. Only rows scoring at least the `$12`-th best score after the
-/// cursor can be on the page, so only those (ties included) are named and sorted.
-fn summed_page_sql(query: &BoardQuery, subjects: Option<usize>) -> String {
-    // `chosen` and `lines` are materialized: they are a handful of rows, and joined to the
-    // ranks otherwise, the planner may rescan all of `scored` once per distinct score.
+/// first page), `$12` lines. The sums are ranked as they stream out of one sort (rank = 1 +
+/// how many score higher, which is the board's rank), and only the lines that can be on the
+/// page are kept, named and ordered: on the first page, those ranked at most `$12` (the
+/// window stops there); after a cursor, those at the cursor's score and those with fewer than
+/// `$12` scores between theirs and the cursor's. Nothing holds every subject's sum at once:
+/// at a million shout-outs, keeping the sums to read them twice cost as much as adding
+/// them up.
+fn summed_page_sql(query: &BoardQuery, subjects: Option<usize>, cursor: bool) -> String {
+    let (above, choose) = if cursor {
+        (
+            ", count(*) FILTER (WHERE s.score >= $9) OVER (ORDER BY s.score DESC) AS above",
+            "ranked.score <= $9 AND (ranked.score = $9 OR ranked.rank - ranked.above <= $12)",
+        )
+    } else {
+        ("", "ranked.rank <= $12")
+    };
     let page = format!(
-        "WITH {scored}, cut AS ( \
-             SELECT score FROM scored WHERE $9::float8 IS NULL OR score < $9 \
-             ORDER BY score DESC OFFSET $12 - 1 LIMIT 1 \
-         ), chosen AS MATERIALIZED ( \
-             SELECT * FROM scored \
-             WHERE score >= coalesce((SELECT score FROM cut), '-infinity') \
-               AND ($9::float8 IS NULL OR score <= $9) \
+        "WITH chosen AS MATERIALIZED ( \
+             SELECT * FROM ( \
+                 SELECT s.*, rank() OVER (ORDER BY s.score DESC) AS rank{above} \
+                 FROM ({scored}) s \
+             ) ranked WHERE {choose} \
          ), lines AS MATERIALIZED (SELECT {named}) \
-         SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
-         FROM lines \
+         SELECT lines.* FROM lines \
          WHERE $9::float8 IS NULL OR lines.score < $9 \
             OR (lines.sort_name, lines.subject_id) > ($10, $11) \
          ORDER BY lines.score DESC, lines.sort_name, lines.subject_id LIMIT $12",
-        scored = scored_ctes(query, subjects),
+        scored = scored_sql(query, subjects),
         named = named(query.board, "chosen"),
     );
     format!(
@@ -552,9 +676,15 @@ fn summed_page_sql(query: &BoardQuery, subjects: Option<usize>) -> String {
 
 /// One subject's line ($9) and `$10` lines either side on a summed board. The nearest
 /// neighbours score between the `$10`-th nearest score above and below; only those are named.
+/// Ranks come from a histogram of the scores (1 + how many score higher).
 fn summed_around_sql(query: &BoardQuery) -> String {
     let around = format!(
-        "WITH {scored}, own AS (SELECT score FROM scored WHERE subject_id = $9), \
+        "WITH scored AS MATERIALIZED ({scored}), \
+         ranks AS ( \
+             SELECT h.score, 1 + coalesce(sum(h.n) OVER (ORDER BY h.score DESC \
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int8 AS rank \
+             FROM (SELECT score, count(*) AS n FROM scored GROUP BY score) h \
+         ), own AS (SELECT score FROM scored WHERE subject_id = $9), \
          up AS (SELECT score FROM scored WHERE score > (SELECT score FROM own) \
                 ORDER BY score OFFSET greatest($10 - 1, 0) LIMIT 1), \
          down AS (SELECT score FROM scored WHERE score < (SELECT score FROM own) \
@@ -571,7 +701,7 @@ fn summed_around_sql(query: &BoardQuery) -> String {
          SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
          FROM lines \
          WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $9)) <= $10",
-        scored = scored_ctes(query, None),
+        scored = scored_sql(query, None),
         named = named(query.board, "near"),
     );
     format!("{} ORDER BY l.position", with_values(query, &around))
@@ -642,7 +772,7 @@ async fn summed_page(
         return Ok(rows);
     }
     bind_cursor(
-        bind_summed(query, summed_page_sql(query, None)),
+        bind_summed(query, summed_page_sql(query, None, after.is_some())),
         after,
         limit,
     )
@@ -730,7 +860,10 @@ async fn top_by_threshold(
     // at the first `sum_below` rows (an index-only scan of at most that many entries; on the
     // benchmark's machine summing 20,000 takes a few milliseconds).
     let added = query.added_buckets();
+    // `sum_below` 0 tries the algorithm every time, whatever it cost last time.
+    let log = &query.threshold_log;
     if added.is_empty()
+        || (query.sum_below > 0 && !log.should_try(query))
         || (query.sum_below > 0
             && bucket_rows(conn, query, bound_source, &added, query.sum_below).await?
                 < query.sum_below)
@@ -753,7 +886,7 @@ async fn top_by_threshold(
     );
     // The candidates' exact sums, ranked among themselves: where the page settles, everyone
     // who ranks above or ties with a line on it is a candidate, so those ranks are exact.
-    let exact_sql = summed_page_sql(query, Some(13));
+    let exact_sql = summed_page_sql(query, Some(13), false);
     // One read: where it does not settle, the lists are flat (many equal counts), and reading
     // deeper costs more than summing everything (the exact sums cost one index probe per
     // bucket and candidate).
@@ -789,6 +922,7 @@ async fn top_by_threshold(
             i64::from(head.score) - bounds[&head.bucket];
     }
     if threshold > 0 && most.values().filter(|&&m| m > threshold).count() < limit as usize {
+        log.record(query, false);
         return Ok(None);
     }
     // The exact sums cost an index probe per candidate and bucket; summing everything costs
@@ -819,6 +953,7 @@ async fn top_by_threshold(
         && probes > query.sum_below
         && read_whole + bucket_rows(conn, query, bound_source, &truncated, probes).await? < probes
     {
+        log.record(query, false);
         return Ok(None);
     }
     let mut candidates: Vec<Uuid> = most.into_keys().collect();
@@ -831,6 +966,7 @@ async fn top_by_threshold(
         Some(last_on_page) => last_on_page.score > threshold as f64,
         None => threshold == 0,
     };
+    log.record(query, settled);
     if settled {
         let mut rows = rows;
         rows.truncate(limit as usize);

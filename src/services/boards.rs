@@ -2,6 +2,8 @@
 //! campaign's own dates, by default the campaign running today), which filters go together,
 //! and the query the tallies answer.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
@@ -10,7 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::period::{self, Period, PeriodKind};
 use crate::error::{ApiError, ApiResult};
-use crate::models::tallies::{self, BoardKind, BoardQuery, BoardRow, RankKey};
+use crate::models::tallies::{self, BoardKind, BoardQuery, BoardRow, RankKey, ThresholdLog};
 use crate::models::{campaigns, employees, teams};
 
 /// The longest custom period, in days (ten years).
@@ -110,19 +112,22 @@ pub fn check_day(field: &str, day: NaiveDate) -> ApiResult<NaiveDate> {
     Ok(day)
 }
 
-/// How boards are counted: the organisation's time zone, and below how many bucket rows a
-/// summed board is added up whole (`SHOUTOUT_BOARD_SUM_BELOW`).
-#[derive(Debug, Clone, Copy)]
+/// How boards are counted: the organisation's time zone, below how many bucket rows a
+/// summed board is added up whole (`SHOUTOUT_BOARD_SUM_BELOW`), and how the threshold
+/// algorithm fared lately (kept by the application, shared by its requests).
+#[derive(Debug, Clone)]
 pub struct Counting {
     pub tz: chrono_tz::Tz,
     pub sum_below: i64,
+    pub threshold_log: Arc<ThresholdLog>,
 }
 
 impl Counting {
-    pub fn of(config: &crate::config::Config) -> Self {
+    pub fn of(config: &crate::config::Config, threshold_log: &Arc<ThresholdLog>) -> Self {
         Self {
             tz: config.timezone,
             sum_below: i64::from(config.board_sum_below),
+            threshold_log: threshold_log.clone(),
         }
     }
 }
@@ -251,6 +256,7 @@ pub async fn resolve(
         team: choice.team_id,
         per_head,
         sum_below: counting.sum_below,
+        threshold_log: counting.threshold_log.clone(),
     };
     Ok(Resolved {
         period: resolved,
