@@ -208,6 +208,21 @@ impl Period {
                 let day = epoch() + Days::new(u64::try_from(b % 1_000_000).expect("after 1900"));
                 *days.entry(day).or_insert(0) += sign;
             } else {
+                if sign > 0 {
+                    let rows = match b / 1_000_000 {
+                        2 => Some(Grain::Week),
+                        3 => Some(Grain::Month),
+                        4 => Some(Grain::Quarter),
+                        5 => Some(Grain::Year),
+                        _ => None,
+                    }
+                    .map_or(u64::MAX, |grain| {
+                        let start =
+                            epoch() + Days::new(u64::try_from(b % 1_000_000).expect("after 1900"));
+                        cost(grain, start, today, density)
+                    });
+                    tiles.added_rows = tiles.added_rows.saturating_add(rows);
+                }
                 tiles.buckets.push((b, sign));
             }
         }
@@ -239,6 +254,11 @@ impl Period {
 pub struct Tiles {
     pub buckets: Vec<(i32, i32)>,
     pub days: Vec<(NaiveDate, NaiveDate, i32)>,
+    /// About how many rows the buckets added up hold, as the tiling weighed them with the
+    /// density it was given (`u64::MAX` for a bucket it cannot weigh: all time, campaigns).
+    /// Thanks falling at random spread over the most people, so a board where they
+    /// concentrate holds fewer.
+    pub added_rows: u64,
 }
 
 /// Whole buckets that tile `from..=to`, greedily from the left: at each day the largest grain
@@ -528,9 +548,20 @@ mod tests {
             ]
         );
         assert_eq!(tiles.days, vec![(d(2026, 11, 1), d(2026, 11, 3), -1)]);
+        // November whole, and the three days December has had.
+        assert_eq!(
+            tiles.added_rows,
+            cost(Grain::Month, d(2026, 11, 1), today, BUSY)
+                + cost(Grain::Month, d(2026, 12, 1), today, BUSY)
+        );
+        assert!(
+            cost(Grain::Month, d(2026, 12, 1), today, BUSY)
+                < cost(Grain::Month, d(2026, 11, 1), today, BUSY)
+        );
         // Seven days from a Wednesday: only days, one run.
         let week = Period::custom(d(2026, 10, 7), d(2026, 10, 13)).tiles_through(today, BUSY);
         assert!(week.buckets.is_empty(), "{week:?}");
+        assert_eq!(week.added_rows, 0);
         assert_eq!(week.days, vec![(d(2026, 10, 7), d(2026, 10, 13), 1)]);
     }
 

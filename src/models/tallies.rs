@@ -69,6 +69,10 @@ pub struct BoardQuery {
     /// whole, without trying the threshold algorithm first. 0: always try it, whatever it
     /// costs (the tests use this to check its answers on small data).
     pub sum_below: i64,
+    /// About how many rows the added buckets hold, by the span's tiling (an upper bound
+    /// in expectation; `u64::MAX` when not known): well below `sum_below`, they are summed
+    /// whole without counting them first.
+    pub added_rows: u64,
     /// How the threshold algorithm fared lately on boards like this one.
     pub threshold_log: Arc<ThresholdLog>,
 }
@@ -771,11 +775,11 @@ async fn summed_page(
     {
         return Ok(rows);
     }
-    bind_cursor(
+    Prepared(bind_cursor(
         bind_summed(query, summed_page_sql(query, None, after.is_some())),
         after,
         limit,
-    )
+    ))
     .load(conn)
     .await
 }
@@ -818,14 +822,16 @@ async fn bucket_rows(
              ) r LIMIT $5 \
          ) c"
     );
-    let counted: Rows = diesel::sql_query(sql)
-        .bind::<SmallInt, _>(query.board as i16)
-        .bind::<Array<Integer>, _>(buckets.to_vec())
-        .bind::<SmallInt, _>(source)
-        .bind::<Nullable<SqlUuid>, _>(query.team)
-        .bind::<BigInt, _>(cap)
-        .get_result(conn)
-        .await?;
+    let counted: Rows = Prepared(
+        diesel::sql_query(sql)
+            .bind::<SmallInt, _>(query.board as i16)
+            .bind::<Array<Integer>, _>(buckets.to_vec())
+            .bind::<SmallInt, _>(source)
+            .bind::<Nullable<SqlUuid>, _>(query.team)
+            .bind::<BigInt, _>(cap),
+    )
+    .get_result(conn)
+    .await?;
     Ok(counted.rows)
 }
 
@@ -862,7 +868,12 @@ async fn top_by_threshold(
     let added = query.added_buckets();
     // `sum_below` 0 tries the algorithm every time, whatever it cost last time.
     let log = &query.threshold_log;
+    // The tiling's estimate assumes thanks fall at random (the most rows for their number)
+    // at the board's average rate over its history; twice it still below `sum_below` leaves
+    // room for a busier time than average, and spares the count.
+    let surely_small = query.added_rows.saturating_mul(2) < query.sum_below.unsigned_abs();
     if added.is_empty()
+        || (query.sum_below > 0 && surely_small)
         || (query.sum_below > 0 && !log.should_try(query))
         || (query.sum_below > 0
             && bucket_rows(conn, query, bound_source, &added, query.sum_below).await?
@@ -891,11 +902,13 @@ async fn top_by_threshold(
     // deeper costs more than summing everything (the exact sums cost one index probe per
     // bucket and candidate).
     let depth = (4 * limit).max(64);
-    let heads: Vec<Head> = bind_summed_with(query, heads_sql, query.added_buckets())
-        .bind::<SmallInt, _>(bound_source)
-        .bind::<BigInt, _>(depth)
-        .load(conn)
-        .await?;
+    let heads: Vec<Head> = Prepared(
+        bind_summed_with(query, heads_sql, query.added_buckets())
+            .bind::<SmallInt, _>(bound_source)
+            .bind::<BigInt, _>(depth),
+    )
+    .load(conn)
+    .await?;
     // Per bucket: the last count read, where the list was read to the depth (a list read to
     // its end bounds the unseen by nothing).
     let bound_of = |bucket: i32| -> i64 {
@@ -958,10 +971,12 @@ async fn top_by_threshold(
     }
     let mut candidates: Vec<Uuid> = most.into_keys().collect();
     candidates.sort_unstable();
-    let rows: Vec<BoardRow> = bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
-        .bind::<Array<SqlUuid>, _>(candidates)
-        .load(conn)
-        .await?;
+    let rows: Vec<BoardRow> = Prepared(
+        bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
+            .bind::<Array<SqlUuid>, _>(candidates),
+    )
+    .load(conn)
+    .await?;
     let settled = match rows.get(limit as usize - 1) {
         Some(last_on_page) => last_on_page.score > threshold as f64,
         None => threshold == 0,
@@ -984,11 +999,13 @@ pub async fn around(
     neighbours: i64,
 ) -> QueryResult<Vec<BoardRow>> {
     if !query.is_single_index_walk() {
-        return bind_summed(query, summed_around_sql(query))
-            .bind::<SqlUuid, _>(subject_id)
-            .bind::<BigInt, _>(neighbours)
-            .load(conn)
-            .await;
+        return Prepared(
+            bind_summed(query, summed_around_sql(query))
+                .bind::<SqlUuid, _>(subject_id)
+                .bind::<BigInt, _>(neighbours),
+        )
+        .load(conn)
+        .await;
     }
     // Walk up and down the ranking index from the subject's own row.
     #[derive(QueryableByName)]
@@ -1101,4 +1118,67 @@ async fn walk_from(
     )
     .load(conn)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(board: BoardKind, value: Option<HeartValue>) -> BoardQuery {
+        BoardQuery {
+            board,
+            buckets: vec![(3_046_264, 1)],
+            days: Vec::new(),
+            sources: vec![(SOURCE_ALL, 1)],
+            value,
+            team: None,
+            per_head: false,
+            sum_below: 20_000,
+            added_rows: u64::MAX,
+            threshold_log: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn a_failed_shape_rests_then_is_tried_again_and_a_success_clears_it() {
+        let log = ThresholdLog::default();
+        let givers = query(BoardKind::Givers, None);
+        let recipients = query(BoardKind::Recipients, None);
+        let one_value = query(BoardKind::Givers, Some(HeartValue::HelpingOthers));
+        assert!(log.should_try(&givers));
+        log.record(&givers, false);
+        for _ in 0..ThresholdLog::REST {
+            assert!(!log.should_try(&givers));
+            // Other shapes are not held back by it.
+            assert!(log.should_try(&recipients));
+            assert!(log.should_try(&one_value));
+        }
+        assert!(log.should_try(&givers), "tried again after its rest");
+        log.record(&givers, false);
+        assert!(!log.should_try(&givers));
+        log.record(&givers, true);
+        assert!(log.should_try(&givers));
+        assert!(log.should_try(&givers));
+    }
+
+    #[test]
+    fn summing_is_cut_to_the_board() {
+        let mut q = query(BoardKind::Givers, None);
+        let plain = scored_sql(&q, None);
+        assert!(
+            !plain.contains("unnest($2"),
+            "one source needs no join: {plain}"
+        );
+        assert!(
+            !plain.contains("CASE WHEN"),
+            "no bucket taken away: {plain}"
+        );
+        q.buckets.push((1, -1));
+        q.sources = vec![(SOURCE_ALL, 1), (SOURCE_CUSTOMER, -1)];
+        let signed = scored_sql(&q, None);
+        assert!(signed.contains("unnest($2") && signed.contains("CASE WHEN"));
+        q.buckets.clear();
+        let nothing = scored_sql(&q, None);
+        assert!(nothing.contains("WHERE false"), "{nothing}");
+    }
 }

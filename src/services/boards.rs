@@ -229,12 +229,17 @@ pub async fn resolve(
     }
     let sources = tallies::sources(choice.source, board.kind());
     // Only a span weighs buckets against days: it needs to know how busy the board is.
-    let density = match resolved.kind {
+    let span = matches!(
+        resolved.kind,
         PeriodKind::Rolling7d
-        | PeriodKind::Rolling30d
-        | PeriodKind::Rolling365d
-        | PeriodKind::Custom => tallies::density(conn, board.kind()).await?,
-        _ => period::Density::EXAMPLE,
+            | PeriodKind::Rolling30d
+            | PeriodKind::Rolling365d
+            | PeriodKind::Custom
+    );
+    let density = if span {
+        tallies::density(conn, board.kind()).await?
+    } else {
+        period::Density::EXAMPLE
     };
     let tiles = resolved.tiles_through(period::today(tz), density);
     let query = BoardQuery {
@@ -256,6 +261,8 @@ pub async fn resolve(
         team: choice.team_id,
         per_head,
         sum_below: counting.sum_below,
+        // Weighed only for spans (other periods are one bucket, weighed by counting it).
+        added_rows: if span { tiles.added_rows } else { u64::MAX },
         threshold_log: counting.threshold_log.clone(),
     };
     Ok(Resolved {
