@@ -271,12 +271,20 @@ impl BoardQuery {
     }
 }
 
-/// How busy `board` is, from the planner's row counts (kept by autovacuum) and the first
-/// shout-out: raw rows a day, and people (or teams) who may appear on it. What a span's
-/// tiling weighs buckets against days with ([`crate::domain::period::Density`]).
+/// How busy `board` is over `since..until`, from the planner's statistics (kept by
+/// autovacuum): raw rows a day in that time, and people (or teams) who may appear on it. What a
+/// span's tiling weighs buckets against days with ([`crate::domain::period::Density`]).
+///
+/// The rate is the share of the table's rows the planner's histogram of `created_at` puts
+/// in the span (its buckets hold equal numbers of rows; a span covering part of one gets that
+/// part of its rows), so a company that gives more each year is weighed as busy as it is now,
+/// not as its average over the years. Without a histogram (a table never analyzed), the rate
+/// is the average since the first shout-out.
 pub async fn density(
     conn: &mut AsyncPgConnection,
     board: BoardKind,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> QueryResult<crate::domain::period::Density> {
     #[derive(QueryableByName)]
     struct Counts {
@@ -286,6 +294,8 @@ pub async fn density(
         subjects: f64,
         #[diesel(sql_type = Double)]
         days: f64,
+        #[diesel(sql_type = Nullable<Array<Timestamptz>>)]
+        bounds: Option<Vec<DateTime<Utc>>>,
     }
     let (rows, subjects) = match board {
         BoardKind::Givers => ("shoutouts", "employees"),
@@ -297,14 +307,57 @@ pub async fn density(
         "SELECT greatest((SELECT reltuples FROM pg_class WHERE oid = '{rows}'::regclass), 0)::float8 AS rows, \
                 greatest((SELECT reltuples FROM pg_class WHERE oid = '{subjects}'::regclass), 1)::float8 AS subjects, \
                 greatest(extract(epoch FROM now() - (SELECT min(created_at) FROM shoutouts \
-                    WHERE status = 'published')) / 86400, 1)::float8 AS days"
+                    WHERE status = 'published')) / 86400, 1)::float8 AS days, \
+                (SELECT histogram_bounds::text::timestamptz[] FROM pg_stats \
+                  WHERE schemaname = current_schema() AND tablename = '{rows}' \
+                    AND attname = 'created_at') AS bounds"
     )))
     .get_result(conn)
     .await?;
+    // Days still to come hold nothing yet: the rate is that of the days the span has had.
+    let until = until.min(Utc::now());
+    let span_days = (until - since).num_seconds() as f64 / 86_400.0;
+    let per_day = match counts
+        .bounds
+        .as_deref()
+        .map(|b| share_between(b, since, until))
+    {
+        Some(Some(share)) if span_days >= 1.0 => counts.rows * share / span_days,
+        _ => counts.rows / counts.days,
+    };
     Ok(crate::domain::period::Density {
-        per_day: counts.rows / counts.days,
+        per_day,
         subjects: counts.subjects,
     })
+}
+
+/// The share of a column's rows between `since` and `until` by its histogram `bounds` (each
+/// bucket between two bounds holds as many rows; a bucket partly inside counts for the part
+/// of its time inside). None for a histogram of fewer than two bounds.
+fn share_between(
+    bounds: &[DateTime<Utc>],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Option<f64> {
+    if bounds.len() < 2 {
+        return None;
+    }
+    let inside: f64 = bounds
+        .windows(2)
+        .map(|w| {
+            let (lo, hi) = (w[0], w[1]);
+            let overlap = (until.min(hi) - since.max(lo)).num_milliseconds().max(0) as f64;
+            let width = (hi - lo).num_milliseconds() as f64;
+            if width > 0.0 {
+                overlap / width
+            } else if since <= lo && lo < until {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    Some(inside / (bounds.len() - 1) as f64)
 }
 
 /// Rows of every bucket of `$5` (signed buckets, see `signed_buckets`), whatever its sign: an
@@ -1159,6 +1212,30 @@ mod tests {
         log.record(&givers, true);
         assert!(log.should_try(&givers));
         assert!(log.should_try(&givers));
+    }
+
+    #[test]
+    fn a_histogram_gives_the_share_of_rows_in_a_span() {
+        let at = |day: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 1, day)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        // Four buckets of equal rows: the last two days hold half the rows.
+        let bounds = [at(1), at(11), at(21), at(29), at(31)];
+        assert_eq!(share_between(&bounds, at(1), at(31)), Some(1.0));
+        assert_eq!(share_between(&bounds, at(29), at(31)), Some(0.25));
+        assert_eq!(share_between(&bounds, at(21), at(31)), Some(0.5));
+        // Half of the first bucket's time: half its rows.
+        assert_eq!(share_between(&bounds, at(1), at(6)), Some(0.125));
+        // Before and after the histogram: nothing.
+        assert_eq!(
+            share_between(&bounds, at(31), at(31) + chrono::Days::new(5)),
+            Some(0.0)
+        );
+        assert_eq!(share_between(&bounds[..1], at(1), at(31)), None);
     }
 
     #[test]

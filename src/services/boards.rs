@@ -236,10 +236,9 @@ pub async fn resolve(
             | PeriodKind::Rolling365d
             | PeriodKind::Custom
     );
-    let density = if span {
-        tallies::density(conn, board.kind()).await?
-    } else {
-        period::Density::EXAMPLE
+    let density = match resolved.instants(tz) {
+        Some((since, until)) if span => tallies::density(conn, board.kind(), since, until).await?,
+        _ => period::Density::EXAMPLE,
     };
     let tiles = resolved.tiles_through(period::today(tz), density);
     let query = BoardQuery {
