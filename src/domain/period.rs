@@ -35,6 +35,20 @@ pub enum PeriodKind {
     Campaign,
 }
 
+impl PeriodKind {
+    /// Rolling and custom periods: spans of days that start and end anywhere, added up from
+    /// several buckets and days (the others are one bucket each).
+    pub fn is_span(self) -> bool {
+        matches!(
+            self,
+            PeriodKind::Rolling7d
+                | PeriodKind::Rolling30d
+                | PeriodKind::Rolling365d
+                | PeriodKind::Custom
+        )
+    }
+}
+
 /// The tally kinds, as numbered in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Grain {
@@ -185,13 +199,7 @@ impl Period {
     /// up to now). Calendar periods, all time and campaigns are their one bucket; a span of days
     /// is the cheapest signed sum of buckets ([`signed_tile`]).
     pub fn buckets_through(&self, today: NaiveDate, density: Density) -> Vec<(i32, i32)> {
-        let span = matches!(
-            self.kind,
-            PeriodKind::Rolling7d
-                | PeriodKind::Rolling30d
-                | PeriodKind::Rolling365d
-                | PeriodKind::Custom
-        );
+        let span = self.kind.is_span();
         match self.days {
             Some((from, to)) if span => signed_tile(from, to, today, density),
             _ => self.buckets().into_iter().map(|b| (b, 1)).collect(),

@@ -580,20 +580,17 @@ fn scored_sql(query: &BoardQuery, subjects: Option<usize>) -> String {
         } else {
             String::new()
         };
-        let (sources, n) = match query.single_source() {
+        let (join, sources, n) = match query.single_source() {
             Some(source) => (
+                "",
                 format!(" AND t.source = {source}"),
                 format!("{bucket_sign}t.{col}"),
             ),
             None => (
+                " CROSS JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign)",
                 " AND x.source = t.source".to_string(),
                 format!("x.sign * {bucket_sign}t.{col}"),
             ),
-        };
-        let join = if query.single_source().is_some() {
-            ""
-        } else {
-            " CROSS JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign)"
         };
         parts.push(format!(
             "SELECT t.subject_id, {n} AS n FROM tallies t{join} \

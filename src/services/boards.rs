@@ -229,13 +229,7 @@ pub async fn resolve(
     }
     let sources = tallies::sources(choice.source, board.kind());
     // Only a span weighs buckets against days: it needs to know how busy the board is.
-    let span = matches!(
-        resolved.kind,
-        PeriodKind::Rolling7d
-            | PeriodKind::Rolling30d
-            | PeriodKind::Rolling365d
-            | PeriodKind::Custom
-    );
+    let span = resolved.kind.is_span();
     let density = match resolved.instants(tz) {
         Some((since, until)) if span => tallies::density(conn, board.kind(), since, until).await?,
         _ => period::Density::EXAMPLE,
