@@ -169,6 +169,52 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_STREAM_BUFFER", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub stream_buffer: u32,
 
+    /// Let webhooks reach private, loopback and link-local addresses (receivers on the company
+    /// network, and tests). Off: such addresses are refused when an endpoint is made and on the
+    /// address actually connected to, so a name that resolves to one later cannot reach it.
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhooks_allow_private: bool,
+
+    /// Milliseconds a receiver has to answer a delivery with a 2xx.
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub webhooks_timeout_ms: u64,
+
+    /// Waits between a failed delivery attempt and the next (comma-separated, with `s`, `m`
+    /// or `h`); after the last, the delivery is dead.
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = parse_schedule)]
+    pub webhooks_retry_schedule: Schedule,
+
+    /// Seconds of failures in a row after which an endpoint is disabled (a `410 Gone` disables
+    /// it at once).
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_DISABLE_AFTER_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub webhooks_disable_after_secs: u64,
+
+    /// Seconds the previous secret keeps signing after a rotation, beside the new one.
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_ROTATION_GRACE_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(0..=2_592_000))]
+    pub webhooks_rotation_grace_secs: u64,
+
+    /// Delivery workers in this instance (each delivers to one endpoint at a time; 0: this
+    /// instance delivers nothing and leaves it to the others).
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_WORKERS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub webhooks_workers: u32,
+
+    /// Milliseconds an idle worker waits before looking for work again.
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhooks_poll_ms: u64,
+
+    /// Days finished deliveries (and their attempts) are kept for the deliveries list.
+    #[arg(long, env = "SHOUTOUT_WEBHOOKS_KEEP_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub webhooks_keep_days: u32,
+
+    /// The link a channel message carries to a shout-out; `{id}` is replaced by its id
+    /// (default: the API's URL of the shout-out under SHOUTOUT_PUBLIC_URL).
+    #[arg(long, env = "SHOUTOUT_SHOUTOUT_LINK")]
+    pub shoutout_link: Option<String>,
+
+    /// The Slack app's signing secret; unset, `/integrations/slack/commands` answers 404.
+    #[arg(long, env = "SHOUTOUT_SLACK_SIGNING_SECRET", hide_env_values = true)]
+    pub slack_signing_secret: Option<SecretString>,
+
     /// Load demo teams, employees and shout-outs when the directory is empty, and serve the
     /// demo intranet page at `/demo`.
     #[arg(long, env = "SHOUTOUT_DEMO", default_value_t = false)]
@@ -215,6 +261,14 @@ impl Config {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The link to shout-out `id` that channel messages carry.
+    pub fn shoutout_link(&self, id: uuid::Uuid) -> String {
+        match &self.shoutout_link {
+            Some(template) => template.replace("{id}", &id.to_string()),
+            None => format!("{}/api/v1/shoutouts/{id}", self.public_base_url()),
         }
     }
 
@@ -294,6 +348,37 @@ pub fn jwks_url(location: &str) -> Option<url::Url> {
         url::Url::parse(location)
             .unwrap_or_else(|_| url::Url::parse("about:invalid").expect("a URL")),
     )
+}
+
+/// Waits between delivery attempts, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule(pub Vec<Duration>);
+
+fn parse_schedule(text: &str) -> Result<Schedule, String> {
+    let waits = text
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (number, unit) = part.split_at(part.len() - 1);
+            let seconds = match unit {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                _ => return Err(format!("`{part}` needs a unit: s, m or h (e.g. 5m)")),
+            };
+            let n: u64 = number
+                .parse()
+                .map_err(|_| format!("`{part}` is not a whole number of {unit}"))?;
+            Ok(Duration::from_secs(
+                n.saturating_mul(seconds).min(7 * 86_400),
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if waits.len() > 30 {
+        return Err("at most 30 retries".into());
+    }
+    Ok(Schedule(waits))
 }
 
 fn parse_network(text: &str) -> Result<IpNet, String> {

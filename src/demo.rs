@@ -191,6 +191,8 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
         return Ok(());
     }
     conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        // Demo history is not news: no webhook hears of it.
+        crate::models::outbox::quiet_for_history(conn).await?;
         let mut rng = StdRng::seed_from_u64(2026);
         let mut people: Vec<Uuid> = Vec::new();
         for (department, department_teams) in ORG {
@@ -226,6 +228,7 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
                             team_id: Some(team_row.id),
                             title: Some((*title).to_owned()),
                             active: true,
+                            slack_user_id: None,
                         },
                     )
                     .await?;

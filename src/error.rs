@@ -242,6 +242,13 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
         "teams_name_length" => ("name", "must be 1 to 200 characters"),
         "employees_external_id_key" => ("external_id", "an employee with this external_id exists"),
         "employees_email_key" => ("email", "an employee with this e-mail exists"),
+        "employees_slack_user_id_key" => {
+            ("slack_user_id", "another employee has this Slack user id")
+        }
+        "employees_slack_user_id_form" => {
+            ("slack_user_id", "must be a Slack user id such as U024BE7LH")
+        }
+        "webhook_endpoints_filter_team_id_fkey" => ("filter.team_id", "no team with this id"),
         "employees_team_id_fkey" => ("team_id", "no team with this id"),
         "employees_external_id_length" => ("external_id", "must be 1 to 200 characters"),
         "employees_display_name_length" => ("display_name", "must be 1 to 200 characters"),

@@ -26,4 +26,5 @@ pub mod state;
 pub mod telemetry;
 pub mod views;
 pub mod web;
+pub mod webhooks;
 pub mod widgets;

@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::{
     audit, employees, health, history, leaderboards, me, moderation, operations, praise, reports,
-    shoutouts, stream, teams, values, widget_keys,
+    shoutouts, slack, stream, teams, values, webhooks, widget_keys,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(operations::metrics)
         .service(operations::openapi_json)
         .service(operations::docs)
+        .service(slack::slack_command)
         .service(
             scope::scope("/api/v1")
                 .service(values::list_values)
@@ -60,6 +61,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(widget_keys::create_widget_key)
                 .service(widget_keys::list_widget_keys)
                 .service(widget_keys::revoke_widget_key)
+                .service(webhooks::create_webhook)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::get_webhook)
+                .service(webhooks::update_webhook)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::rotate_webhook_secret)
+                .service(webhooks::ping_webhook)
+                .service(webhooks::list_deliveries)
+                .service(webhooks::redeliver)
                 .service(audit::list_audit_events)
                 .service(stream::stream),
         );
@@ -90,6 +100,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "leaderboards", description = "Boards for any period, and campaigns"),
         (name = "reports", description = "Manager reports and exports"),
         (name = "widgets", description = "Intranet widgets: widget keys and the live stream"),
+        (name = "webhooks", description = "Recognition events delivered to other systems: Standard Webhooks, Slack and Teams channels"),
+        (name = "integrations", description = "Giving from where people work: the Slack slash command"),
         (name = "operations", description = "Probes, metrics, the audit trail and this document"),
     )
 )]

@@ -71,6 +71,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         praise_handle -> Text,
+        slack_user_id -> Nullable<Text>,
     }
 }
 
@@ -125,6 +126,20 @@ diesel::table! {
         value_after -> HeartValue,
         recipient_before -> Uuid,
         recipient_after -> Uuid,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> Int8,
+        event_id -> Uuid,
+        event_type -> Text,
+        shoutout_id -> Nullable<Uuid>,
+        actor_id -> Nullable<Uuid>,
+        endpoint_id -> Nullable<Uuid>,
+        occurred_at -> Timestamptz,
+        payload -> Nullable<Jsonb>,
+        fanned_out_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -252,6 +267,62 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        latency_ms -> Int4,
+        succeeded -> Bool,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        seq -> Int8,
+        endpoint_id -> Uuid,
+        event_id -> Int8,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::HeartValue;
+    use super::sql_types::ShoutoutSource;
+
+    webhook_endpoints (id) {
+        id -> Uuid,
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+        format -> Text,
+        filter_team_id -> Nullable<Uuid>,
+        filter_values -> Nullable<Array<Nullable<HeartValue>>>,
+        filter_sources -> Nullable<Array<Nullable<ShoutoutSource>>>,
+        description -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        enabled -> Bool,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+        lease_owner -> Nullable<Uuid>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     widget_keys (id) {
         id -> Uuid,
         name -> Text,
@@ -278,7 +349,13 @@ diesel::joinable!(shoutout_recipients -> employees (recipient_id));
 diesel::joinable!(shoutout_recipients -> shoutouts (shoutout_id));
 diesel::joinable!(shoutout_recipients -> teams (recipient_team_id));
 diesel::joinable!(shoutouts -> employees (giver_id));
+diesel::joinable!(outbox_events -> shoutouts (shoutout_id));
+diesel::joinable!(outbox_events -> webhook_endpoints (endpoint_id));
 diesel::joinable!(stream_events -> shoutouts (shoutout_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> outbox_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoints -> teams (filter_team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
@@ -291,6 +368,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     imported_shoutouts,
     leaderboard_settings,
     moderation_decisions,
+    outbox_events,
     praise_budgets,
     report_person_months,
     report_team_days,
@@ -300,5 +378,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     stream_events,
     tallies,
     teams,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
     widget_keys,
 );

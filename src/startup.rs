@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::praise::Praise;
 use crate::routes;
 use crate::state::AppState;
-use crate::telemetry::PoolGauges;
+use crate::telemetry::{OutboxMetrics, PoolGauges};
 use crate::widgets::keys as widget_keys;
 use crate::widgets::stream::StreamHub;
 
@@ -31,6 +31,7 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     stream: Arc<StreamHub>,
+    webhooks: crate::webhooks::worker::Workers,
 }
 
 impl Application {
@@ -76,6 +77,13 @@ impl Application {
 
         let registry = Registry::new();
         let pool_gauges = PoolGauges::register(&registry)?;
+        let outbox_metrics = OutboxMetrics::register(&registry)?;
+        let config = Arc::new(config);
+        let webhooks = crate::webhooks::worker::Workers::start(
+            pool.clone(),
+            config.clone(),
+            outbox_metrics.clone(),
+        )?;
         let metrics = actix_web_prom::PrometheusMetricsBuilder::new("shoutout")
             .registry(registry.clone())
             .mask_unmatched_patterns("UNMATCHED")
@@ -94,9 +102,10 @@ impl Application {
         let pool_data = web::Data::new(pool.clone());
         let state = web::Data::new(AppState {
             pool,
-            config: Arc::new(config),
+            config,
             registry,
             pool_gauges,
+            outbox_metrics,
             openapi_json,
             praise,
             stream,
@@ -157,6 +166,7 @@ impl Application {
             server,
             pool: app_pool,
             stream: app_stream,
+            webhooks,
         })
     }
 
@@ -166,6 +176,11 @@ impl Application {
 
     pub fn pool(&self) -> &DbPool {
         &self.pool
+    }
+
+    /// The webhook delivery workers (a test stops them as a crash would).
+    pub fn webhook_workers(&self) -> &crate::webhooks::worker::Workers {
+        &self.webhooks
     }
 
     /// Serves until SIGINT or SIGTERM, then stops accepting, ends the live streams and lets

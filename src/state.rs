@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::models::tallies::ThresholdLog;
 use crate::praise::Praise;
-use crate::telemetry::PoolGauges;
+use crate::telemetry::{OutboxMetrics, PoolGauges};
 use crate::widgets::stream::StreamHub;
 
 /// What every handler can reach.
@@ -19,6 +19,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub registry: Registry,
     pub pool_gauges: PoolGauges,
+    pub outbox_metrics: OutboxMetrics,
     pub openapi_json: String,
     pub praise: Arc<Praise>,
     pub stream: Arc<StreamHub>,

@@ -1,7 +1,7 @@
 //! Structured logging with `tracing` (JSON lines by default, readable text on request) and the
 //! gauges `/metrics` samples beside the per-route request metrics.
 
-use prometheus::{IntGauge, Registry};
+use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -52,5 +52,60 @@ impl PoolGauges {
         self.size.set(status.size as i64);
         self.available.set(status.available as i64);
         self.waiting.set(status.waiting as i64);
+    }
+}
+
+/// The outbox's metrics: attempts by result (counted by the workers), and the backlog
+/// (sampled at scrape time).
+#[derive(Clone)]
+pub struct OutboxMetrics {
+    attempts: IntCounterVec,
+    open: IntGauge,
+    oldest_secs: IntGauge,
+    waiting_events: IntGauge,
+}
+
+impl OutboxMetrics {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let attempts = IntCounterVec::new(
+            Opts::new(
+                "shoutout_webhook_attempts_total",
+                "Webhook delivery attempts by this instance, by result (succeeded, failed, dead)",
+            ),
+            &["result"],
+        )?;
+        registry.register(Box::new(attempts.clone()))?;
+        let gauge = |name: &str, help: &str| -> prometheus::Result<IntGauge> {
+            let g = IntGauge::new(name, help)?;
+            registry.register(Box::new(g.clone()))?;
+            Ok(g)
+        };
+        Ok(Self {
+            attempts,
+            open: gauge(
+                "shoutout_outbox_open_deliveries",
+                "Webhook deliveries not yet succeeded or dead (all instances)",
+            )?,
+            oldest_secs: gauge(
+                "shoutout_outbox_oldest_open_seconds",
+                "Age of the oldest open webhook delivery, in seconds (0 when none)",
+            )?,
+            waiting_events: gauge(
+                "shoutout_outbox_waiting_events",
+                "Events written but not yet fanned out to endpoints",
+            )?,
+        })
+    }
+
+    pub fn attempt(&self, result: &str) {
+        self.attempts.with_label_values(&[result]).inc();
+    }
+
+    /// Samples the backlog into the gauges.
+    pub fn sample(&self, open: i64, oldest_secs: Option<f64>, waiting_events: i64) {
+        self.open.set(open);
+        self.oldest_secs
+            .set(oldest_secs.unwrap_or(0.0).round() as i64);
+        self.waiting_events.set(waiting_events);
     }
 }

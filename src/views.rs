@@ -23,6 +23,8 @@ pub struct Employee {
     pub title: Option<String>,
     /// `false` for a leaver: their history is kept, they can no longer give or receive.
     pub active: bool,
+    /// Who this person is in Slack, so they can give with `/shoutout` and be thanked there.
+    pub slack_user_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -37,6 +39,7 @@ impl From<EmployeeRow> for Employee {
             team_id: row.team_id,
             title: row.title,
             active: row.active,
+            slack_user_id: row.slack_user_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::{Employee, location, nullable};
 use crate::auth::{Admin, Member};
-use crate::domain::fields::{Email, ExternalId, Name};
+use crate::domain::fields::{Email, ExternalId, Name, SlackUserId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{self, ValidJson, ValidQuery};
 use crate::models::audit;
@@ -29,6 +29,9 @@ pub struct CreateEmployee {
     pub email: Email,
     pub team_id: Option<Uuid>,
     pub title: Option<Name>,
+    /// Who this person is in Slack (for `/shoutout`).
+    #[serde(default)]
+    pub slack_user_id: Option<SlackUserId>,
 }
 
 /// Absent fields stay as they are; `null` clears `team_id` or `title`; `active: false` marks a
@@ -46,6 +49,9 @@ pub struct UpdateEmployee {
     #[schema(value_type = Option<Name>, nullable)]
     pub title: Option<Option<Name>>,
     pub active: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<SlackUserId>, nullable)]
+    pub slack_user_id: Option<Option<SlackUserId>>,
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -93,6 +99,7 @@ pub async fn create_employee(
         team_id: body.team_id,
         title: body.title.map(Name::into_string),
         active: true,
+        slack_user_id: body.slack_user_id.map(SlackUserId::into_string),
     };
     let mut conn = state.pool.get().await?;
     let row = conn
@@ -197,6 +204,7 @@ pub async fn update_employee(
         team_id: body.team_id,
         title: body.title.map(|t| t.map(Name::into_string)),
         active: body.active,
+        slack_user_id: body.slack_user_id.map(|s| s.map(SlackUserId::into_string)),
         updated_at: None,
     };
     let mut conn = state.pool.get().await?;

@@ -13,9 +13,11 @@ pub mod operations;
 pub mod praise;
 pub mod reports;
 pub mod shoutouts;
+pub mod slack;
 pub mod stream;
 pub mod teams;
 pub mod values;
+pub mod webhooks;
 pub mod widget_keys;
 
 use serde::{Deserialize, Deserializer};

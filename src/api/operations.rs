@@ -13,6 +13,14 @@ use crate::state::AppState;
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state.pool_gauges.sample(state.pool.status());
+    // The outbox's backlog is every instance's: read from the database, when it answers.
+    if let Ok(mut conn) = state.pool.get().await
+        && let Ok(backlog) = crate::models::webhooks::backlog(&mut conn).await
+    {
+        state
+            .outbox_metrics
+            .sample(backlog.open, backlog.oldest_secs, backlog.waiting_events);
+    }
     let mut buffer = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&state.registry.gather(), &mut buffer) {
         tracing::error!(error = %e, "encoding metrics");

@@ -22,6 +22,9 @@ pub const KEY_NAME_MAX: usize = 100;
 /// The longest name and e-mail address a customer may leave on the public form.
 pub const CUSTOMER_NAME_MAX: usize = 100;
 pub const CUSTOMER_EMAIL_MAX: usize = 254;
+/// The shortest and longest webhook URL.
+pub const WEBHOOK_URL_MIN: usize = 8;
+pub const WEBHOOK_URL_MAX: usize = 2000;
 
 thread_local! {
     /// Set while [`as_sent`] reads: text that breaks its rule is kept as sent.
@@ -141,6 +144,58 @@ macro_rules! text_type {
 
         impl ToSchema for $name {}
     };
+}
+
+text_type! {
+    /// A Slack member id (`U…`, or `W…` on Enterprise Grid), as Slack sends it in a command.
+    SlackUserId {
+        check: |v| kept_if(
+            (3..=31).contains(&v.len())
+                && (v.starts_with('U') || v.starts_with('W'))
+                && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+            v,
+            "must be a Slack user id such as U024BE7LH",
+        ),
+        pattern: "^[UW][A-Z0-9]{2,30}$",
+        length: 3..=31,
+        description: "A Slack member id (U… or W…), as shown in Slack under the person's profile, \
+                      \"Copy member ID\".",
+        example: "U024BE7LH",
+    }
+}
+
+text_type! {
+    /// What a webhook endpoint is for.
+    Description {
+        check: |v| text::trimmed(v, REASON_MAX),
+        pattern: text::TEXT_PATTERN,
+        length: 1..=REASON_MAX,
+        description: "1-500 characters with at least one visible one (trimmed); no control \
+                      characters other than tab and line breaks, no text-direction overrides.",
+        example: "The intranet's recognition wall",
+    }
+}
+
+text_type! {
+    /// Where a webhook is delivered: an absolute http(s) URL. Whether its host may be reached
+    /// (https in production, no internal addresses) is decided with the configuration.
+    WebhookUrl {
+        check: |v| {
+            kept_if(
+                (WEBHOOK_URL_MIN..=WEBHOOK_URL_MAX).contains(&v.chars().count())
+                    && v.chars().all(|c| c.is_ascii_graphic())
+                    && (v.starts_with("https://") || v.starts_with("http://")),
+                v,
+                "must be an absolute https URL of at most 2000 characters, without spaces",
+            )
+        },
+        pattern: "^https?://[!-~]+$",
+        length: 8..=WEBHOOK_URL_MAX,
+        description: "An absolute https URL (http only outside production mode) of at most \
+                      2000 characters; internal addresses are refused unless \
+                      SHOUTOUT_WEBHOOKS_ALLOW_PRIVATE=true.",
+        example: "https://hooks.example.com/shoutout",
+    }
 }
 
 text_type! {
@@ -345,6 +400,9 @@ mod tests {
         holds::<Reason>(|v| Reason::parse(v).is_ok(), &samples);
         holds::<Name>(|v| Name::parse(v).is_ok(), &samples);
         holds::<KeyName>(|v| KeyName::parse(v).is_ok(), &samples);
+        holds::<SlackUserId>(|v| SlackUserId::parse(v).is_ok(), &samples);
+        holds::<Description>(|v| Description::parse(v).is_ok(), &samples);
+        holds::<WebhookUrl>(|v| WebhookUrl::parse(v).is_ok(), &samples);
         holds::<ExternalId>(|v| ExternalId::parse(v).is_ok(), &samples);
         holds::<Email>(|v| Email::parse(v).is_ok(), &samples);
         holds::<Handle>(|v| Handle::parse(v).is_ok(), &samples);

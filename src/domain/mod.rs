@@ -1,6 +1,7 @@
 //! Domain types: the values a request must parse into before it reaches the database.
 
 pub mod enums;
+pub mod events;
 pub mod fields;
 pub mod heart;
 pub mod origin;

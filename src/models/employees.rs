@@ -17,6 +17,8 @@ pub struct EmployeeRow {
     pub team_id: Option<Uuid>,
     pub title: Option<String>,
     pub active: bool,
+    /// Who this person is in Slack (for the slash command).
+    pub slack_user_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -31,6 +33,7 @@ pub struct NewEmployee {
     pub team_id: Option<Uuid>,
     pub title: Option<String>,
     pub active: bool,
+    pub slack_user_id: Option<String>,
 }
 
 /// A partial update; `None` leaves a column as it is, `Some(None)` clears a nullable one.
@@ -43,6 +46,7 @@ pub struct EmployeeChanges {
     pub team_id: Option<Option<Uuid>>,
     pub title: Option<Option<String>>,
     pub active: Option<bool>,
+    pub slack_user_id: Option<Option<String>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -113,6 +117,12 @@ pub async fn upsert_by_external_id(
             employees::team_id.eq(new.team_id),
             employees::title.eq(&new.title),
             employees::active.eq(new.active),
+            // A file without Slack ids leaves the ones set by hand as they are.
+            employees::slack_user_id.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Text>,
+            >(
+                "coalesce(excluded.slack_user_id, employees.slack_user_id)",
+            )),
             employees::updated_at.eq(Utc::now()),
         ))
         .returning(EmployeeRow::as_returning())
@@ -210,4 +220,31 @@ pub fn escape_like(text: &str) -> String {
         escaped.push(c);
     }
     escaped
+}
+
+/// The active employee with this Slack user id.
+pub async fn find_active_by_slack_user(
+    conn: &mut AsyncPgConnection,
+    slack_user_id: &str,
+) -> QueryResult<Option<EmployeeRow>> {
+    employees::table
+        .filter(employees::slack_user_id.eq(slack_user_id))
+        .filter(employees::active)
+        .select(EmployeeRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Active employees with these Slack user ids: `(slack_user_id, id)` pairs.
+pub async fn ids_by_slack_user(
+    conn: &mut AsyncPgConnection,
+    slack_user_ids: &[String],
+) -> QueryResult<Vec<(String, Uuid)>> {
+    employees::table
+        .filter(employees::slack_user_id.eq_any(slack_user_ids))
+        .filter(employees::active)
+        .select((employees::slack_user_id.assume_not_null(), employees::id))
+        .load(conn)
+        .await
 }

@@ -4,10 +4,12 @@
 pub mod audit;
 pub mod campaigns;
 pub mod employees;
+pub mod outbox;
 pub mod praise;
 pub mod reports;
 pub mod shoutouts;
 pub mod stream_events;
 pub mod tallies;
 pub mod teams;
+pub mod webhooks;
 pub mod widget_keys;

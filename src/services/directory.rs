@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::import_rows::{IMPORT_MAX_ERRORS, ImportRow, at_row};
-use crate::domain::fields::{Email, ExternalId, Name};
+use crate::domain::fields::{Email, ExternalId, Name, SlackUserId};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::models::employees::{self, NewEmployee};
 use crate::models::{audit, teams};
@@ -31,6 +31,9 @@ pub struct ImportEmployee {
     /// Default `true`; `false` imports a leaver.
     #[serde(default)]
     pub active: Option<bool>,
+    /// Who this person is in Slack (for `/shoutout`); empty: none.
+    #[serde(default)]
+    pub slack_user_id: Option<SlackUserId>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,6 +116,7 @@ async fn check_rows(
                 team_id: row.team_id,
                 title: row.title.map(Name::into_string),
                 active: row.active.unwrap_or(true),
+                slack_user_id: row.slack_user_id.map(SlackUserId::into_string),
             },
         ));
     }

@@ -272,6 +272,7 @@ pub async fn import(
     let (imported, lines) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             crate::db::allow_seconds(conn, budget).await?;
+            crate::models::outbox::quiet_for_history(conn).await?;
             let mut claims: Vec<shoutouts::ImportClaim> = keys
                 .iter()
                 .map(|(key, shoutout_id, source_id)| shoutouts::ImportClaim {

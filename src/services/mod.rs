@@ -12,4 +12,5 @@ pub mod import_rows;
 pub mod moderation;
 pub mod report_links;
 pub mod reports;
+pub mod slack;
 pub mod widget_keys;

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("state", 9),
     ("services", 8),
     ("praise", 8),
+    ("webhooks", 8),
     ("demo", 8),
     ("widgets", 7),
     ("auth", 6),

@@ -81,6 +81,22 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/widget-keys", "UUFFFFA"),
     ("POST", "/api/v1/widget-keys", "UUFFFFA"),
     ("DELETE", "/api/v1/widget-keys/{id}", "UUFFFFA"),
+    ("GET", "/api/v1/webhooks", "UUFFFFA"),
+    ("POST", "/api/v1/webhooks", "UUFFFFA"),
+    ("GET", "/api/v1/webhooks/{id}", "UUFFFFA"),
+    ("PATCH", "/api/v1/webhooks/{id}", "UUFFFFA"),
+    ("DELETE", "/api/v1/webhooks/{id}", "UUFFFFA"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", "UUFFFFA"),
+    // The delivery named does not exist: the admin, past authorization, is told so.
+    (
+        "POST",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        "UUFFFFN",
+    ),
+    ("POST", "/api/v1/webhooks/{id}/ping", "UUFFFFA"),
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret", "UUFFFFA"),
+    // Signed by Slack, not by a caller's token; off (404) without a signing secret.
+    ("POST", "/integrations/slack/commands", "NNNNNNN"),
     ("GET", "/docs", "AAAAAAA"),
     ("GET", "/healthz", "AAAAAAA"),
     ("GET", "/metrics", "AAAAAAA"),
@@ -138,6 +154,8 @@ struct World {
     to_reject: Vec<Uuid>,
     to_erase: Vec<Uuid>,
     spare_key: Uuid,
+    webhook: Uuid,
+    spare_webhook: Uuid,
     tokens: BTreeMap<&'static str, Option<String>>,
     widget_key: String,
 }
@@ -223,6 +241,21 @@ async fn world(app: &TestApp) -> World {
         .await;
         keys.push((body["key"].as_str().unwrap().to_owned(), id_of(body)));
     }
+    let mut webhooks = Vec::new();
+    for path in ["/wall", "/spare"] {
+        let body = expect_status(
+            app.post(
+                "/api/v1/webhooks",
+                &admin,
+                &json!({"url": format!("https://hooks.example.com{path}"),
+                        "events": ["shoutout.published"]}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        webhooks.push(id_of(body));
+    }
     let tokens = BTreeMap::from([
         ("anonymous", None),
         ("widget key", None),
@@ -246,6 +279,8 @@ async fn world(app: &TestApp) -> World {
         to_reject: pending.next().unwrap(),
         to_erase: pending.next().unwrap(),
         spare_key: keys[1].1,
+        webhook: webhooks[0],
+        spare_webhook: webhooks[1],
         tokens,
         widget_key: keys[0].0.clone(),
     }
@@ -268,12 +303,17 @@ fn concrete(method: &str, path: &str, w: &World, role: usize) -> String {
         w.campaign
     } else if path.starts_with("/api/v1/widget-keys/") {
         w.spare_key
+    } else if method == "DELETE" && path.starts_with("/api/v1/webhooks/") {
+        w.spare_webhook
+    } else if path.starts_with("/api/v1/webhooks/") {
+        w.webhook
     } else {
         shoutout
     };
     let mut concrete = path
         .replace("{team_id}", &w.team.to_string())
         .replace("{board}", "recipients")
+        .replace("{delivery_id}", &Uuid::nil().to_string())
         .replace("{id}", &id.to_string());
     if path.starts_with("/api/v1/reports/") {
         concrete.push_str("?from=2026-01-01&to=2026-12-31");

@@ -61,7 +61,7 @@ async fn rows_by_key(database_url: &str) -> BTreeMap<String, i64> {
 /// The service binary on `database_url` (with `env` added), once it says where it listens; its
 /// address. The caller kills or signals it and waits for it.
 #[allow(clippy::zombie_processes)]
-fn start_server(database_url: &str, env: &[(&str, &str)]) -> (Child, String) {
+pub fn start_server(database_url: &str, env: &[(&str, &str)]) -> (Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_shoutout"))
         .arg("serve")

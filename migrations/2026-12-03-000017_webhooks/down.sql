@@ -1,0 +1,14 @@
+DROP TRIGGER audit_webhook_endpoints ON webhook_endpoints;
+DROP FUNCTION audit_webhook_endpoints();
+DROP TRIGGER outbox_cheers_inserted ON cheers;
+DROP FUNCTION outbox_record_cheer();
+DROP TRIGGER outbox_shoutouts_updated ON shoutouts;
+DROP TRIGGER outbox_shoutouts_inserted ON shoutouts;
+DROP FUNCTION outbox_record_shoutout();
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE outbox_events;
+DROP TABLE webhook_endpoints;
+DROP INDEX employees_slack_user_id_key;
+ALTER TABLE employees DROP CONSTRAINT employees_slack_user_id_form;
+ALTER TABLE employees DROP COLUMN slack_user_id;
