@@ -186,14 +186,15 @@ def token(sub, roles):
 
 
 class Server:
-    def __init__(self, cluster):
+    def __init__(self, cluster, env=None):
         self.cluster = cluster
         self.proc = None
+        self.extra_env = env or {}
 
     def start(self):
         env = dict(os.environ, DATABASE_URL=self.cluster.url(), SHOUTOUT_JWT_SECRET=SECRET,
                    SHOUTOUT_BIND=f"127.0.0.1:{PORT}", SHOUTOUT_DB_POOL_SIZE="16",
-                   SHOUTOUT_DAILY_LIMIT="10000", SHOUTOUT_LOG_FORMAT="json")
+                   SHOUTOUT_DAILY_LIMIT="10000", SHOUTOUT_LOG_FORMAT="json", **self.extra_env)
         self.log = open(self.cluster.root / "server.log", "w")
         self.proc = subprocess.Popen([str(BIN), "serve"], env=env, stdout=self.log, stderr=self.log)
         for _ in range(600):
@@ -736,6 +737,104 @@ def reports_report(results, args):
     log("wrote", out_dir / f"{today}-reports.md")
 
 
+# A webhook receiver for the benchmark: answers every POST with 204 at once (Python's
+# threading HTTP server, keep-alive), on a free loopback port it prints first.
+RECEIVER_PY = r"""
+import http.server
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(204)
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def measure_webhooks(size, args):
+    """POST /shoutouts throughput with no webhook endpoint and with three (standard format, a
+    local receiver), then how fast the workers drain the outbox."""
+    cluster = Cluster(f"pg-{size}")
+    cluster.ensure()
+    loaded = load(cluster, size)
+    seconds = 5 if args.quick else 10
+    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER_PY], stdout=subprocess.PIPE,
+                                text=True)
+    receiver_port = int(receiver.stdout.readline())
+    server = Server(cluster, env={"SHOUTOUT_WEBHOOKS_ALLOW_PRIVATE": "true"})
+    server.start()
+    admin = token("bench-admin", ["admin"])
+    result = {"size": size, "load": loaded, "seconds": seconds}
+    try:
+        cluster.psql("DELETE FROM webhook_endpoints")
+        result["none"] = post_throughput(cluster, clients=16, seconds=seconds)
+        for n in range(3):
+            body = json.dumps({"url": f"http://127.0.0.1:{receiver_port}/hook{n}",
+                               "events": ["shoutout.published"]})
+            run(["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {admin}",
+                 "-H", "Content-Type: application/json", "-d", body,
+                 f"http://127.0.0.1:{PORT}/api/v1/webhooks"])
+        result["three"] = post_throughput(cluster, clients=16, seconds=seconds)
+        backlog_sql = ("SELECT (SELECT count(*) FROM webhook_deliveries WHERE status IN "
+                       "('pending', 'retrying')) + (SELECT count(*) FROM outbox_events "
+                       "WHERE fanned_out_at IS NULL)")
+        result["backlog_after_load"] = int(cluster.psql(backlog_sql))
+        started = time.time()
+        while int(cluster.psql(backlog_sql)) > 0 and time.time() - started < 900:
+            time.sleep(0.5)
+        result["drain_after_load_s"] = round(time.time() - started, 1)
+        row = cluster.psql(
+            "SELECT count(*) || ',' || coalesce(extract(epoch FROM max(completed_at) - "
+            "min(created_at)), 0) || ',' || count(*) FILTER (WHERE status <> 'succeeded') "
+            "FROM webhook_deliveries").split(",")
+        delivered, span, not_succeeded = int(row[0]), float(row[1]), int(row[2])
+        result["deliveries"] = delivered
+        result["not_succeeded"] = not_succeeded
+        result["drain_rate_per_s"] = round(delivered / span, 1) if span else None
+        result["server_peak_rss_mib"] = server.peak_rss_mib()
+    finally:
+        server.stop()
+        receiver.kill()
+        cluster.stop()
+    return result
+
+
+def webhooks_report(result, args):
+    today = dt.date.today().isoformat()
+    info = machine()
+    none, three = result["none"], result["three"]
+    lines = [f"# Webhooks benchmark, {today}", "",
+             f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
+             f"{info['postgres']}; {info['wrk']}.", "",
+             f"Command: `bench/run --webhooks{' --quick' if args.quick else ''} --small {result['size']}` "
+             f"({result['size']:,} shout-outs loaded). `POST /api/v1/shoutouts` under wrk, 16 "
+             f"connections, {result['seconds']} s, durable commits; beside it pgbench running the "
+             "same transaction in SQL. Three endpoints: `standard` format, `shoutout.published`, "
+             "a local receiver answering 204.", "",
+             "| Endpoints | POST/s | p50 ms | p99 ms | pgbench tps | ratio |", "|---|---|---|---|---|---|"]
+    for label, r in [("none", none), ("three", three)]:
+        ours = r["ours"]
+        lines.append(f"| {label} | {ours['rps']} | {ours.get('p50_ms', '')} | {ours.get('p99_ms', '')} | "
+                     f"{r['pgbench']['tps']} | {r['ratio']} |")
+    lines += ["", f"Throughput with three endpoints: {round(three['ours']['rps'] / none['ours']['rps'], 3)}x "
+              "that with none.", "",
+              f"Outbox: {result['backlog_after_load']:,} deliveries (or events) still open when the "
+              f"load stopped, drained {result['drain_after_load_s']} s later; "
+              f"{result['deliveries']:,} deliveries in all at {result['drain_rate_per_s']} per second "
+              f"(first queued to last delivered, while the load ran and after), "
+              f"{result['not_succeeded']} not succeeded. Server peak RSS "
+              f"{result['server_peak_rss_mib']} MiB.", ""]
+    out = ROOT / "bench" / "results" / f"{today}-webhooks.md"
+    out.write_text("\n".join(lines))
+    (ROOT / "bench" / "results" / f"{today}-webhooks.json").write_text(json.dumps(result, indent=1))
+    log("wrote", out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=100_000)
@@ -753,6 +852,9 @@ def main():
                         "default: today, the first, middle and last day of last month, 2 January)")
     parser.add_argument("--requests", type=int, default=20,
                         help="requests in a row per board with --as-of")
+    parser.add_argument("--webhooks", action="store_true",
+                        help="measure POST throughput with three webhook endpoints against none, "
+                        "and the outbox's drain rate, on the small data set")
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the last measurements kept in BENCH_DIR")
     args = parser.parse_args()
@@ -760,6 +862,9 @@ def main():
     if args.report_only:
         sizes = [args.small] + ([args.large] if args.large != args.small else [])
         report([json.loads((WORK / f"result-{n}.json").read_text()) for n in sizes], args)
+        return
+    if args.webhooks:
+        webhooks_report(measure_webhooks(args.small, args), args)
         return
     results = [measure(args.small, args)]
     if args.large != args.small:

@@ -18,7 +18,7 @@ const TEAM_FIELDS: [&str; 6] = [
     "created_at",
     "updated_at",
 ];
-const EMPLOYEE_FIELDS: [&str; 9] = [
+const EMPLOYEE_FIELDS: [&str; 10] = [
     "id",
     "external_id",
     "display_name",
@@ -26,6 +26,7 @@ const EMPLOYEE_FIELDS: [&str; 9] = [
     "team_id",
     "title",
     "active",
+    "slack_user_id",
     "created_at",
     "updated_at",
 ];
