@@ -90,6 +90,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         crate::error::FieldError,
         // Named by the boards' path parameter, which does not collect its schema by itself.
         crate::services::boards::Board,
+        crate::api::webhooks::DeliveryStatus,
     )),
     modifiers(&CommonResponses),
     tags(

@@ -47,7 +47,7 @@ pub struct SlackReply {
     responses(
         (status = 200, description = "What to tell the person (a confirmation or what to fix)", body = SlackReply),
         (status = 401, description = "Not signed by Slack, or too old", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The Slack integration is not set up", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The Slack integration is not set up (a signed request)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/integrations/slack/commands")]
@@ -56,12 +56,18 @@ pub async fn slack_command(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // An unsigned request is refused as such whether or not Slack is set up.
+    if header("x-slack-request-timestamp").is_none() || header("x-slack-signature").is_none() {
+        return Err(ApiError::Unauthorized(
+            slack::Refusal::Missing.explain().into(),
+        ));
+    }
     let Some(secret) = &state.config.slack_signing_secret else {
         return Err(ApiError::not_found(
             "the Slack integration is not set up (SHOUTOUT_SLACK_SIGNING_SECRET)",
         ));
     };
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     slack::verify(
         secret.expose_secret(),
         header("x-slack-request-timestamp"),

@@ -95,8 +95,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("POST", "/api/v1/webhooks/{id}/ping", "UUFFFFA"),
     ("POST", "/api/v1/webhooks/{id}/rotate-secret", "UUFFFFA"),
-    // Signed by Slack, not by a caller's token; off (404) without a signing secret.
-    ("POST", "/integrations/slack/commands", "NNNNNNN"),
+    // Signed by Slack, not by a caller's token: unsigned is 401 for everyone.
+    ("POST", "/integrations/slack/commands", "UUUUUUU"),
     ("GET", "/docs", "AAAAAAA"),
     ("GET", "/healthz", "AAAAAAA"),
     ("GET", "/metrics", "AAAAAAA"),

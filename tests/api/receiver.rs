@@ -149,25 +149,57 @@ impl Receiver {
     }
 }
 
-/// Runs the `standardwebhooks` reference verifier on each message with `secret`: the payload
-/// it accepted, or its refusal as `Err`.
+/// Runs both Standard Webhooks reference verifiers (the `standardwebhooks` packages from PyPI
+/// and npm) on each message with `secret`: the payload they accepted, or a refusal as `Err`.
+/// The two must agree.
 pub fn verify_standard(secret: &str, messages: &[Received]) -> Vec<Result<Value, String>> {
-    use std::io::Write;
     let python = std::env::var("SHOUTOUT_TEST_PYTHON").unwrap_or_else(|_| {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("target/py/bin/python")
             .display()
             .to_string()
     });
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/e2e/verify_standard_webhooks.py");
-    let mut child = std::process::Command::new(&python)
-        .arg(&script)
+    let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    let by_python = run_verifier(
+        &python,
+        &e2e.join("verify_standard_webhooks.py"),
+        secret,
+        messages,
+    );
+    let by_node = run_verifier(
+        "node",
+        &e2e.join("verify_standard_webhooks.mjs"),
+        secret,
+        messages,
+    );
+    for (i, (p, n)) in by_python.iter().zip(&by_node).enumerate() {
+        assert_eq!(
+            p.is_ok(),
+            n.is_ok(),
+            "message {i}: the Python verifier says {p:?}, the JavaScript one {n:?}"
+        );
+        if let (Ok(p), Ok(n)) = (p, n) {
+            assert_eq!(p, n, "message {i}: the verifiers read different payloads");
+        }
+    }
+    by_python
+}
+
+fn run_verifier(
+    program: &str,
+    script: &std::path::Path,
+    secret: &str,
+    messages: &[Received],
+) -> Vec<Result<Value, String>> {
+    use std::io::Write;
+    let python = program;
+    let mut child = std::process::Command::new(program)
+        .arg(script)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("running {python} (scripts/python.sh installs it): {e}"));
+        .unwrap_or_else(|e| panic!("running {python} (scripts/test installs it): {e}"));
     let input = json!({
         "secret": secret,
         "messages": messages.iter().map(|m| json!({"headers": m.headers, "body": m.body})).collect::<Vec<_>>(),

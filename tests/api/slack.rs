@@ -190,10 +190,16 @@ async fn bad_old_and_missing_signatures_are_refused_and_write_nothing() {
     }
     assert_eq!(app.count("shoutouts").await, 0);
 
-    // Without a signing secret the integration is off.
+    // Without a signing secret the integration is off; unsigned is still unsigned.
     let off = TestApp::spawn().await;
-    let response = send(&off, &body, &[]).await;
+    let signed_headers = [
+        ("x-slack-request-timestamp", now.to_string()),
+        ("x-slack-signature", signature(SIGNING_SECRET, now, &body)),
+    ];
+    let response = send(&off, &body, &signed_headers).await;
     expect_problem(response, StatusCode::NOT_FOUND, None).await;
+    let response = send(&off, &body, &[]).await;
+    expect_problem(response, StatusCode::UNAUTHORIZED, None).await;
 }
 
 #[tokio::test]
