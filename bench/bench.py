@@ -737,14 +737,17 @@ def reports_report(results, args):
     log("wrote", out_dir / f"{today}-reports.md")
 
 
-# A webhook receiver for the benchmark: answers every POST with 204 at once (Python's
-# threading HTTP server, keep-alive), on a free loopback port it prints first.
+# A webhook receiver for the benchmark: answers every POST with 204 at once, or after 3 s on a
+# path ending in /slow (Python's threading HTTP server, keep-alive), on a free loopback port it
+# prints first.
 RECEIVER_PY = r"""
-import http.server
+import http.server, time
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_POST(self):
         self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.path.endswith("/slow"):
+            time.sleep(3)
         self.send_response(204)
         self.send_header("content-length", "0")
         self.end_headers()
@@ -773,12 +776,14 @@ def measure_webhooks(size, args):
     try:
         cluster.psql("DELETE FROM webhook_endpoints")
         result["none"] = post_throughput(cluster, clients=16, seconds=seconds)
-        for n in range(3):
-            body = json.dumps({"url": f"http://127.0.0.1:{receiver_port}/hook{n}",
+        def register(path):
+            body = json.dumps({"url": f"http://127.0.0.1:{receiver_port}{path}",
                                "events": ["shoutout.published"]})
             run(["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {admin}",
                  "-H", "Content-Type: application/json", "-d", body,
                  f"http://127.0.0.1:{PORT}/api/v1/webhooks"])
+        for n in range(3):
+            register(f"/hook{n}")
         result["three"] = post_throughput(cluster, clients=16, seconds=seconds)
         backlog_sql = ("SELECT (SELECT count(*) FROM webhook_deliveries WHERE status IN "
                        "('pending', 'retrying')) + (SELECT count(*) FROM outbox_events "
@@ -796,6 +801,22 @@ def measure_webhooks(size, args):
         result["deliveries"] = delivered
         result["not_succeeded"] = not_succeeded
         result["drain_rate_per_s"] = round(delivered / span, 1) if span else None
+        # A slow receiver (3 s an answer) beside two quick ones: the API and the quick
+        # endpoints must not notice it.
+        cluster.psql("DELETE FROM webhook_endpoints")
+        for path in ["/quick0", "/quick1", "/slow"]:
+            register(path)
+        result["one_slow"] = post_throughput(cluster, clients=16, seconds=seconds)
+        time.sleep(5)
+        per_endpoint = cluster.psql(
+            "SELECT e.url || ' ' || count(*) FILTER (WHERE d.status = 'succeeded') || ' ' || "
+            "count(*) FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id "
+            "GROUP BY e.url ORDER BY e.url")
+        result["one_slow_delivered"] = {
+            line.split()[0].rsplit("/", 1)[1]: {"succeeded": int(line.split()[1]),
+                                                 "queued": int(line.split()[2])}
+            for line in per_endpoint.splitlines()}
+        cluster.psql("DELETE FROM webhook_endpoints")
         result["server_peak_rss_mib"] = server.peak_rss_mib()
     finally:
         server.stop()
@@ -817,7 +838,8 @@ def webhooks_report(result, args):
              "same transaction in SQL. Three endpoints: `standard` format, `shoutout.published`, "
              "a local receiver answering 204.", "",
              "| Endpoints | POST/s | p50 ms | p99 ms | pgbench tps | ratio |", "|---|---|---|---|---|---|"]
-    for label, r in [("none", none), ("three", three)]:
+    for label, r in [("none", none), ("three", three),
+                     ("two quick, one slow (3 s)", result["one_slow"])]:
         ours = r["ours"]
         lines.append(f"| {label} | {ours['rps']} | {ours.get('p50_ms', '')} | {ours.get('p99_ms', '')} | "
                      f"{r['pgbench']['tps']} | {r['ratio']} |")
@@ -828,7 +850,11 @@ def webhooks_report(result, args):
               f"{result['deliveries']:,} deliveries in all at {result['drain_rate_per_s']} per second "
               f"(first queued to last delivered, while the load ran and after), "
               f"{result['not_succeeded']} not succeeded. Server peak RSS "
-              f"{result['server_peak_rss_mib']} MiB.", ""]
+              f"{result['server_peak_rss_mib']} MiB.", "",
+              "With one receiver answering in 3 s beside two quick ones, 5 s after the load "
+              "stopped (succeeded / queued): " + ", ".join(
+                  f"{name} {v['succeeded']:,} / {v['queued']:,}"
+                  for name, v in result["one_slow_delivered"].items()) + ".", ""]
     out = ROOT / "bench" / "results" / f"{today}-webhooks.md"
     out.write_text("\n".join(lines))
     (ROOT / "bench" / "results" / f"{today}-webhooks.json").write_text(json.dumps(result, indent=1))

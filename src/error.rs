@@ -285,6 +285,11 @@ impl From<DieselError> for ApiError {
                     (DatabaseErrorKind::SerializationFailure, _) => {
                         ApiError::Unavailable("the request collided with another; retry it".into())
                     }
+                    // Lock orders are kept (see `models::webhooks`); should two transactions
+                    // still meet head on, the one PostgreSQL picked may simply be retried.
+                    _ if info.message().contains("deadlock detected") => {
+                        ApiError::Unavailable("the request collided with another; retry it".into())
+                    }
                     // Text with a NUL character that no extractor caught (a CSV cell, say):
                     // the client's input, not our bug.
                     _ if info

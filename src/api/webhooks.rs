@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -539,9 +540,15 @@ pub async fn redeliver(
 ) -> ApiResult<HttpResponse> {
     let (id, delivery_id) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let row = webhooks::redeliver(&mut conn, id, delivery_id)
-        .await
-        .map_err(|e| ApiError::missing(e, format!("no delivery {delivery_id} of webhook {id}")))?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            webhooks::redeliver(conn, id, delivery_id)
+                .await
+                .map_err(|e| {
+                    ApiError::missing(e, format!("no delivery {delivery_id} of webhook {id}"))
+                })
+        })
+        .await?;
     let attempts = webhooks::attempts_of(&mut conn, &[delivery_id])
         .await?
         .into_iter()

@@ -302,7 +302,8 @@ pub enum NextStep {
 }
 
 /// Records an attempt and its consequence for the delivery and the endpoint, in one
-/// transaction (the caller's).
+/// transaction (the caller's). The endpoint's row is locked first, as `DELETE` of an endpoint
+/// locks it before its deliveries: the same order everywhere, so the two never deadlock.
 pub async fn record_attempt(
     conn: &mut AsyncPgConnection,
     endpoint_id: Uuid,
@@ -310,32 +311,9 @@ pub async fn record_attempt(
     attempt: &Attempt,
     next: NextStep,
 ) -> QueryResult<()> {
-    diesel::insert_into(webhook_attempts::table)
-        .values((
-            webhook_attempts::delivery_id.eq(delivery_id),
-            webhook_attempts::status_code.eq(attempt.status_code),
-            webhook_attempts::latency_ms.eq(attempt.latency_ms),
-            webhook_attempts::succeeded.eq(attempt.succeeded),
-            webhook_attempts::error.eq(attempt.error.as_deref()),
-        ))
-        .execute(conn)
-        .await?;
     let now = Utc::now();
-    let (status, next_at, completed) = match next {
-        NextStep::Succeeded => ("succeeded", now, Some(now)),
-        NextStep::RetryAt(at) => ("retrying", at, None),
-        NextStep::Dead => ("dead", now, Some(now)),
-    };
-    diesel::update(webhook_deliveries::table.find(delivery_id))
-        .set((
-            webhook_deliveries::status.eq(status),
-            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-            webhook_deliveries::next_attempt_at.eq(next_at),
-            webhook_deliveries::completed_at.eq(completed),
-        ))
-        .execute(conn)
-        .await?;
     let endpoint = webhook_endpoints::table.find(endpoint_id);
+    let failing_since = diesel::dsl::sql::<Nullable<Timestamptz>>("coalesce(failing_since, now())");
     match next {
         NextStep::Succeeded => {
             diesel::update(endpoint)
@@ -349,9 +327,7 @@ pub async fn record_attempt(
         NextStep::RetryAt(at) => {
             diesel::update(endpoint)
                 .set((
-                    webhook_endpoints::failing_since.eq(diesel::dsl::sql::<Nullable<Timestamptz>>(
-                        "coalesce(failing_since, now())",
-                    )),
+                    webhook_endpoints::failing_since.eq(failing_since),
                     webhook_endpoints::next_attempt_at.eq(at),
                 ))
                 .execute(conn)
@@ -359,13 +335,39 @@ pub async fn record_attempt(
         }
         NextStep::Dead => {
             diesel::update(endpoint)
-                .set(webhook_endpoints::failing_since.eq(
-                    diesel::dsl::sql::<Nullable<Timestamptz>>("coalesce(failing_since, now())"),
-                ))
+                .set(webhook_endpoints::failing_since.eq(failing_since))
                 .execute(conn)
                 .await?
         }
     };
+    let (status, next_at, completed) = match next {
+        NextStep::Succeeded => ("succeeded", now, Some(now)),
+        NextStep::RetryAt(at) => ("retrying", at, None),
+        NextStep::Dead => ("dead", now, Some(now)),
+    };
+    let updated = diesel::update(webhook_deliveries::table.find(delivery_id))
+        .set((
+            webhook_deliveries::status.eq(status),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::next_attempt_at.eq(next_at),
+            webhook_deliveries::completed_at.eq(completed),
+        ))
+        .execute(conn)
+        .await?;
+    // The endpoint was deleted while its delivery was on the way: nothing left to record.
+    if updated == 0 {
+        return Ok(());
+    }
+    diesel::insert_into(webhook_attempts::table)
+        .values((
+            webhook_attempts::delivery_id.eq(delivery_id),
+            webhook_attempts::status_code.eq(attempt.status_code),
+            webhook_attempts::latency_ms.eq(attempt.latency_ms),
+            webhook_attempts::succeeded.eq(attempt.succeeded),
+            webhook_attempts::error.eq(attempt.error.as_deref()),
+        ))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -492,11 +494,17 @@ pub async fn delivery_of_event(
 }
 
 /// Sends a delivery again: it is open once more, due now, and the endpoint's pause is over.
+/// The endpoint is updated first (the lock order `record_attempt` and `DELETE` keep). Run it
+/// in a transaction.
 pub async fn redeliver(
     conn: &mut AsyncPgConnection,
     endpoint_id: Uuid,
     id: Uuid,
 ) -> QueryResult<DeliveryRow> {
+    diesel::update(webhook_endpoints::table.find(endpoint_id))
+        .set(webhook_endpoints::next_attempt_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
     let n = diesel::update(
         webhook_deliveries::table
             .find(id)
@@ -512,10 +520,6 @@ pub async fn redeliver(
     if n == 0 {
         return Err(diesel::result::Error::NotFound);
     }
-    diesel::update(webhook_endpoints::table.find(endpoint_id))
-        .set(webhook_endpoints::next_attempt_at.eq(Utc::now()))
-        .execute(conn)
-        .await?;
     delivery(conn, endpoint_id, id).await
 }
 

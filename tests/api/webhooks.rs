@@ -920,3 +920,53 @@ async fn internal_addresses_are_refused_where_the_connection_is_made() {
     assert!(error.contains("internal addresses"), "{error}");
     assert!(receiver.received("/internal").is_empty());
 }
+
+#[tokio::test]
+async fn deleting_an_endpoint_while_its_deliveries_are_sent_never_fails() {
+    let app = TestApp::spawn_with(|c| {
+        quick(c);
+        c.daily_limit = 1000;
+    })
+    .await;
+    let receiver = Receiver::start().await;
+    // A receiver that answers a little late, so that deletes meet deliveries in flight.
+    receiver.delay("/busy", 20);
+    let (_, ann_token) = app.employee("ann", None).await;
+    let (bob, _) = app.employee("bob", None).await;
+    for round in 0..5 {
+        let hook = register(
+            &app,
+            json!({"url": receiver.url("/busy"), "events": ["shoutout.published"]}),
+        )
+        .await;
+        for n in 0..10 {
+            app.shoutout(
+                &ann_token,
+                &[bob],
+                "helping_others",
+                &format!("{round}.{n}"),
+            )
+            .await;
+        }
+        receiver
+            .wait_for("/busy", 10, |got| got.len() > round * 10)
+            .await;
+        let id = hook["id"].as_str().unwrap();
+        let response = app
+            .delete(&format!("/api/v1/webhooks/{id}"), &app.admin_token())
+            .await;
+        expect_status(response, StatusCode::NO_CONTENT).await;
+    }
+    assert_eq!(app.count("webhook_endpoints").await, 0);
+    assert_eq!(app.count("webhook_deliveries").await, 0);
+    // The workers carry on: a new endpoint gets what comes next.
+    let hook = register(
+        &app,
+        json!({"url": receiver.url("/after"), "events": ["shoutout.published"]}),
+    )
+    .await;
+    assert!(hook["id"].is_string());
+    app.shoutout(&ann_token, &[bob], "helping_others", "after")
+        .await;
+    receiver.wait_for("/after", 10, |got| !got.is_empty()).await;
+}
