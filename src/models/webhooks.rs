@@ -304,41 +304,42 @@ pub enum NextStep {
 /// Records an attempt and its consequence for the delivery and the endpoint, in one
 /// transaction (the caller's). The endpoint's row is locked first, as `DELETE` of an endpoint
 /// locks it before its deliveries: the same order everywhere, so the two never deadlock.
+/// Whether the endpoint still takes deliveries (not deleted or disabled meanwhile).
 pub async fn record_attempt(
     conn: &mut AsyncPgConnection,
     endpoint_id: Uuid,
     delivery_id: Uuid,
     attempt: &Attempt,
     next: NextStep,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let now = Utc::now();
     let endpoint = webhook_endpoints::table.find(endpoint_id);
     let failing_since = diesel::dsl::sql::<Nullable<Timestamptz>>("coalesce(failing_since, now())");
-    match next {
-        NextStep::Succeeded => {
-            diesel::update(endpoint)
-                .set((
-                    webhook_endpoints::failing_since.eq(None::<DateTime<Utc>>),
-                    webhook_endpoints::next_attempt_at.eq(now),
-                ))
-                .execute(conn)
-                .await?
-        }
-        NextStep::RetryAt(at) => {
-            diesel::update(endpoint)
-                .set((
-                    webhook_endpoints::failing_since.eq(failing_since),
-                    webhook_endpoints::next_attempt_at.eq(at),
-                ))
-                .execute(conn)
-                .await?
-        }
-        NextStep::Dead => {
-            diesel::update(endpoint)
-                .set(webhook_endpoints::failing_since.eq(failing_since))
-                .execute(conn)
-                .await?
-        }
+    let enabled: Option<bool> = match next {
+        NextStep::Succeeded => diesel::update(endpoint)
+            .set((
+                webhook_endpoints::failing_since.eq(None::<DateTime<Utc>>),
+                webhook_endpoints::next_attempt_at.eq(now),
+            ))
+            .returning(webhook_endpoints::enabled)
+            .get_result(conn)
+            .await
+            .optional()?,
+        NextStep::RetryAt(at) => diesel::update(endpoint)
+            .set((
+                webhook_endpoints::failing_since.eq(failing_since),
+                webhook_endpoints::next_attempt_at.eq(at),
+            ))
+            .returning(webhook_endpoints::enabled)
+            .get_result(conn)
+            .await
+            .optional()?,
+        NextStep::Dead => diesel::update(endpoint)
+            .set(webhook_endpoints::failing_since.eq(failing_since))
+            .returning(webhook_endpoints::enabled)
+            .get_result(conn)
+            .await
+            .optional()?,
     };
     let (status, next_at, completed) = match next {
         NextStep::Succeeded => ("succeeded", now, Some(now)),
@@ -356,7 +357,7 @@ pub async fn record_attempt(
         .await?;
     // The endpoint was deleted while its delivery was on the way: nothing left to record.
     if updated == 0 {
-        return Ok(());
+        return Ok(false);
     }
     diesel::insert_into(webhook_attempts::table)
         .values((
@@ -368,7 +369,7 @@ pub async fn record_attempt(
         ))
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(enabled.unwrap_or(false))
 }
 
 /// Disables an endpoint, saying why (the audit trail records it as `webhook.disabled`).

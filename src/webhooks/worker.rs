@@ -39,6 +39,7 @@ struct Shared {
     schedule: Vec<Duration>,
     disable_after: chrono::Duration,
     lease: Duration,
+    timeout: Duration,
     poll: Duration,
     keep_days: u32,
     config: Arc<Config>,
@@ -65,6 +66,7 @@ impl Workers {
             // Longer than one attempt can take, so a live worker never loses its claim
             // mid-attempt; short enough that a dead worker's endpoint is soon taken over.
             lease: timeout * 2 + Duration::from_secs(5),
+            timeout,
             poll: Duration::from_millis(config.webhooks_poll_ms),
             keep_days: config.webhooks_keep_days,
             pool,
@@ -252,6 +254,9 @@ impl Context {
 
 /// Claims one endpoint with work due and sends what it can; whether there was any.
 async fn deliver_next(shared: &Shared, owner: Uuid) -> anyhow::Result<bool> {
+    // The lease as this worker counts it: from just before the statement that set it, so
+    // never later than the database's.
+    let mut lease_until = std::time::Instant::now() + shared.lease;
     let (endpoint, open) = {
         let mut conn = shared.pool.get().await?;
         let Some(endpoint) = webhooks::claim(&mut conn, owner, shared.lease).await? else {
@@ -265,12 +270,16 @@ async fn deliver_next(shared: &Shared, owner: Uuid) -> anyhow::Result<bool> {
         if delivery.next_attempt_at > Utc::now() {
             break;
         }
-        {
+        // Renewed only when what is left of the lease might not cover one more attempt
+        // (a quick receiver takes many attempts per renewal).
+        if lease_until < std::time::Instant::now() + shared.timeout + Duration::from_secs(2) {
+            let renewing = std::time::Instant::now();
             let mut conn = shared.pool.get().await?;
             if !webhooks::renew_lease(&mut conn, endpoint.id, owner, shared.lease).await? {
                 // The claim lapsed (or the endpoint was disabled): someone else may hold it.
                 return Ok(true);
             }
+            lease_until = renewing + shared.lease;
         }
         let message_id = signing::message_id(delivery.event_id);
         let link = delivery.payload["id"]
@@ -329,15 +338,17 @@ async fn deliver_next(shared: &Shared, owner: Uuid) -> anyhow::Result<bool> {
         };
         let mut conn = shared.pool.get().await?;
         let (endpoint_id, delivery_id, attempt) = (endpoint.id, delivery.id, &outcome.attempt);
-        conn.transaction::<_, anyhow::Error, _>(async |conn| {
-            crate::models::audit::act_as(conn, "shoutout:webhooks").await?;
-            webhooks::record_attempt(conn, endpoint_id, delivery_id, attempt, next).await?;
-            if let Some(reason) = &disable {
-                webhooks::disable(conn, endpoint_id, reason).await?;
-            }
-            Ok(())
-        })
-        .await?;
+        let still_open = conn
+            .transaction::<_, anyhow::Error, _>(async |conn| {
+                let open =
+                    webhooks::record_attempt(conn, endpoint_id, delivery_id, attempt, next).await?;
+                if let Some(reason) = &disable {
+                    crate::models::audit::act_as(conn, "shoutout:webhooks").await?;
+                    webhooks::disable(conn, endpoint_id, reason).await?;
+                }
+                Ok(open)
+            })
+            .await?;
         shared.metrics.attempt(match next {
             NextStep::Succeeded => "succeeded",
             NextStep::RetryAt(_) => "failed",
@@ -348,6 +359,10 @@ async fn deliver_next(shared: &Shared, owner: Uuid) -> anyhow::Result<bool> {
             return Ok(true);
         }
         if !outcome.attempt.succeeded {
+            break;
+        }
+        if !still_open {
+            // Deleted or disabled meanwhile: nothing more goes to it.
             break;
         }
     }
