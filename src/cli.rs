@@ -49,6 +49,16 @@ pub enum Command {
         #[command(flatten)]
         config: Box<Config>,
     },
+    /// Queue the weekly digests due on a local date (SHOUTOUT_TIMEZONE) for the managers whose
+    /// digest day it is, covering the seven days before it; a running instance sends them. A
+    /// digest already queued for a manager and date is not queued again.
+    Digests {
+        /// The date the digests are for, e.g. 2025-03-10 (a Monday: the week of 3-9 March).
+        #[arg(long)]
+        on: chrono::NaiveDate,
+        #[command(flatten)]
+        config: Box<Config>,
+    },
     /// Print the OpenAPI document (YAML) the server serves.
     Openapi,
     /// Manage the embedded PostgreSQL cluster.
@@ -109,6 +119,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .expose_secret()
                 .to_owned();
             db::run_migrations(&url).await?;
+            if let Some((pg, true)) = embedded {
+                pg.stop()?;
+            }
+            Ok(())
+        }
+        Command::Digests { on, config } => {
+            let mut config = *config;
+            telemetry::init(config.log_format);
+            let embedded = use_embedded_if_unset(&mut config).await?;
+            let url = config
+                .database_url
+                .as_ref()
+                .expect("resolved")
+                .expose_secret()
+                .to_owned();
+            let queued = crate::mail::rounds::queue_digests_on(&url, &config, on).await?;
+            println!("{queued} digest(s) queued for {on}");
             if let Some((pg, true)) = embedded {
                 pg.stop()?;
             }

@@ -215,6 +215,54 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_SLACK_SIGNING_SECRET", hide_env_values = true)]
     pub slack_signing_secret: Option<SecretString>,
 
+    /// Where mail goes: `smtp://host:port` (plain, to a local relay: refused in production
+    /// unless the host is loopback), `smtp://host:port?tls=required` (STARTTLS) or
+    /// `smtps://host:port` (TLS), with `user:password@` for credentials. Unset (or without
+    /// `SHOUTOUT_MAIL_FROM`), no mail is sent.
+    #[arg(long, env = "SHOUTOUT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<SecretString>,
+
+    /// The mails' sender, e.g. `Shoutout <shoutout@example.com>`.
+    #[arg(long, env = "SHOUTOUT_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// Whether managers get a copy of their people's shout-outs unless they chose otherwise.
+    #[arg(long, env = "SHOUTOUT_MAIL_MANAGER_COPIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub mail_manager_copies: bool,
+
+    /// Addresses (comma-separated) told of customer praise that waits where no manager is
+    /// above the praised person: the programme's admins.
+    #[arg(long, env = "SHOUTOUT_MAIL_ADMINS", value_delimiter = ',')]
+    pub mail_admins: Vec<String>,
+
+    /// Seconds between two "praise waits" mails to one moderator (praise arriving meanwhile
+    /// is gathered into the next).
+    #[arg(long, env = "SHOUTOUT_MAIL_MODERATION_INTERVAL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(0..=604_800))]
+    pub mail_moderation_interval_secs: u64,
+
+    /// Milliseconds the first "praise waits" mail to a moderator waits after the oldest praise
+    /// in it arrived, so that a burst of praise makes one mail.
+    #[arg(long, env = "SHOUTOUT_MAIL_MODERATION_GATHER_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    pub mail_moderation_gather_ms: u64,
+
+    /// The local hour (in SHOUTOUT_TIMEZONE) from which a digest day's digests go out.
+    #[arg(long, env = "SHOUTOUT_MAIL_DIGEST_HOUR", default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=23))]
+    pub mail_digest_hour: u32,
+
+    /// Waits after a temporary (4xx or connection) failure to send a mail; after the last,
+    /// the mail is recorded as failed.
+    #[arg(long, env = "SHOUTOUT_MAIL_RETRY_SCHEDULE", default_value = "1m,5m,30m,2h,6h,12h", value_parser = parse_schedule)]
+    pub mail_retry_schedule: Schedule,
+
+    /// Milliseconds the idle mail worker waits before looking for work again.
+    #[arg(long, env = "SHOUTOUT_MAIL_POLL_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub mail_poll_ms: u64,
+
+    /// Days a customer's e-mail address is kept after their praise arrived; then it is erased
+    /// (whether or not a mail went to it).
+    #[arg(long, env = "SHOUTOUT_CUSTOMER_EMAIL_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub customer_email_retention_days: u32,
+
     /// Load demo teams, employees and shout-outs when the directory is empty, and serve the
     /// demo intranet page at `/demo`.
     #[arg(long, env = "SHOUTOUT_DEMO", default_value_t = false)]
@@ -301,6 +349,13 @@ impl Config {
                  machine: localhost, 127.0.0.0/8 or [::1])"
             );
         }
+        if let Some(url) = &self.smtp_url {
+            anyhow::ensure!(
+                smtp_transport_is_safe(url.expose_secret()),
+                "production mode sends mail over TLS (smtps:// or smtp://...?tls=required); plain \
+                 smtp:// only to this machine (localhost, 127.0.0.0/8 or [::1])"
+            );
+        }
         // The secret still signs the service's own links and forms.
         self.checked_jwt_secret()?;
         Ok(())
@@ -317,6 +372,25 @@ impl Config {
             "SHOUTOUT_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes"
         );
         Ok(secret)
+    }
+}
+
+/// Whether mail may travel this way in production: TLS, or plain SMTP to a relay on this
+/// machine.
+pub fn smtp_transport_is_safe(location: &str) -> bool {
+    let Ok(url) = url::Url::parse(location) else {
+        return false;
+    };
+    let tls_required = url
+        .query_pairs()
+        .any(|(k, v)| k == "tls" && v == "required");
+    match (url.scheme(), url.host()) {
+        ("smtps", Some(_)) => true,
+        ("smtp", Some(_)) if tls_required => true,
+        ("smtp", Some(url::Host::Domain(host))) => host.eq_ignore_ascii_case("localhost"),
+        ("smtp", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+        ("smtp", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+        _ => false,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod mail;
 pub mod models;
 pub mod no_nul;
 pub mod pagination;

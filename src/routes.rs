@@ -9,9 +9,11 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::web::unsubscribe_page;
+
 use crate::api::{
-    audit, employees, health, history, leaderboards, me, moderation, operations, praise, reports,
-    shoutouts, slack, stream, teams, values, webhooks, widget_keys,
+    audit, employees, health, history, leaderboards, me, moderation, notifications, operations,
+    praise, reports, shoutouts, slack, stream, teams, values, webhooks, widget_keys,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -26,6 +28,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(values::list_values)
                 .service(praise::suggest_value)
                 .service(me::me)
+                .service(notifications::get_notifications)
+                .service(notifications::update_notifications)
+                .service(unsubscribe_page::unsubscribe_page)
+                .service(unsubscribe_page::unsubscribe_now)
                 .service(teams::create_team)
                 .service(teams::list_teams)
                 .service(teams::get_team)
@@ -102,6 +108,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (name = "reports", description = "Manager reports and exports"),
         (name = "widgets", description = "Intranet widgets: widget keys and the live stream"),
         (name = "webhooks", description = "Recognition events delivered to other systems: Standard Webhooks, Slack and Teams channels"),
+        (name = "notifications", description = "E-mail: each person's choices, and the one-click unsubscribe link in every mail"),
         (name = "integrations", description = "Giving from where people work: the Slack slash command"),
         (name = "operations", description = "Probes, metrics, the audit trail and this document"),
     )

@@ -56,6 +56,7 @@ diesel::table! {
         customer_email -> Nullable<Text>,
         value_suggested -> Bool,
         email_erased_at -> Nullable<Timestamptz>,
+        email_consent -> Bool,
     }
 }
 
@@ -140,6 +141,7 @@ diesel::table! {
         occurred_at -> Timestamptz,
         payload -> Nullable<Jsonb>,
         fanned_out_at -> Nullable<Timestamptz>,
+        mailed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -337,6 +339,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_preferences (employee_id) {
+        employee_id -> Uuid,
+        thanked -> Nullable<Bool>,
+        manager_copies -> Nullable<Bool>,
+        moderation -> Nullable<Bool>,
+        digest -> Nullable<Bool>,
+        digest_day -> Nullable<Int2>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mail_suppressions (address, kind) {
+        address -> Text,
+        kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mail_messages (id) {
+        id -> Int8,
+        kind -> Text,
+        dedupe_key -> Text,
+        employee_id -> Nullable<Uuid>,
+        to_address -> Nullable<Text>,
+        shoutout_id -> Nullable<Uuid>,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        unsubscribe_url -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+        lease_owner -> Nullable<Uuid>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    moderation_notices (shoutout_id, address) {
+        shoutout_id -> Uuid,
+        address -> Text,
+        employee_id -> Nullable<Uuid>,
+        queued_at -> Timestamptz,
+        told_at -> Nullable<Timestamptz>,
+        reminded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    signing_keys (name) {
+        name -> Text,
+        key -> Bytea,
+    }
+}
+
 diesel::joinable!(cheers -> employees (employee_id));
 diesel::joinable!(cheers -> shoutouts (shoutout_id));
 diesel::joinable!(customer_praise -> employees (employee_id));
@@ -350,6 +413,9 @@ diesel::joinable!(shoutout_recipients -> shoutouts (shoutout_id));
 diesel::joinable!(shoutout_recipients -> teams (recipient_team_id));
 diesel::joinable!(shoutouts -> employees (giver_id));
 diesel::joinable!(outbox_events -> shoutouts (shoutout_id));
+diesel::joinable!(notification_preferences -> employees (employee_id));
+diesel::joinable!(mail_messages -> employees (employee_id));
+diesel::joinable!(mail_messages -> shoutouts (shoutout_id));
 diesel::joinable!(outbox_events -> webhook_endpoints (endpoint_id));
 diesel::joinable!(stream_events -> shoutouts (shoutout_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -367,13 +433,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     imported_shoutouts,
     leaderboard_settings,
+    mail_messages,
+    mail_suppressions,
     moderation_decisions,
+    moderation_notices,
+    notification_preferences,
     outbox_events,
     praise_budgets,
     report_person_months,
     report_team_days,
     shoutout_recipients,
     shoutouts,
+    signing_keys,
     spent_challenges,
     stream_events,
     tallies,

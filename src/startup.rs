@@ -32,6 +32,7 @@ pub struct Application {
     pool: DbPool,
     stream: Arc<StreamHub>,
     webhooks: crate::webhooks::worker::Workers,
+    mail: crate::mail::worker::MailWorker,
 }
 
 impl Application {
@@ -84,6 +85,7 @@ impl Application {
             config.clone(),
             outbox_metrics.clone(),
         )?;
+        let mail = crate::mail::worker::MailWorker::start(pool.clone(), config.clone())?;
         let metrics = actix_web_prom::PrometheusMetricsBuilder::new("shoutout")
             .registry(registry.clone())
             .mask_unmatched_patterns("UNMATCHED")
@@ -167,6 +169,7 @@ impl Application {
             pool: app_pool,
             stream: app_stream,
             webhooks,
+            mail,
         })
     }
 
@@ -181,6 +184,11 @@ impl Application {
     /// The webhook delivery workers (a test stops them as a crash would).
     pub fn webhook_workers(&self) -> &crate::webhooks::worker::Workers {
         &self.webhooks
+    }
+
+    /// The mail worker (a test stops it as a crash would).
+    pub fn mail_worker(&self) -> &crate::mail::worker::MailWorker {
+        &self.mail
     }
 
     /// Serves until SIGINT or SIGTERM, then stops accepting, ends the live streams and lets

@@ -9,6 +9,7 @@ pub mod history;
 pub mod leaderboards;
 pub mod me;
 pub mod moderation;
+pub mod notifications;
 pub mod operations;
 pub mod praise;
 pub mod reports;

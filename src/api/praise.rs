@@ -38,6 +38,10 @@ pub struct PublicShoutout {
     pub customer_name: Option<String>,
     #[schema(value_type = Option<CustomerEmail>)]
     pub customer_email: Option<String>,
+    /// Send one mail to `customer_email` when the praise is approved ("your thanks reached
+    /// ..."), and nothing else, ever. Needs `customer_email`.
+    #[serde(default)]
+    pub email_consent: bool,
     /// From `GET /api/v1/public/challenge`.
     pub challenge: String,
     /// Digits such that SHA-256(`challenge` ":" `solution`) starts with `difficulty_bits` zero
@@ -83,6 +87,7 @@ pub async fn create_public_shoutout(
         value: body.value,
         customer_name: body.customer_name,
         customer_email: body.customer_email,
+        email_consent: body.email_consent,
         challenge: body.challenge,
         solution: body.solution,
         website: body.website,

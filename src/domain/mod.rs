@@ -4,6 +4,7 @@ pub mod enums;
 pub mod events;
 pub mod fields;
 pub mod heart;
+pub mod notifications;
 pub mod origin;
 pub mod period;
 pub mod suggest;

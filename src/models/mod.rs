@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod campaigns;
 pub mod employees;
+pub mod mail;
 pub mod outbox;
 pub mod praise;
 pub mod reports;

@@ -131,6 +131,7 @@ pub struct NewPraise {
     pub value_suggested: bool,
     pub customer_name: Option<String>,
     pub customer_email: Option<String>,
+    pub email_consent: bool,
     pub received_at: DateTime<Utc>,
 }
 
@@ -164,6 +165,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewPraise) -> QueryResul
             customer_praise::received_at.eq(new.received_at),
             customer_praise::dedupe_until.eq(new.received_at + chrono::Duration::hours(24)),
             customer_praise::customer_email.eq(&new.customer_email),
+            customer_praise::email_consent.eq(new.email_consent),
             customer_praise::value_suggested.eq(new.value_suggested),
         ))
         .on_conflict_do_nothing()
@@ -374,5 +376,7 @@ pub async fn erase_email(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
         ))
         .execute(conn)
         .await?;
+    // A mail to the address that has not gone out never will.
+    super::mail::cancel_customer_mail(conn, id).await?;
     Ok(updated == 1)
 }

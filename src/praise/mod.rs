@@ -60,6 +60,8 @@ pub struct Submission {
     pub value: Option<HeartValue>,
     pub customer_name: Option<String>,
     pub customer_email: Option<String>,
+    /// The customer asked for one mail when their praise is approved (needs an address).
+    pub email_consent: bool,
     pub challenge: String,
     pub solution: String,
     /// The honeypot: hidden from people, filled in by bots.
@@ -139,6 +141,16 @@ fn check_fields(s: &Submission) -> Result<Checked, Vec<FieldError>> {
         .map_err(|m| field("customer_email", m));
     if let Err(m) = Handle::parse(&s.handle) {
         field("handle", m);
+    }
+    if s.email_consent
+        && s.customer_email
+            .as_deref()
+            .is_none_or(|e| e.trim().is_empty())
+    {
+        errors.push(FieldError::new(
+            "email_consent",
+            "needs customer_email: we can only tell you at an address you give",
+        ));
     }
     if s.challenge.is_empty() || s.challenge.len() > CHALLENGE_MAX {
         errors.push(FieldError::new(
@@ -227,6 +239,7 @@ pub async fn submit(
         value,
         value_suggested,
         customer_name: checked.customer_name.map(String::from),
+        email_consent: submission.email_consent,
         customer_email: checked.customer_email.map(String::from),
         received_at: now,
     };

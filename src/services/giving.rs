@@ -15,6 +15,7 @@ use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::models::audit;
 use crate::models::employees::EmployeeRow;
+use crate::models::mail;
 use crate::models::shoutouts::{self, IdempotencyClaim, NewShoutout, ShoutoutRow};
 use crate::views::{Shoutout, location};
 
@@ -246,6 +247,8 @@ pub async fn retract(
             }
         }
         shoutouts::mark_retracted(conn, id, &member.caller.subject).await?;
+        // Mails about it that have not gone out never will.
+        mail::cancel_for_shoutout(conn, id).await?;
         Ok(())
     })
     .await

@@ -5,6 +5,7 @@
 pub mod demo_page;
 pub mod praise_page;
 pub mod report_page;
+pub mod unsubscribe_page;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, HttpResponseBuilder, get};

@@ -33,6 +33,7 @@ struct Entered {
     value: String,
     customer_name: String,
     customer_email: String,
+    email_consent: bool,
 }
 
 /// A customer reads pages, not problem documents: whatever fails behind the form is answered
@@ -120,6 +121,7 @@ async fn receive(
         value: field("value"),
         customer_name: field("customer_name"),
         customer_email: field("customer_email"),
+        email_consent: !field("email_consent").is_empty(),
     };
     let value = match chosen_value(&entered.value) {
         Ok(value) => value,
@@ -131,6 +133,7 @@ async fn receive(
         value,
         customer_name: Some(entered.customer_name.clone()),
         customer_email: Some(entered.customer_email.clone()),
+        email_consent: entered.email_consent,
         challenge: field("challenge"),
         solution: field("solution"),
         website: fields.get("website").cloned(),
@@ -322,6 +325,14 @@ fn form_page(
                     aria-describedby={ "customer_email-hint" @if error_of("customer_email").is_some() { " customer_email-error" } }
                     aria-invalid=(error_of("customer_email").is_some());
             }
+            div class="field" {
+                @if let Some(e) = error_of("email_consent") { span class="error" id="email_consent-error" { "Error: " (e) } }
+                label for="email_consent" {
+                    input type="checkbox" id="email_consent" name="email_consent" value="yes" checked[entered.email_consent]
+                        aria-describedby={ @if error_of("email_consent").is_some() { "email_consent-error" } };
+                    " Send me one e-mail when my thanks reaches " (name) " (nothing else, ever)"
+                }
+            }
             div class="hp" aria-hidden="true" {
                 label for="website" { "Leave this field empty" }
                 input type="text" id="website" name="website" tabindex="-1" autocomplete="off";
@@ -348,6 +359,7 @@ fn field_id(field: &str) -> Option<&'static str> {
         "value" => "value-none",
         "customer_name" => "customer_name",
         "customer_email" => "customer_email",
+        "email_consent" => "email_consent",
         _ => return None,
     })
 }
@@ -358,6 +370,7 @@ fn label_of(field: &str) -> &'static str {
         "value" => "What they showed",
         "customer_name" => "Your name",
         "customer_email" => "Your e-mail",
+        "email_consent" => "Send me one e-mail",
         _ => "The form",
     }
 }

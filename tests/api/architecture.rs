@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("services", 8),
     ("praise", 8),
     ("webhooks", 8),
+    ("mail", 8),
     ("demo", 8),
     ("widgets", 7),
     ("auth", 6),

@@ -48,9 +48,15 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/leaderboards/{board}", "UAAAAAA"),
     ("GET", "/api/v1/leaderboards/{board}/{id}", "UAAAAAA"),
     ("GET", "/api/v1/me", "UUAAAAA"),
+    // Mail is for people in the directory (the admin here is not).
+    ("GET", "/api/v1/me/notifications", "UUAAAAF"),
+    ("PATCH", "/api/v1/me/notifications", "UUAAAAF"),
     ("GET", "/api/v1/moderation/shoutouts", "UUFFAAA"),
     ("GET", "/api/v1/public/challenge", "AAAAAAA"),
     ("POST", "/api/v1/public/shoutouts", "AAAAAAA"),
+    // The link's token is the authorization: a forged one is refused to everyone alike.
+    ("GET", "/api/v1/public/unsubscribe/{token}", "NNNNNNN"),
+    ("POST", "/api/v1/public/unsubscribe/{token}", "NNNNNNN"),
     // For the employee's team: its manager and admins.
     ("GET", "/api/v1/reports/shoutouts.csv", "UUFFFAA"),
     ("GET", "/api/v1/reports/teams/{team_id}", "UUFFFAA"),
@@ -314,6 +320,7 @@ fn concrete(method: &str, path: &str, w: &World, role: usize) -> String {
         .replace("{team_id}", &w.team.to_string())
         .replace("{board}", "recipients")
         .replace("{delivery_id}", &Uuid::nil().to_string())
+        .replace("{token}", "forged")
         .replace("{id}", &id.to_string());
     if path.starts_with("/api/v1/reports/") {
         concrete.push_str("?from=2026-01-01&to=2026-12-31");

@@ -12,6 +12,7 @@ mod directory;
 mod errors;
 mod faults;
 mod leaderboards;
+mod mail;
 mod operations;
 mod praise;
 mod receiver;

@@ -226,16 +226,28 @@ async fn every_event_reaches_a_standard_endpoint_signed_as_the_reference_verifie
     assert_eq!(pinged[6].json()["type"], "webhook.ping");
     assert!(verify_standard(&secret, &pinged[6..])[0].is_ok());
 
-    // The metrics say how it went.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The metrics say how it went, once the worker has recorded the last answer (a receiver
+    // has the request a moment before the worker has its 2xx written down).
+    let settled = |m: &str| {
+        m.contains("shoutout_webhook_attempts_total{result=\"succeeded\"} 7")
+            && m.contains("shoutout_outbox_open_deliveries 0")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let metrics = loop {
+        let metrics = app
+            .client
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if settled(&metrics) || std::time::Instant::now() > deadline {
+            break metrics;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert!(
         metrics.contains("shoutout_webhook_attempts_total{result=\"succeeded\"} 7"),
         "{metrics}"
