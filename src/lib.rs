@@ -21,6 +21,7 @@ pub mod pagination;
 pub mod praise;
 pub mod routes;
 pub mod schema;
+pub mod scim;
 pub mod services;
 pub mod startup;
 pub mod state;

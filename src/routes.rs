@@ -13,7 +13,7 @@ use crate::web::unsubscribe_page;
 
 use crate::api::{
     audit, employees, health, history, leaderboards, me, moderation, notifications, operations,
-    praise, reports, shoutouts, slack, stream, teams, values, webhooks, widget_keys,
+    praise, reports, scim_tokens, shoutouts, slack, stream, teams, values, webhooks, widget_keys,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -64,6 +64,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(reports::team_report)
                 .service(reports::report_link)
                 .service(reports::export)
+                .service(scim_tokens::create_scim_token)
+                .service(scim_tokens::list_scim_tokens)
+                .service(scim_tokens::revoke_scim_token)
                 .service(widget_keys::create_widget_key)
                 .service(widget_keys::list_widget_keys)
                 .service(widget_keys::revoke_widget_key)

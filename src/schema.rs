@@ -73,6 +73,10 @@ diesel::table! {
         updated_at -> Timestamptz,
         praise_handle -> Text,
         slack_user_id -> Nullable<Text>,
+        scim_external_id -> Nullable<Text>,
+        department -> Nullable<Text>,
+        manager_id -> Nullable<Uuid>,
+        scim_deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -185,6 +189,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    scim_tokens (id) {
+        id -> Uuid,
+        name -> Text,
+        token_hash -> Bytea,
+        token_prefix -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::HeartValue;
     use super::sql_types::ShoutoutSource;
@@ -265,6 +283,8 @@ diesel::table! {
         manager_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        external_id -> Nullable<Text>,
+        scim_deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -442,6 +462,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     praise_budgets,
     report_person_months,
     report_team_days,
+    scim_tokens,
     shoutout_recipients,
     shoutouts,
     signing_keys,

@@ -38,7 +38,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds. `config.database_url` must be set (the binary resolves the
     /// embedded cluster before calling this).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let database_url = config
             .database_url
             .as_ref()
@@ -79,6 +79,16 @@ impl Application {
         let registry = Registry::new();
         let pool_gauges = PoolGauges::register(&registry)?;
         let outbox_metrics = OutboxMetrics::register(&registry)?;
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        // Bound to port 0 (tests, a second instance beside the first), links name the port
+        // actually taken.
+        if config.public_url.is_none()
+            && let Ok(address) = listener.local_addr()
+        {
+            config.public_url = Some(format!("http://{address}"));
+        }
         let config = Arc::new(config);
         let webhooks = crate::webhooks::worker::Workers::start(
             pool.clone(),
@@ -95,9 +105,6 @@ impl Application {
         let api = routes::openapi();
         let openapi_json = api.to_json()?;
         let methods = web::Data::new(routes::MethodTable::from_openapi(&api));
-        let listener =
-            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
-        let port = listener.local_addr()?.port();
         let shutdown_timeout = config.shutdown_timeout_secs;
         // What extractors need, apart from the rest of the state: they sit below it.
         let tokens = web::Data::new(tokens);
@@ -135,6 +142,7 @@ impl Application {
                 }))
                 .configure(routes::configure)
                 .into_app()
+                .service(crate::api::scim::scope())
                 .service(crate::web::praise_page::form)
                 .service(crate::web::praise_page::send)
                 .service(crate::web::praise_page::thanks)

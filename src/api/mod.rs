@@ -13,6 +13,8 @@ pub mod notifications;
 pub mod operations;
 pub mod praise;
 pub mod reports;
+pub mod scim;
+pub mod scim_tokens;
 pub mod shoutouts;
 pub mod slack;
 pub mod stream;

@@ -7,6 +7,7 @@ pub mod heart;
 pub mod notifications;
 pub mod origin;
 pub mod period;
+pub mod scim_filter;
 pub mod suggest;
 pub mod text;
 

@@ -8,6 +8,7 @@ pub mod mail;
 pub mod outbox;
 pub mod praise;
 pub mod reports;
+pub mod scim;
 pub mod shoutouts;
 pub mod stream_events;
 pub mod tallies;

@@ -82,7 +82,11 @@ pub async fn list(
     limit: i64,
 ) -> QueryResult<Vec<TeamRow>> {
     use diesel::dsl::sql;
-    let mut query = teams::table.select(TeamRow::as_select()).into_boxed();
+    // Teams the identity provider removed stay for their history, but are not listed.
+    let mut query = teams::table
+        .select(TeamRow::as_select())
+        .filter(teams::scim_deleted_at.is_null())
+        .into_boxed();
     if let Some(parent) = parent_id {
         query = query.filter(teams::parent_id.eq(parent));
     }

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("praise", 8),
     ("webhooks", 8),
     ("mail", 8),
+    ("scim", 8),
     ("demo", 8),
     ("widgets", 7),
     ("auth", 6),

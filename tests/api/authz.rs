@@ -84,6 +84,10 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("PATCH", "/api/v1/teams/{id}", "UUFFFFA"),
     ("GET", "/api/v1/values", "AAAAAAA"),
     ("POST", "/api/v1/values/suggest", "UUAAAAA"),
+    ("GET", "/api/v1/scim-tokens", "UUFFFFA"),
+    ("POST", "/api/v1/scim-tokens", "UUFFFFA"),
+    // The token named does not exist: the admin, past authorization, is told so.
+    ("DELETE", "/api/v1/scim-tokens/{id}", "UUFFFFN"),
     ("GET", "/api/v1/widget-keys", "UUFFFFA"),
     ("POST", "/api/v1/widget-keys", "UUFFFFA"),
     ("DELETE", "/api/v1/widget-keys/{id}", "UUFFFFA"),

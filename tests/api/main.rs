@@ -18,6 +18,7 @@ mod praise;
 mod receiver;
 mod reports;
 mod schema;
+mod scim;
 mod shoutouts;
 mod slack;
 mod tokens;
