@@ -110,6 +110,11 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_IMPORT_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub import_timeout_secs: u64,
 
+    /// Largest share of active people (percent) a `mode=sync` directory import deactivates
+    /// without `force=true`: a truncated file must not empty the company.
+    #[arg(long, env = "SHOUTOUT_IMPORT_SYNC_MAX_PERCENT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub import_sync_max_percent: u32,
+
     /// Seconds SIGTERM waits for in-flight requests before closing them.
     #[arg(long, env = "SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
     pub shutdown_timeout_secs: u64,

@@ -203,6 +203,7 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
                     name: (*department).to_owned(),
                     parent_id: None,
                     manager_id: None,
+                    external_id: None,
                 },
             )
             .await?;
@@ -214,6 +215,7 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
                         name: (*team).to_owned(),
                         parent_id: Some(department_row.id),
                         manager_id: None,
+                        external_id: None,
                     },
                 )
                 .await?;

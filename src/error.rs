@@ -240,6 +240,12 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
             ("parent_id", "a team cannot be placed beneath itself")
         }
         "teams_name_length" => ("name", "must be 1 to 200 characters"),
+        "teams_external_id_key" => ("external_id", "a team with this external_id exists"),
+        "teams_external_id_length" => ("external_id", "must be 1 to 255 characters"),
+        "employees_manager_id_fkey" => ("manager_id", "no employee with this id"),
+        "employees_manager_not_self" => ("manager_id", "a person cannot manage themselves"),
+        "employees_department_length" => ("department", "must be 1 to 200 characters"),
+        "employees_scim_external_id_length" => ("externalId", "must be 1 to 255 characters"),
         "employees_external_id_key" => ("external_id", "an employee with this external_id exists"),
         "employees_email_key" => ("email", "an employee with this e-mail exists"),
         "employees_slack_user_id_key" => {

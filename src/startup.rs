@@ -212,7 +212,12 @@ impl Application {
             stream.close();
             handle.stop(true).await;
         });
-        self.server.await
+        let served = self.server.await;
+        // The background workers stop with the server, before the caller stops the database
+        // under them (their work is leased: what they were doing is picked up again).
+        self.webhooks.abort();
+        self.mail.abort();
+        served
     }
 }
 

@@ -75,6 +75,8 @@ pub struct Team {
     /// The team above this one; `null` for a top-level department.
     pub parent_id: Option<Uuid>,
     pub manager_id: Option<Uuid>,
+    /// The team's id in the system it comes from (an HR code, a SCIM Group's `externalId`).
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -86,6 +88,7 @@ impl From<TeamRow> for Team {
             name: row.name,
             parent_id: row.parent_id,
             manager_id: row.manager_id,
+            external_id: row.external_id,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

@@ -16,7 +16,7 @@ use crate::models::audit;
 use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
 use crate::models::teams;
 use crate::pagination::{self, NameKey, Page};
-use crate::services::directory::{self, ImportEmployee, ImportReport};
+use crate::services::directory::{self, ImportEmployee, ImportMode, ImportOptions, ImportReport};
 use crate::services::import_rows::{self, ImportRow};
 use crate::state::AppState;
 
@@ -219,32 +219,62 @@ pub async fn update_employee(
     Ok(web::Json(row.into()))
 }
 
+/// How an import runs.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Answer what would change, and write nothing.
+    pub dry_run: Option<bool>,
+    /// `upsert` (default), or `sync`: also deactivate everyone the file leaves out.
+    pub mode: Option<ImportMode>,
+    /// Let a sync deactivate more than `SHOUTOUT_IMPORT_SYNC_MAX_PERCENT` of active people.
+    pub force: Option<bool>,
+}
+
 /// Bulk upsert by `external_id`, all or nothing.
 ///
-/// Send a JSON array of rows, or `text/csv` with a header line naming the columns
-/// `external_id,display_name,email,team_id,title,active`. Every row is checked before anything
+/// Send a JSON array of rows, or `text/csv` with a header line naming the columns (any of
+/// `external_id,display_name,email,team_id,team_external_id,team,title,active,slack_user_id,manager_external_id`;
+/// an unknown column is refused). A row may carry only some columns: the rest stay as they
+/// are (a new person needs `display_name` and `email`). Every row is checked before anything
 /// is written; if any row is wrong, nothing is written and the answer lists every wrong row as
 /// `[index].field` (index 0 is the first row, for CSV the first line after the header).
+/// `?dry_run=true` answers the diff and writes nothing; `?mode=sync` also deactivates everyone
+/// the file leaves out.
 #[utoipa::path(
     tag = "directory",
+    params(ImportQuery),
     request_body(content(
         (Vec<ImportEmployee> = "application/json"),
         (String = "text/csv", example = "external_id,display_name,email,team_id,title,active\nalice,Alice Example,alice@example.com,,Agent,true\n"),
     )),
     security(("bearer" = [])),
-    responses((status = 200, description = "Everything was imported", body = ImportReport))
+    responses(
+        (status = 200, description = "Imported (or, in a dry run, what would be)", body = ImportReport),
+        (status = 409, description = "A sync would deactivate too many people without `force=true`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/employees/import")]
 pub async fn import_employees(
     admin: Admin,
     state: web::Data<AppState>,
     req: HttpRequest,
+    query: ValidQuery<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
-    let rows: Vec<ImportRow<ImportEmployee>> = read_import_rows(&req, payload.into_inner()).await?;
+    let query = query.0;
+    let rows: Vec<ImportRow<ImportEmployee>> =
+        read_import_rows(&req, payload.into_inner(), Some(directory::COLUMNS)).await?;
     let mut conn = state.pool.get().await?;
-    let budget = state.config.import_timeout_secs;
-    let report = directory::import(&mut conn, &admin.0.subject, rows, budget).await?;
+    let options = ImportOptions {
+        dry_run: query.dry_run.unwrap_or(false),
+        mode: query.mode.unwrap_or_default(),
+        force: query.force.unwrap_or(false),
+        max_deactivate_percent: state.config.import_sync_max_percent,
+        budget_secs: state.config.import_timeout_secs,
+    };
+    let report = directory::import(&mut conn, &admin.0.subject, rows, options).await?;
     Ok(web::Json(report))
 }
 
@@ -253,6 +283,7 @@ pub async fn import_employees(
 pub async fn read_import_rows<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     payload: actix_web::dev::Payload,
+    csv_columns: Option<&[&str]>,
 ) -> ApiResult<Vec<ImportRow<T>>> {
     let content_type = req
         .headers()
@@ -274,5 +305,8 @@ pub async fn read_import_rows<T: serde::de::DeserializeOwned>(
         }
     };
     let body = extract::read_body(req, payload, import_rows::IMPORT_MAX_BYTES).await?;
+    if is_csv && let Some(known) = csv_columns {
+        import_rows::check_csv_columns(&body, known)?;
+    }
     import_rows::parse(&body, is_csv)
 }

@@ -33,7 +33,7 @@ pub async fn import_shoutouts(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<web::Json<HistoryReport>> {
-    let rows = read_import_rows::<ImportShoutout>(&req, payload.into_inner()).await?;
+    let rows = read_import_rows::<ImportShoutout>(&req, payload.into_inner(), None).await?;
     let mut conn = state.pool.get().await?;
     let budget = state.config.import_timeout_secs;
     Ok(web::Json(history::import(&mut conn, rows, budget).await?))

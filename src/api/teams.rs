@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::{Team, location, nullable};
 use crate::auth::{Admin, Member};
-use crate::domain::fields::Name;
+use crate::domain::fields::{ExternalId, Name};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
@@ -24,9 +24,12 @@ pub struct CreateTeam {
     pub name: Name,
     pub parent_id: Option<Uuid>,
     pub manager_id: Option<Uuid>,
+    /// The team's id in the system it comes from (an HR code); unique. Imports may name the
+    /// team by it (`team_external_id`).
+    pub external_id: Option<ExternalId>,
 }
 
-/// Absent fields stay as they are; `null` clears `parent_id` or `manager_id`.
+/// Absent fields stay as they are; `null` clears `parent_id`, `manager_id` or `external_id`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeam {
@@ -37,6 +40,9 @@ pub struct UpdateTeam {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub manager_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<ExternalId>, nullable)]
+    pub external_id: Option<Option<ExternalId>>,
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -75,6 +81,7 @@ pub async fn create_team(
         name: body.name.into_string(),
         parent_id: body.parent_id,
         manager_id: body.manager_id,
+        external_id: body.external_id.map(ExternalId::into_string),
     };
     let mut conn = state.pool.get().await?;
     let row = conn
@@ -162,10 +169,15 @@ pub async fn update_team(
         name: body.name.map(Name::into_string),
         parent_id: body.parent_id,
         manager_id: body.manager_id,
+        external_id: body.external_id.map(|e| e.map(ExternalId::into_string)),
         updated_at: None,
     };
     let mut conn = state.pool.get().await?;
-    if changes.name.is_none() && changes.parent_id.is_none() && changes.manager_id.is_none() {
+    if changes.name.is_none()
+        && changes.parent_id.is_none()
+        && changes.manager_id.is_none()
+        && changes.external_id.is_none()
+    {
         let row = teams::find(&mut conn, *id)
             .await
             .map_err(|e| ApiError::missing(e, format!("no team with id {id}")))?;

@@ -248,3 +248,84 @@ pub async fn ids_by_slack_user(
         .load(conn)
         .await
 }
+
+/// What an import compares a row with: the people the file names, as they are now.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = employees)]
+pub struct ImportedRow {
+    pub id: Uuid,
+    pub external_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub team_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub active: bool,
+    pub slack_user_id: Option<String>,
+    pub manager_id: Option<Uuid>,
+}
+
+pub async fn for_import(
+    conn: &mut AsyncPgConnection,
+    external_ids: &[String],
+) -> QueryResult<Vec<ImportedRow>> {
+    employees::table
+        .filter(employees::external_id.eq_any(external_ids))
+        .select(ImportedRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Active people (not deleted by the identity provider) whose external id is not in `kept`:
+/// whom a sync import deactivates. With the count of all active people.
+pub async fn active_outside(
+    conn: &mut AsyncPgConnection,
+    kept: &[String],
+) -> QueryResult<(Vec<(Uuid, String)>, i64)> {
+    let active = employees::table
+        .filter(employees::active.eq(true))
+        .filter(employees::scim_deleted_at.is_null());
+    let total: i64 = active.count().get_result(conn).await?;
+    let outside = active
+        .filter(diesel::dsl::not(employees::external_id.eq_any(kept)))
+        .select((employees::id, employees::external_id))
+        .order(employees::external_id.asc())
+        .load(conn)
+        .await?;
+    Ok((outside, total))
+}
+
+/// Writes an imported row's values over a person's (`None` keeps a column as it is).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = employees)]
+pub struct ImportChanges {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub team_id: Option<Option<Uuid>>,
+    pub title: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub slack_user_id: Option<Option<String>>,
+    pub manager_id: Option<Option<Uuid>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+pub async fn apply_import(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &ImportChanges,
+) -> QueryResult<()> {
+    diesel::update(employees::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn deactivate(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<usize> {
+    diesel::update(employees::table.filter(employees::id.eq_any(ids)))
+        .set((
+            employees::active.eq(false),
+            employees::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await
+}

@@ -17,6 +17,7 @@ pub struct TeamRow {
     pub manager_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -26,6 +27,7 @@ pub struct NewTeam {
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub manager_id: Option<Uuid>,
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -34,6 +36,7 @@ pub struct TeamChanges {
     pub name: Option<String>,
     pub parent_id: Option<Option<Uuid>>,
     pub manager_id: Option<Option<Uuid>>,
+    pub external_id: Option<Option<String>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -169,4 +172,43 @@ pub async fn managed_subtree(
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Live teams by their external ids: (external_id, id).
+pub async fn by_external_ids(
+    conn: &mut AsyncPgConnection,
+    external_ids: &[String],
+) -> QueryResult<Vec<(String, Uuid)>> {
+    teams::table
+        .filter(teams::external_id.eq_any(external_ids))
+        .filter(teams::scim_deleted_at.is_null())
+        .select((teams::external_id.assume_not_null(), teams::id))
+        .load(conn)
+        .await
+}
+
+/// Every live team as (id, parent, name): enough to find one by its path ("Support/Tier 1").
+pub async fn tree(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Uuid, Option<Uuid>, String)>> {
+    teams::table
+        .filter(teams::scim_deleted_at.is_null())
+        .select((teams::id, teams::parent_id, teams::name))
+        .load(conn)
+        .await
+}
+
+/// Teams without a manager take the one most of their active people report to, when that is
+/// more than half of them: the directory's reporting lines say who manages a team. A manager
+/// an admin set is never replaced. How many teams were given one.
+pub async fn derive_managers(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE teams t SET manager_id = d.manager_id, updated_at = now() \
+         FROM (SELECT e.team_id, e.manager_id FROM employees e \
+               WHERE e.active AND e.team_id IS NOT NULL AND e.manager_id IS NOT NULL \
+               GROUP BY e.team_id, e.manager_id \
+               HAVING count(*) * 2 > (SELECT count(*) FROM employees m \
+                                      WHERE m.team_id = e.team_id AND m.active)) d \
+         WHERE t.id = d.team_id AND t.manager_id IS NULL AND t.scim_deleted_at IS NULL",
+    )
+    .execute(conn)
+    .await
 }

@@ -45,6 +45,31 @@ fn parse_json_rows<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec
         .collect())
 }
 
+/// Refuses a CSV table with a column not in `known`, naming each such column once.
+pub fn check_csv_columns(body: &[u8], known: &[&str]) -> ApiResult<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .from_reader(body);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::Malformed(format!("the CSV header line is unreadable: {e}")))?;
+    let unknown: Vec<FieldError> = headers
+        .iter()
+        .filter(|h| !known.contains(h))
+        .map(|h| {
+            FieldError::new(
+                h.to_owned(),
+                format!("unknown column; the columns are {}", known.join(", ")),
+            )
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(unknown))
+    }
+}
+
 /// CSV with a header line, each line parsed on its own. An empty cell is "not given": absent
 /// from the row, so an optional column may be left empty and a required one is named.
 fn parse_csv<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec<ImportRow<T>>> {

@@ -10,11 +10,12 @@ use uuid::Uuid;
 
 use crate::helpers::{TestApp, expect_problem, expect_status, id_of};
 
-const TEAM_FIELDS: [&str; 6] = [
+const TEAM_FIELDS: [&str; 7] = [
     "id",
     "name",
     "parent_id",
     "manager_id",
+    "external_id",
     "created_at",
     "updated_at",
 ];
@@ -150,6 +151,14 @@ async fn patch_employee(app: &TestApp, employee: Uuid, body: Value) -> Response 
 async fn create_employee(app: &TestApp, body: Value) -> Response {
     app.post("/api/v1/employees", &app.admin_token(), &body)
         .await
+}
+
+/// (created, updated) of an import report.
+fn counts(report: &Value) -> (u64, u64) {
+    (
+        report["created"].as_u64().unwrap(),
+        report["updated"].as_u64().unwrap(),
+    )
 }
 
 /// Posts an import body with this content type.
@@ -1384,7 +1393,7 @@ async fn importing_employees_as_json() {
         {"external_id": "cat", "display_name": "Cat", "email": "cat@example.com", "team_id": sales, "active": false},
     ]);
     let report = expect_status(import_json(&app, rows).await, StatusCode::OK).await;
-    assert_eq!(report, json!({"created": 3, "updated": 0}));
+    assert_eq!(counts(&report), (3, 0));
     assert_eq!(app.count("employees").await, 3);
     let ann = employee_by_external_id(&app, "ann").await;
     assert_eq!(ann["team_id"], care.to_string());
@@ -1412,14 +1421,17 @@ async fn importing_employees_as_json() {
         {"external_id": "dan", "display_name": "Dan", "email": "dan@example.com"},
     ]);
     let report = expect_status(import_json(&app, rows).await, StatusCode::OK).await;
-    assert_eq!(report, json!({"created": 1, "updated": 2}));
+    assert_eq!(counts(&report), (1, 2));
     assert_eq!(app.count("employees").await, 4);
     let ann2 = employee_by_external_id(&app, "ann").await;
     assert_eq!(ann2["id"], ann["id"]);
     assert_eq!(ann2["display_name"], "Ann Lee");
     assert_eq!(ann2["email"], "ANN.LEE@example.com");
     assert_eq!(ann2["team_id"], sales.to_string());
-    assert_eq!(ann2["title"], Value::Null, "a row is the whole record");
+    assert_eq!(
+        ann2["title"], "Agent",
+        "what a row leaves out stays as it is"
+    );
     assert_eq!(ann2["created_at"], ann["created_at"]);
     let cat2 = employee_by_external_id(&app, "cat").await;
     assert_eq!(cat2["id"], cat["id"]);
@@ -1532,7 +1544,7 @@ async fn importing_employees_as_csv() {
          cat,Cat,cat@example.com,,\"Lead, \"\"Nights\"\"\",false\n"
     );
     let report = expect_status(import_csv(&app, &csv).await, StatusCode::OK).await;
-    assert_eq!(report, json!({"created": 3, "updated": 0}));
+    assert_eq!(counts(&report), (3, 0));
     let ann = employee_by_external_id(&app, "ann").await;
     assert_eq!(ann["team_id"], care.to_string());
     assert_eq!(ann["title"], "Agent");
@@ -1560,7 +1572,7 @@ async fn importing_employees_as_csv() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(report, json!({"created": 1, "updated": 1}));
+    assert_eq!(counts(&report), (1, 1));
     let ann2 = employee_by_external_id(&app, "ann").await;
     assert_eq!(ann2["id"], ann["id"]);
     assert_eq!(ann2["email"], "ann.lee@example.com");
@@ -1757,4 +1769,289 @@ async fn me_is_the_callers_record_and_roles() {
         None,
     )
     .await;
+}
+
+/// Posts an import with a query string (`?dry_run=true`, `?mode=sync`...).
+async fn import_with(app: &TestApp, query: &str, content_type: &str, body: String) -> Response {
+    app.client
+        .post(format!("{}/api/v1/employees/import?{query}", app.base))
+        .bearer_auth(app.admin_token())
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("request sent")
+}
+
+#[tokio::test]
+async fn a_dry_run_answers_the_diff_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let care = app.team("Care", None).await;
+    let rows = json!([
+        {"external_id": "ann", "display_name": "Ann", "email": "ann@example.com", "title": "Agent"},
+        {"external_id": "ben", "display_name": "Ben", "email": "ben@example.com"},
+    ]);
+    expect_status(import_json(&app, rows).await, StatusCode::OK).await;
+    let before: Vec<Value> = vec![
+        employee_by_external_id(&app, "ann").await,
+        employee_by_external_id(&app, "ben").await,
+    ];
+    let audit_before = app.count("audit_events").await;
+
+    // Ann moves team (only that column), Ben is unchanged, Cat is new.
+    let rows = json!([
+        {"external_id": "ann", "team_id": care},
+        {"external_id": "ben", "display_name": "Ben"},
+        {"external_id": "cat", "display_name": "Cat", "email": "cat@example.com"},
+    ]);
+    let report = expect_status(
+        import_with(&app, "dry_run=true", "application/json", rows.to_string()).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(
+        (
+            report["created"].as_u64(),
+            report["updated"].as_u64(),
+            report["unchanged"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{report}"
+    );
+    let changes = report["changes"].as_array().unwrap();
+    let ann = changes.iter().find(|c| c["external_id"] == "ann").unwrap();
+    assert_eq!(ann["action"], "updated");
+    assert_eq!(
+        ann["fields"],
+        json!({"team_id": {"from": null, "to": care}}),
+        "only what changes"
+    );
+    let cat = changes.iter().find(|c| c["external_id"] == "cat").unwrap();
+    assert_eq!(cat["action"], "created");
+    assert_eq!(cat["fields"]["email"], "cat@example.com");
+    // Nothing was written, not even to the audit trail.
+    assert_eq!(app.count("employees").await, 2);
+    assert_eq!(employee_by_external_id(&app, "ann").await, before[0]);
+    assert_eq!(app.count("audit_events").await, audit_before);
+
+    // The same file for real: Ann keeps her title (the row left it out) and moves.
+    let report = expect_status(import_json(&app, rows).await, StatusCode::OK).await;
+    assert_eq!(report["dry_run"], false);
+    let ann = employee_by_external_id(&app, "ann").await;
+    assert_eq!(
+        (ann["team_id"].as_str(), ann["title"].as_str()),
+        (Some(care.to_string().as_str()), Some("Agent"))
+    );
+    assert_eq!(app.count("employees").await, 3);
+}
+
+#[tokio::test]
+async fn teams_are_named_by_external_id_or_path_and_unknown_columns_are_refused() {
+    let app = TestApp::spawn().await;
+    let support = app.team("Support", None).await;
+    let tier1 = app.team("Tier 1", Some(support)).await;
+    // Teams take an external id (an HR code).
+    let team = expect_status(
+        app.patch(
+            &format!("/api/v1/teams/{support}"),
+            &app.admin_token(),
+            &json!({"external_id": "HR-100"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(team["external_id"], "HR-100");
+    let csv = "external_id,display_name,email,team_external_id,team,slack_user_id\n\
+               ann,Ann,ann@example.com,HR-100,,U024BE7LH\n\
+               ben,Ben,ben@example.com,,support/TIER 1,\n";
+    expect_status(import_csv(&app, csv).await, StatusCode::OK).await;
+    let ann = employee_by_external_id(&app, "ann").await;
+    assert_eq!(ann["team_id"], support.to_string());
+    assert_eq!(ann["slack_user_id"], "U024BE7LH");
+    assert_eq!(
+        employee_by_external_id(&app, "ben").await["team_id"],
+        tier1.to_string()
+    );
+
+    // Unknown teams, and a team named twice, at their rows.
+    let rows = json!([
+        {"external_id": "cat", "display_name": "Cat", "email": "cat@example.com", "team_external_id": "HR-999"},
+        {"external_id": "dan", "display_name": "Dan", "email": "dan@example.com", "team": "Support/Tier 9"},
+        {"external_id": "eve", "display_name": "Eve", "email": "eve@example.com", "team": "Support", "team_id": support},
+    ]);
+    let problem = expect_problem(
+        import_json(&app, rows).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    )
+    .await;
+    assert_eq!(
+        field_names(&problem),
+        BTreeSet::from([
+            "[0].team_external_id".to_owned(),
+            "[1].team".to_owned(),
+            "[2].team".to_owned()
+        ]),
+        "{problem}"
+    );
+    // An unknown column is named once, with the columns there are.
+    let csv = "external_id,display_name,email,department\nzed,Zed,zed@example.com,Ops\n";
+    let problem = expect_problem(
+        import_csv(&app, csv).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("department"),
+    )
+    .await;
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("team_external_id"),
+        "{problem}"
+    );
+    assert_eq!(app.count("employees").await, 2);
+}
+
+#[tokio::test]
+async fn a_sync_deactivates_who_the_file_leaves_out_but_not_most_of_the_company() {
+    let app = TestApp::spawn().await;
+    let rows: Vec<Value> = (0..20)
+        .map(|i| json!({"external_id": format!("p{i:02}"), "display_name": format!("P {i}"), "email": format!("p{i}@example.com")}))
+        .collect();
+    expect_status(
+        import_json(&app, Value::Array(rows.clone())).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // Leaving out one person of twenty (5%) is a normal sync.
+    let report = expect_status(
+        import_with(
+            &app,
+            "mode=sync",
+            "application/json",
+            Value::Array(rows[1..].to_vec()).to_string(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(report["deactivated"], 1);
+    assert_eq!(employee_by_external_id(&app, "p00").await["active"], false);
+
+    // A truncated file (five people of nineteen active) is refused, and writes nothing...
+    let short = Value::Array(rows[1..6].to_vec()).to_string();
+    let dry = expect_status(
+        import_with(
+            &app,
+            "mode=sync&dry_run=true",
+            "application/json",
+            short.clone(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(dry["deactivated"], 14);
+    assert_eq!(dry["warnings"].as_array().unwrap().len(), 1, "{dry}");
+    let problem = expect_problem(
+        import_with(&app, "mode=sync", "application/json", short.clone()).await,
+        StatusCode::CONFLICT,
+        Some("force"),
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("14 of 19"),
+        "{problem}"
+    );
+    assert_eq!(employee_by_external_id(&app, "p10").await["active"], true);
+    // ...unless forced. History stays: they are deactivated, not deleted.
+    let report = expect_status(
+        import_with(&app, "mode=sync&force=true", "application/json", short).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(report["deactivated"], 14);
+    assert_eq!(employee_by_external_id(&app, "p10").await["active"], false);
+    assert_eq!(app.count("employees").await, 20);
+    // A bad mode is named.
+    expect_problem(
+        import_with(&app, "mode=replace", "application/json", "[]".into()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("mode"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn managers_come_from_the_reporting_lines() {
+    let app = TestApp::spawn().await;
+    let care = app.team("Care", None).await;
+    let sales = app.team("Sales", None).await;
+    // Sales has a manager an admin chose; Care has none.
+    let (chosen, _) = app.employee("chosen", None).await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/teams/{sales}"),
+            &app.admin_token(),
+            &json!({"manager_id": chosen}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let rows = json!([
+        {"external_id": "ann", "display_name": "Ann", "email": "ann@example.com", "team_id": care, "manager_external_id": "mia"},
+        {"external_id": "ben", "display_name": "Ben", "email": "ben@example.com", "team_id": care, "manager_external_id": "mia"},
+        {"external_id": "mia", "display_name": "Mia", "email": "mia@example.com", "team_id": care, "manager_external_id": "chosen"},
+        {"external_id": "sam", "display_name": "Sam", "email": "sam@example.com", "team_id": sales, "manager_external_id": "mia"},
+        {"external_id": "tom", "display_name": "Tom", "email": "tom@example.com", "team_id": sales, "manager_external_id": "mia"},
+    ]);
+    expect_status(import_json(&app, rows).await, StatusCode::OK).await;
+    let mia = employee_by_external_id(&app, "mia").await;
+    let team = |id: Uuid| {
+        let app = &app;
+        async move {
+            expect_status(
+                app.get(&format!("/api/v1/teams/{id}"), &app.admin_token())
+                    .await,
+                StatusCode::OK,
+            )
+            .await
+        }
+    };
+    // Two of Care's three report to Mia: she manages Care, and sees it as its manager.
+    assert_eq!(team(care).await["manager_id"], mia["id"]);
+    assert_eq!(
+        team(sales).await["manager_id"],
+        chosen.to_string(),
+        "an admin's choice stays"
+    );
+    let me = expect_status(
+        app.get("/api/v1/me", &app.token("mia", &[Role::Employee]))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me["managed_team_ids"], json!([care]));
+    // An unknown manager, and oneself, are named.
+    let rows = json!([
+        {"external_id": "zed", "display_name": "Zed", "email": "zed@example.com", "manager_external_id": "nobody"},
+        {"external_id": "yan", "display_name": "Yan", "email": "yan@example.com", "manager_external_id": "yan"},
+    ]);
+    let problem = expect_problem(
+        import_json(&app, rows).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    )
+    .await;
+    assert_eq!(
+        field_names(&problem),
+        BTreeSet::from([
+            "[0].manager_external_id".to_owned(),
+            "[1].manager_external_id".to_owned()
+        ])
+    );
 }
