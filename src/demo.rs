@@ -319,6 +319,7 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
                 message: message.to_owned(),
                 status: ShoutoutStatus::Published,
                 created_at,
+                visibility: "public",
             });
             lines.extend(recipients.iter().map(|&r| (id, r, Some(giver))));
             for _ in 0..rng.random_range(0..4) {

@@ -238,6 +238,7 @@ diesel::table! {
         retracted_at -> Nullable<Timestamptz>,
         retracted_by -> Nullable<Text>,
         giver_team_id -> Nullable<Uuid>,
+        visibility -> Text,
     }
 }
 

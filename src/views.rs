@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, text};
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, Visibility, text};
 use crate::models::employees::EmployeeRow;
 use crate::models::shoutouts::ShoutoutDetails;
 use crate::models::teams::TeamRow;
@@ -118,6 +118,8 @@ pub struct Shoutout {
     pub value: HeartValue,
     pub message: String,
     pub status: ShoutoutStatus,
+    /// `private`: seen only by its giver, the people thanked, their managers and admins.
+    pub visibility: Visibility,
     pub created_at: DateTime<Utc>,
     /// +1s from colleagues; counted apart from shout-outs.
     pub cheers: i64,
@@ -148,6 +150,7 @@ impl From<ShoutoutDetails> for Shoutout {
                 ShoutoutSource::Staff => row.message,
             },
             status: row.status,
+            visibility: Visibility::from_stored(&row.visibility),
             created_at: row.created_at,
             cheers: details.cheers,
             retracted_at: row.retracted_at,

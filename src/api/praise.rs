@@ -14,7 +14,7 @@ use validator::Validate;
 use crate::auth::{Admin, Caller, Member, oversight};
 use crate::client;
 use crate::domain::fields::{CustomerEmail, CustomerName, Handle, Message};
-use crate::domain::{HeartValue, suggest};
+use crate::domain::{HeartValue, Visibility, suggest};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::{audit, employees, praise as store};
@@ -42,6 +42,10 @@ pub struct PublicShoutout {
     /// ..."), and nothing else, ever. Needs `customer_email`.
     #[serde(default)]
     pub email_consent: bool,
+    /// `private`: only the person thanked, their managers and admins see it (never the
+    /// public feed, walls or channels). Default `public`.
+    #[serde(default)]
+    pub visibility: Visibility,
     /// From `GET /api/v1/public/challenge`.
     pub challenge: String,
     /// Digits such that SHA-256(`challenge` ":" `solution`) starts with `difficulty_bits` zero
@@ -88,6 +92,7 @@ pub async fn create_public_shoutout(
         customer_name: body.customer_name,
         customer_email: body.customer_email,
         email_consent: body.email_consent,
+        private: body.visibility == Visibility::Private,
         challenge: body.challenge,
         solution: body.solution,
         website: body.website,

@@ -11,7 +11,7 @@ use validator::Validate;
 use super::caching;
 use crate::auth::{Member, Staff};
 use crate::domain::fields::Message;
-use crate::domain::{HeartValue, ShoutoutStatus};
+use crate::domain::{HeartValue, ShoutoutStatus, Visibility};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::shoutouts::{self, ShoutoutRow};
@@ -34,6 +34,10 @@ pub struct CreateShoutout {
     pub recipient_ids: Vec<Uuid>,
     pub value: HeartValue,
     pub message: Message,
+    /// `private`: seen only by you, the people thanked, their managers and admins; never in
+    /// the public feed, on walls, widgets or channels. Default `public`.
+    #[serde(default)]
+    pub visibility: Visibility,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -54,6 +58,7 @@ impl From<CreateShoutout> for Gift {
             recipient_ids: body.recipient_ids,
             value: body.value,
             message: body.message,
+            visibility: body.visibility,
         }
     }
 }
@@ -117,7 +122,7 @@ pub async fn create_shoutout(
 )]
 #[get("/shoutouts")]
 pub async fn list_shoutouts(
-    _viewer: Viewer<Feeds>,
+    viewer: Viewer<Feeds>,
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ValidQuery<FeedQuery>,
@@ -127,7 +132,12 @@ pub async fn list_shoutouts(
     let before =
         pagination::after::<FeedKey>(query.cursor.as_deref())?.map(|FeedKey(at, id)| (at, id));
     let mut conn = state.pool.get().await?;
-    let (details, has_more) = feed::page(&mut conn, &query, before, limit).await?;
+    let member = match &viewer {
+        Viewer::Member(member) => Some(member.as_ref()),
+        Viewer::Key(..) => None,
+    };
+    let access = feed::access(&mut conn, member).await?;
+    let (details, has_more) = feed::page(&mut conn, access, &query, before, limit).await?;
     let next_cursor = has_more
         .then(|| details.last())
         .flatten()
@@ -163,7 +173,7 @@ pub async fn get_shoutout(
     let row = shoutouts::find(&mut conn, id)
         .await
         .map_err(|e| ApiError::missing(e, giving::not_found_text(id)))?;
-    if !giving::visible_to(&row, &member) {
+    if !giving::visible_to(&mut conn, &row, &member).await? {
         return Err(giving::not_found(id));
     }
     Ok(web::Json(giving::view_of(&mut conn, row).await?))
@@ -213,7 +223,7 @@ pub async fn add_cheer(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    let row = published(&mut conn, id).await?;
+    let row = published(&mut conn, id, &staff).await?;
     if row.giver_id == Some(staff.employee.id)
         || shoutouts::recipient_ids(&mut conn, id)
             .await?
@@ -255,7 +265,7 @@ pub async fn remove_cheer(
 ) -> ApiResult<web::Json<CheerState>> {
     let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    published(&mut conn, id).await?;
+    published(&mut conn, id, &staff).await?;
     shoutouts::remove_cheer(&mut conn, id, staff.employee.id).await?;
     let cheers = shoutouts::cheer_count(&mut conn, id).await?;
     Ok(web::Json(CheerState {
@@ -265,11 +275,20 @@ pub async fn remove_cheer(
     }))
 }
 
-async fn published(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> ApiResult<ShoutoutRow> {
+/// A published shout-out `staff` may see (a private one only by those it is for).
+async fn published(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+    staff: &Staff,
+) -> ApiResult<ShoutoutRow> {
     let row = shoutouts::find(conn, id)
         .await
         .map_err(|e| ApiError::missing(e, giving::not_found_text(id)))?;
-    if row.status != ShoutoutStatus::Published {
+    let member = crate::auth::Member {
+        caller: staff.caller.clone(),
+        employee: Some(staff.employee.clone()),
+    };
+    if row.status != ShoutoutStatus::Published || !giving::visible_to(conn, &row, &member).await? {
         return Err(giving::not_found(id));
     }
     Ok(row)

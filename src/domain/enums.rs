@@ -75,3 +75,44 @@ pg_enum! {
         Retracted = "retracted",
     }
 }
+
+/// Who may see a shout-out: everyone (`public`), or only its giver, the people thanked, their
+/// managers and admins (`private`). Chosen when it is given.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    #[default]
+    Public,
+    Private,
+}
+
+impl Visibility {
+    /// As stored (`shoutouts.visibility`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+        }
+    }
+
+    /// From the stored text; anything but `private` is public (the column's check allows no
+    /// other value).
+    pub fn from_stored(text: &str) -> Self {
+        if text == "private" {
+            Self::Private
+        } else {
+            Self::Public
+        }
+    }
+}

@@ -11,5 +11,5 @@ pub mod scim_filter;
 pub mod suggest;
 pub mod text;
 
-pub use enums::{ShoutoutSource, ShoutoutStatus};
+pub use enums::{ShoutoutSource, ShoutoutStatus, Visibility};
 pub use heart::HeartValue;

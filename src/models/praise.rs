@@ -133,6 +133,8 @@ pub struct NewPraise {
     pub customer_email: Option<String>,
     pub email_consent: bool,
     pub received_at: DateTime<Utc>,
+    /// The shout-out's, chosen by the customer.
+    pub visibility: crate::domain::Visibility,
 }
 
 pub enum Stored {
@@ -192,6 +194,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewPraise) -> QueryResul
         message: new.message.clone(),
         status: ShoutoutStatus::Pending,
         created_at: new.received_at,
+        visibility: new.visibility.as_str(),
     };
     insert_shoutout(conn, &shoutout, &[new.employee_id]).await?;
     Ok(Stored::New(new.id))

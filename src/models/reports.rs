@@ -452,7 +452,8 @@ pub async fn export_batch(
          JOIN shoutout_recipients r ON r.shoutout_id = s.id \
          JOIN employees e ON e.id = r.recipient_id \
          LEFT JOIN employees g ON g.id = s.giver_id \
-         WHERE s.status = 'published' AND s.created_at >= $2 AND s.created_at < $3 \
+         WHERE s.status = 'published' AND s.visibility = 'public' \
+           AND s.created_at >= $2 AND s.created_at < $3 \
            AND ($1::uuid[] IS NULL OR r.recipient_team_id = ANY($1)) \
            AND ($4::timestamptz IS NULL OR (s.created_at, s.id, r.recipient_id) > ($4, $5, $6)) \
          ORDER BY s.created_at, s.id, r.recipient_id \

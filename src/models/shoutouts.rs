@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::expression::BoxableExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -25,6 +27,7 @@ pub struct ShoutoutRow {
     pub created_at: DateTime<Utc>,
     pub retracted_at: Option<DateTime<Utc>>,
     pub retracted_by: Option<String>,
+    pub visibility: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -38,6 +41,7 @@ pub struct NewShoutout {
     pub message: String,
     pub status: ShoutoutStatus,
     pub created_at: DateTime<Utc>,
+    pub visibility: &'static str,
 }
 
 #[derive(Debug, Insertable)]
@@ -165,6 +169,67 @@ pub struct FeedFilter {
     /// Keyset position: (created_at, id) of the previous page's last item.
     pub before: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
+    /// Which private shout-outs the reader may see.
+    pub private: PrivateAccess,
+}
+
+/// Which private shout-outs a reader may see: none (a widget, a wall, someone outside the
+/// directory), all (admins), or those a person gave, received, or that thanked someone they
+/// manage (by team, or by reporting line).
+#[derive(Debug, Clone, Default)]
+pub enum PrivateAccess {
+    #[default]
+    None,
+    All,
+    Person {
+        employee_id: Uuid,
+        managed_teams: Vec<Uuid>,
+    },
+}
+
+/// The condition "the reader may see this shout-out" as SQL over `shoutouts`.
+fn readable(
+    access: &PrivateAccess,
+) -> Option<Box<dyn BoxableExpression<shoutouts::table, Pg, SqlType = diesel::sql_types::Bool>>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Array, Bool, Uuid as SqlUuid};
+    match access {
+        PrivateAccess::All => None,
+        PrivateAccess::None => Some(Box::new(shoutouts::visibility.eq("public"))),
+        PrivateAccess::Person {
+            employee_id,
+            managed_teams,
+        } => Some(Box::new(
+            sql::<Bool>("(shoutouts.visibility = 'public' OR shoutouts.giver_id = ")
+                .bind::<SqlUuid, _>(*employee_id)
+                .sql(
+                    " OR shoutouts.id IN (SELECT r.shoutout_id FROM shoutout_recipients r \
+                     JOIN employees e ON e.id = r.recipient_id WHERE r.recipient_id = ",
+                )
+                .bind::<SqlUuid, _>(*employee_id)
+                .sql(" OR e.manager_id = ")
+                .bind::<SqlUuid, _>(*employee_id)
+                .sql(" OR e.team_id = ANY(")
+                .bind::<Array<SqlUuid>, _>(managed_teams.clone())
+                .sql(")))"),
+        )),
+    }
+}
+
+/// Whether the reader may see shout-out `id` (published or not: only its visibility counts).
+pub async fn may_read(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    access: &PrivateAccess,
+) -> QueryResult<bool> {
+    let mut query = shoutouts::table
+        .filter(shoutouts::id.eq(id))
+        .select(shoutouts::id)
+        .into_boxed();
+    if let Some(condition) = readable(access) {
+        query = query.filter(condition);
+    }
+    Ok(query.first::<Uuid>(conn).await.optional()?.is_some())
 }
 
 pub async fn feed(
@@ -175,6 +240,9 @@ pub async fn feed(
         .filter(shoutouts::status.eq(ShoutoutStatus::Published))
         .select(ShoutoutRow::as_select())
         .into_boxed();
+    if let Some(condition) = readable(&filter.private) {
+        query = query.filter(condition);
+    }
     if let Some(recipient) = filter.recipient_id {
         query = query.filter(
             shoutouts::id.eq_any(

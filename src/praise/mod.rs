@@ -62,6 +62,8 @@ pub struct Submission {
     pub customer_email: Option<String>,
     /// The customer asked for one mail when their praise is approved (needs an address).
     pub email_consent: bool,
+    /// Only the person thanked, their managers and admins see it.
+    pub private: bool,
     pub challenge: String,
     pub solution: String,
     /// The honeypot: hidden from people, filled in by bots.
@@ -242,6 +244,11 @@ pub async fn submit(
         email_consent: submission.email_consent,
         customer_email: checked.customer_email.map(String::from),
         received_at: now,
+        visibility: if submission.private {
+            crate::domain::Visibility::Private
+        } else {
+            crate::domain::Visibility::Public
+        },
     };
     let shared = [
         client.map(|a| {

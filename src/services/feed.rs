@@ -8,9 +8,10 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::{Member, oversight};
 use crate::domain::{HeartValue, ShoutoutSource};
 use crate::error::{ApiError, ApiResult};
-use crate::models::shoutouts::{self, FeedFilter, ShoutoutDetails};
+use crate::models::shoutouts::{self, FeedFilter, PrivateAccess, ShoutoutDetails};
 use crate::models::teams;
 
 /// What a reader asks the feed for (the query string of `GET /api/v1/shoutouts`).
@@ -35,9 +36,34 @@ pub struct FeedQuery {
     pub cursor: Option<String>,
 }
 
+/// Which private shout-outs `member` may read (`None`: a widget key, which reads public ones).
+pub async fn access(
+    conn: &mut AsyncPgConnection,
+    member: Option<&Member>,
+) -> ApiResult<PrivateAccess> {
+    let Some(member) = member else {
+        return Ok(PrivateAccess::None);
+    };
+    if member.caller.is_admin() {
+        return Ok(PrivateAccess::All);
+    }
+    let Some(employee) = &member.employee else {
+        return Ok(PrivateAccess::None);
+    };
+    let managed_teams = oversight(conn, member)
+        .await?
+        .team_ids()
+        .unwrap_or_default();
+    Ok(PrivateAccess::Person {
+        employee_id: employee.id,
+        managed_teams,
+    })
+}
+
 /// One page: at most `limit` shout-outs older than `before`, and whether more follow.
 pub async fn page(
     conn: &mut AsyncPgConnection,
+    access: PrivateAccess,
     feed: &FeedQuery,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: u32,
@@ -61,6 +87,7 @@ pub async fn page(
         until: feed.until,
         before,
         limit: i64::from(limit) + 1,
+        private: access,
     };
     let rows = shoutouts::feed(conn, &filter).await?;
     let has_more = rows.len() > limit as usize;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::Member;
 use crate::domain::fields::Message;
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, Visibility};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::models::audit;
 use crate::models::employees::EmployeeRow;
@@ -34,6 +34,7 @@ pub struct Gift {
     pub recipient_ids: Vec<Uuid>,
     pub value: HeartValue,
     pub message: Message,
+    pub visibility: Visibility,
 }
 
 /// What giving ended with: a new shout-out, or the first answer to a repeated request.
@@ -138,6 +139,7 @@ pub async fn give(
             message: message.clone(),
             status: ShoutoutStatus::Published,
             created_at: now,
+            visibility: body.visibility.as_str(),
         };
         let row = shoutouts::insert(conn, &new, &recipient_ids).await?;
         let view = view_of(conn, row).await?;
@@ -191,14 +193,28 @@ fn seconds_until_tomorrow(now: DateTime<Utc>, tz: chrono_tz::Tz) -> u64 {
     (midnight - now).num_seconds().max(1) as u64
 }
 
-/// Who may see a shout-out that is not (or no longer) published: its giver and admins.
-pub fn visible_to(row: &ShoutoutRow, member: &Member) -> bool {
-    row.status == ShoutoutStatus::Published
+/// Who may see a shout-out: a published public one, all staff; a private one, its giver, the
+/// people thanked, their managers and admins; one not (or no longer) published, its giver and
+/// admins.
+pub async fn visible_to(
+    conn: &mut AsyncPgConnection,
+    row: &ShoutoutRow,
+    member: &Member,
+) -> ApiResult<bool> {
+    let status_allows = row.status == ShoutoutStatus::Published
         || member.caller.is_admin()
         || member
             .employee
             .as_ref()
-            .is_some_and(|e| Some(e.id) == row.giver_id)
+            .is_some_and(|e| Some(e.id) == row.giver_id);
+    if !status_allows {
+        return Ok(false);
+    }
+    if Visibility::from_stored(&row.visibility) == Visibility::Public {
+        return Ok(true);
+    }
+    let access = super::feed::access(conn, Some(member)).await?;
+    Ok(shoutouts::may_read(conn, row.id, &access).await?)
 }
 
 pub fn not_found_text(id: Uuid) -> String {
@@ -223,7 +239,7 @@ pub async fn retract(
         let row = shoutouts::find_for_update(conn, id)
             .await
             .map_err(|e| ApiError::missing(e, not_found_text(id)))?;
-        if !visible_to(&row, member) {
+        if !visible_to(conn, &row, member).await? {
             return Err(not_found(id));
         }
         if row.status == ShoutoutStatus::Retracted {

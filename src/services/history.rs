@@ -263,6 +263,7 @@ pub async fn import(
             message: row.message.into_string(),
             status: ShoutoutStatus::Published,
             created_at: row.created_at,
+            visibility: "public",
         });
     }
     if !errors.is_empty() {

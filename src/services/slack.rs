@@ -147,6 +147,7 @@ pub async fn run(
         recipient_ids,
         value,
         message,
+        visibility: crate::domain::Visibility::Public,
     };
     let names = parsed
         .mentions

@@ -34,6 +34,7 @@ struct Entered {
     customer_name: String,
     customer_email: String,
     email_consent: bool,
+    private: bool,
 }
 
 /// A customer reads pages, not problem documents: whatever fails behind the form is answered
@@ -122,6 +123,7 @@ async fn receive(
         customer_name: field("customer_name"),
         customer_email: field("customer_email"),
         email_consent: !field("email_consent").is_empty(),
+        private: !field("private").is_empty(),
     };
     let value = match chosen_value(&entered.value) {
         Ok(value) => value,
@@ -134,6 +136,7 @@ async fn receive(
         customer_name: Some(entered.customer_name.clone()),
         customer_email: Some(entered.customer_email.clone()),
         email_consent: entered.email_consent,
+        private: entered.private,
         challenge: field("challenge"),
         solution: field("solution"),
         website: fields.get("website").cloned(),
@@ -331,6 +334,12 @@ fn form_page(
                     input type="checkbox" id="email_consent" name="email_consent" value="yes" checked[entered.email_consent]
                         aria-describedby={ @if error_of("email_consent").is_some() { "email_consent-error" } };
                     " Send me one e-mail when my thanks reaches " (name) " (nothing else, ever)"
+                }
+            }
+            div class="field" {
+                label for="private" {
+                    input type="checkbox" id="private" name="private" value="yes" checked[entered.private];
+                    " Keep my thanks private: only " (name) " and their managers see it, never the public wall"
                 }
             }
             div class="hp" aria-hidden="true" {

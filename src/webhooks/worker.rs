@@ -228,8 +228,13 @@ impl Context {
             return false;
         }
         let format = WebhookFormat::parse(&endpoint.format).unwrap_or(WebhookFormat::Standard);
-        // A channel only ever shows what is published now.
-        if format.is_channel() && subject.view.status != ShoutoutStatus::Published {
+        // A channel only ever shows what is published now, and never a private shout-out:
+        // a channel is read by people it is not for. Standard receivers get it, marked
+        // `visibility: private`, to respect it themselves.
+        if format.is_channel()
+            && (subject.view.status != ShoutoutStatus::Published
+                || subject.view.visibility == crate::domain::Visibility::Private)
+        {
             return false;
         }
         if let Some(values) = &endpoint.filter_values

@@ -15,6 +15,7 @@ mod leaderboards;
 mod mail;
 mod operations;
 mod praise;
+mod privacy;
 mod receiver;
 mod reports;
 mod schema;

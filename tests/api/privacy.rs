@@ -1,0 +1,304 @@
+//! People's control over what others see: private shout-outs, seen only by their giver, the
+//! people thanked, their managers and admins, never in the public feed, walls, widgets, channel
+//! posts or exports, yet counted in the recipient's totals and their manager's report.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shoutout::auth::Role;
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, expect_problem, expect_status, id_of};
+use crate::receiver::Receiver;
+
+fn quick_hooks(c: &mut shoutout::config::Config) {
+    c.webhooks_allow_private = true;
+    c.webhooks_poll_ms = 50;
+}
+
+/// The ids in a feed page.
+async fn feed_ids(app: &TestApp, token: &str) -> Vec<String> {
+    let page = expect_status(
+        app.get("/api/v1/shoutouts?limit=100", token).await,
+        StatusCode::OK,
+    )
+    .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_private_shout_out_is_seen_only_by_those_it_is_for() {
+    let app = TestApp::spawn_with(quick_hooks).await;
+    let receiver = Receiver::start().await;
+    let standard = app
+        .post(
+            "/api/v1/webhooks",
+            &app.admin_token(),
+            &json!({"url": receiver.url("/std"), "events": ["shoutout.published"]}),
+        )
+        .await;
+    expect_status(standard, StatusCode::CREATED).await;
+    let slack = app.post("/api/v1/webhooks", &app.admin_token(), &json!({"url": receiver.url("/slack"), "events": ["shoutout.published"], "format": "slack"})).await;
+    expect_status(slack, StatusCode::CREATED).await;
+
+    let care = app.team("Care", None).await;
+    let sales = app.team("Sales", None).await;
+    let (_ann, ann_token) = app.employee("ann", Some(care)).await; // the giver
+    let (bob, bob_token) = app.employee("bob", Some(care)).await; // thanked
+    let (_cat, cat_token) = app.employee("cat", Some(care)).await; // a colleague
+    let (mia, _) = app.employee("mia", None).await; // Care's manager
+    let (sam, _) = app.employee("sam", None).await; // Sales' manager
+    for (team, manager) in [(care, mia), (sales, sam)] {
+        expect_status(
+            app.patch(
+                &format!("/api/v1/teams/{team}"),
+                &app.admin_token(),
+                &json!({"manager_id": manager}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let mia_token = app.token("mia", &[Role::Manager]);
+    let sam_token = app.token("sam", &[Role::Manager]);
+
+    let private = expect_status(
+        app.post("/api/v1/shoutouts", &ann_token, &json!({"recipient_ids": [bob], "value": "responding_with_care", "message": "Thank you for the hard week", "visibility": "private"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(private["visibility"], "private");
+    let private_id = private["id"].as_str().unwrap().to_owned();
+    let public = expect_status(
+        app.post("/api/v1/shoutouts", &ann_token, &json!({"recipient_ids": [bob], "value": "helping_others", "message": "Thanks for the cover"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(public["visibility"], "public");
+    let public_id = public["id"].as_str().unwrap().to_owned();
+
+    // Who sees it in the feed and by id.
+    for (who, token, sees) in [
+        ("giver", &ann_token, true),
+        ("thanked", &bob_token, true),
+        ("their manager", &mia_token, true),
+        ("an admin", &app.admin_token(), true),
+        ("a colleague", &cat_token, false),
+        ("another team's manager", &sam_token, false),
+    ] {
+        let ids = feed_ids(&app, token).await;
+        assert!(ids.contains(&public_id), "{who}");
+        assert_eq!(ids.contains(&private_id), sees, "{who} in the feed");
+        let one = app
+            .get(&format!("/api/v1/shoutouts/{private_id}"), token)
+            .await;
+        let expected = if sees {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(one.status(), expected, "{who} by id");
+    }
+    // Nor can an outsider cheer it (it does not exist for them).
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/shoutouts/{private_id}/cheers"),
+            &cat_token,
+            &json!({})
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A widget key reads the public feed only; the live stream never carries it.
+    let key = expect_status(
+        app.post(
+            "/api/v1/widget-keys",
+            &app.admin_token(),
+            &json!({"name": "Wall", "scopes": ["feeds"]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let page: Value = app
+        .client
+        .get(format!("{}/api/v1/shoutouts", app.base))
+        .header("X-Widget-Key", key["key"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&public_id.as_str()) && !ids.contains(&private_id.as_str()),
+        "{page}"
+    );
+    let db = app.db().await;
+    let streamed: i64 = db
+        .query_one(
+            "SELECT count(*) FROM stream_events WHERE shoutout_id = $1::text::uuid",
+            &[&private_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(streamed, 0);
+
+    // Channels never post it; a standard receiver gets it, marked.
+    let got = receiver.wait_for("/std", 10, |got| got.len() >= 2).await;
+    let marked: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            let body = r.json();
+            (
+                body["data"]["id"].as_str().unwrap().to_owned(),
+                body["data"]["visibility"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        marked.contains(&(private_id.clone(), "private".to_owned())),
+        "{marked:?}"
+    );
+    let posted = receiver.wait_for("/slack", 10, |got| !got.is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posted_again = receiver.wait_for("/slack", 1, |_| true).await;
+    assert_eq!(
+        posted.len().max(posted_again.len()),
+        1,
+        "only the public one reaches the channel"
+    );
+    assert!(!posted_again.iter().any(|r| r.body.contains("hard week")));
+
+    // The CSV export leaves it out (an export leaves the service, where its rule no longer holds).
+    let today = chrono::Utc::now().date_naive();
+    let csv = app
+        .get(
+            &format!(
+                "/api/v1/reports/shoutouts.csv?from={}&to={}",
+                today - chrono::Duration::days(1),
+                today + chrono::Duration::days(1)
+            ),
+            &app.admin_token(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("Thanks for the cover") && !csv.contains("hard week"),
+        "{csv}"
+    );
+
+    // It counts: Bob's standing and Care's report include it.
+    let report = expect_status(
+        app.get(
+            &format!(
+                "/api/v1/reports/teams/{care}?from={}&to={}",
+                today - chrono::Duration::days(1),
+                today + chrono::Duration::days(1)
+            ),
+            &mia_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(report["totals"]["shoutouts_received"], 2, "{report}");
+    let board = expect_status(
+        app.get(
+            "/api/v1/leaderboards/recipients?period=all_time",
+            &bob_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let entry = board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["employee"]["id"] == bob.to_string())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(entry["count"], 2, "{board}");
+
+    // A shout-out's visibility is chosen once: the database refuses to change it.
+    let changed = db
+        .execute(
+            "UPDATE shoutouts SET visibility = 'public' WHERE id = $1::text::uuid",
+            &[&private_id],
+        )
+        .await;
+    assert!(changed.is_err());
+}
+
+#[tokio::test]
+async fn a_customer_may_keep_their_praise_private_and_bad_visibility_is_named() {
+    let app = TestApp::spawn().await;
+    let care = app.team("Care", None).await;
+    let (bob, _) = app.employee("bob", Some(care)).await;
+    let (_, cat_token) = app.employee("cat", Some(care)).await;
+    let handle = app.praise_handle(bob).await;
+    let sent = app
+        .praise(
+            &handle,
+            "You fixed my broadband after three other calls failed",
+            json!({"visibility": "private", "value": "exceeding_expectations"}),
+        )
+        .await;
+    let id = id_of(expect_status(sent, StatusCode::ACCEPTED).await);
+    expect_status(
+        app.post(
+            &format!("/api/v1/shoutouts/{id}/approve"),
+            &app.admin_token(),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let one = expect_status(
+        app.get(&format!("/api/v1/shoutouts/{id}"), &app.admin_token())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (one["status"].as_str(), one["visibility"].as_str()),
+        (Some("published"), Some("private"))
+    );
+    assert!(!feed_ids(&app, &cat_token).await.contains(&id.to_string()));
+    assert_eq!(
+        app.get(&format!("/api/v1/shoutouts/{id}"), &cat_token)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // An unknown visibility is a 422 naming it.
+    let (_, ann_token) = app.employee("ann", Some(care)).await;
+    expect_problem(
+        app.post("/api/v1/shoutouts", &ann_token, &json!({"recipient_ids": [bob], "value": "helping_others", "message": "x", "visibility": "secret"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("visibility"),
+    )
+    .await;
+    let _ = Uuid::nil();
+}
