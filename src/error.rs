@@ -240,6 +240,7 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
             ("parent_id", "a team cannot be placed beneath itself")
         }
         "teams_name_length" => ("name", "must be 1 to 200 characters"),
+        "employees_already_erased" => ("id", "this person is already erased"),
         "teams_external_id_key" => ("external_id", "a team with this external_id exists"),
         "teams_external_id_length" => ("external_id", "must be 1 to 255 characters"),
         "employees_manager_id_fkey" => ("manager_id", "no employee with this id"),

@@ -77,6 +77,7 @@ diesel::table! {
         department -> Nullable<Text>,
         manager_id -> Nullable<Uuid>,
         scim_deleted_at -> Nullable<Timestamptz>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 

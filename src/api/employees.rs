@@ -310,3 +310,28 @@ pub async fn read_import_rows<T: serde::de::DeserializeOwned>(
     }
     import_rows::parse(&body, is_csv)
 }
+
+/// Erases a person (admins; the right to erasure): their name, e-mail, external id, Slack id
+/// and praise handle leave every record the service keeps, the audit trail included (which
+/// says what was erased, not what it was). They are deactivated; counts, reports and other
+/// people's shout-outs stay, naming "Erased person". Cannot be undone.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = Uuid, Path, description = "The employee")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Erased", body = crate::services::personal_data::Erasure),
+        (status = 404, description = "No such employee", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already erased", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees/{id}/erase")]
+pub async fn erase_employee(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<crate::services::personal_data::Erasure>> {
+    let mut conn = state.pool.get().await?;
+    let erasure = crate::services::personal_data::erase(&mut conn, *id, &admin.0.subject).await?;
+    Ok(web::Json(erasure))
+}

@@ -1,14 +1,16 @@
 //! The signed-in caller.
 
-use actix_web::{get, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Employee;
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Role, Staff};
 use crate::error::ApiResult;
 use crate::models::{employees, teams};
+use crate::services::personal_data;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,4 +45,33 @@ pub async fn me(caller: Caller, state: web::Data<AppState>) -> ApiResult<web::Js
         employee: employee.map(Employee::from),
         managed_team_ids,
     }))
+}
+
+/// Everything held about the caller (right of access): their directory record, team, mail
+/// choices and the mails sent to them, every shout-out they gave or received (private ones and
+/// retracted ones included), their cheers, and the audit trail about them or by them. One JSON
+/// document, streamed.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's data", content_type = "application/json", body = Object),
+        (status = 403, description = "The caller is not in the directory", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/export")]
+pub async fn export(staff: Staff, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let body = personal_data::export(
+        state.pool.clone(),
+        staff.employee.id,
+        staff.caller.subject.clone(),
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"shoutout-my-data.json\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .streaming(body))
 }

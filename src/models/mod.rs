@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod employees;
 pub mod mail;
 pub mod outbox;
+pub mod personal_data;
 pub mod praise;
 pub mod reports;
 pub mod scim;

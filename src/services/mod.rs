@@ -10,6 +10,7 @@ pub mod giving;
 pub mod history;
 pub mod import_rows;
 pub mod moderation;
+pub mod personal_data;
 pub mod report_links;
 pub mod reports;
 pub mod slack;

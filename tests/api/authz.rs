@@ -39,6 +39,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/employees/import", "UUFFFFA"),
     ("GET", "/api/v1/employees/{id}", "UUAAAAA"),
     ("PATCH", "/api/v1/employees/{id}", "UUFFFFA"),
+    // Erasing is for admins; the table's employee is erased by the admin's request.
+    ("POST", "/api/v1/employees/{id}/erase", "UUFFFFA"),
     ("GET", "/api/v1/employees/{id}/praise-link", "UUAFFAA"),
     (
         "POST",
@@ -49,6 +51,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/leaderboards/{board}/{id}", "UAAAAAA"),
     ("GET", "/api/v1/me", "UUAAAAA"),
     // Mail is for people in the directory (the admin here is not).
+    ("GET", "/api/v1/me/export", "UUAAAAF"),
     ("GET", "/api/v1/me/notifications", "UUAAAAF"),
     ("PATCH", "/api/v1/me/notifications", "UUAAAAF"),
     ("GET", "/api/v1/moderation/shoutouts", "UUFFAAA"),
@@ -156,6 +159,8 @@ struct World {
     team: Uuid,
     employee: Uuid,
     teammate: Uuid,
+    /// Someone the erasure route may erase (the others go on being needed).
+    leaver: Uuid,
     campaign: Uuid,
     shoutout: Uuid,
     // One object per role for the routes that change it, so every role meets it unchanged.
@@ -176,6 +181,7 @@ async fn world(app: &TestApp) -> World {
     let other_team = app.team("Sales", None).await;
     let (employee, employee_token) = app.employee("emp", Some(team)).await;
     let (teammate, _) = app.employee("mate", Some(team)).await;
+    let (leaver, _) = app.employee("leaver", Some(team)).await;
     let (_, other_token) = app.employee("other", Some(other_team)).await;
     let (manager, _) = app.employee("boss", Some(team)).await;
     let (other_manager, _) = app.employee("rival", Some(other_team)).await;
@@ -282,6 +288,7 @@ async fn world(app: &TestApp) -> World {
         team,
         employee,
         teammate,
+        leaver,
         campaign,
         shoutout,
         retractable,
@@ -305,7 +312,9 @@ fn concrete(method: &str, path: &str, w: &World, role: usize) -> String {
         (_, p) if p.ends_with("/customer-email") => w.to_erase[role],
         _ => w.shoutout,
     };
-    let id = if path.starts_with("/api/v1/teams/") {
+    let id = if path.ends_with("/erase") {
+        w.leaver
+    } else if path.starts_with("/api/v1/teams/") {
         w.team
     } else if path.starts_with("/api/v1/employees/") || path.starts_with("/api/v1/leaderboards/") {
         w.employee

@@ -302,3 +302,349 @@ async fn a_customer_may_keep_their_praise_private_and_bad_visibility_is_named() 
     .await;
     let _ = Uuid::nil();
 }
+
+#[tokio::test]
+async fn a_person_gets_everything_held_about_them_streamed() {
+    let app = TestApp::spawn().await;
+    let care = app.team("Care", None).await;
+    let (ann, ann_token) = app.employee("ann", Some(care)).await;
+    let (bob, bob_token) = app.employee("bob", Some(care)).await;
+    expect_status(
+        app.patch(
+            "/api/v1/me/notifications",
+            &ann_token,
+            &json!({"digest": false}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let private = expect_status(
+        app.post("/api/v1/shoutouts", &bob_token, &json!({"recipient_ids": [ann], "value": "helping_others", "message": "Only for you", "visibility": "private"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let from_ann = expect_status(
+        app.post("/api/v1/shoutouts", &ann_token, &json!({"recipient_ids": [bob], "value": "achieving_goals", "message": "Great quarter"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let (_, cat_token) = app.employee("cat", Some(care)).await;
+    expect_status(
+        app.post(
+            &format!(
+                "/api/v1/shoutouts/{}/cheers",
+                from_ann["id"].as_str().unwrap()
+            ),
+            &cat_token,
+            &json!({}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // A long history (more than one batch of the stream), written straight to the tables.
+    let db = app.db().await;
+    db.batch_execute(&format!(
+        "INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at) \
+         SELECT gen_random_uuid(), 'staff', '{ann}', 'helping_others', 'old thanks ' || g, 'published', \
+                now() - g * interval '1 hour' FROM generate_series(1, 450) g; \
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id) \
+         SELECT id, '{bob}' FROM shoutouts WHERE message LIKE 'old thanks %';"
+    ))
+    .await
+    .unwrap();
+
+    let response = app.get("/api/v1/me/export", &ann_token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let export: Value = response.json().await.unwrap();
+    assert_eq!(export["employee"]["external_id"], "ann");
+    assert_eq!(export["employee"]["email"], "ann@example.com");
+    assert!(export["employee"]["praise_handle"].is_string());
+    assert_eq!(export["team"]["name"], "Care");
+    assert_eq!(export["notification_preferences"]["digest"], false);
+    let given = export["shoutouts_given"].as_array().unwrap();
+    assert_eq!(given.len(), 451, "every shout-out given, across batches");
+    let ids: std::collections::HashSet<&str> =
+        given.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 451, "none twice");
+    let received = export["shoutouts_received"].as_array().unwrap();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["id"], private["id"]);
+    assert_eq!(received[0]["visibility"], "private");
+    assert!(
+        export["audit_trail"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "employee.created")
+    );
+    assert!(export["mails"].is_array() && export["cheers_given"].is_array());
+    // Cat's copy holds her cheer, not Ann's data.
+    let cats: Value = app
+        .get("/api/v1/me/export", &cat_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cats["cheers_given"].as_array().unwrap().len(), 1);
+    assert_eq!(cats["employee"]["external_id"], "cat");
+    assert!(cats["shoutouts_given"].as_array().unwrap().is_empty());
+    // Someone outside the directory has nothing to export; no token, no export.
+    assert_eq!(
+        app.get("/api/v1/me/export", &app.admin_token())
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.request(reqwest::Method::GET, "/api/v1/me/export", None, None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Every text-like column of every table, as (table, column).
+async fn text_columns(db: &tokio_postgres::Client) -> Vec<(String, String)> {
+    db.query(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY') \
+         AND table_name NOT LIKE '\\_\\_%' ORDER BY 1, 2",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+#[tokio::test]
+async fn an_erased_person_is_found_nowhere_but_their_counts_and_others_shout_outs_stay() {
+    let app = TestApp::spawn_with(quick_hooks).await;
+    let receiver = Receiver::start().await;
+    expect_status(app.post("/api/v1/webhooks", &app.admin_token(), &json!({"url": receiver.url("/std"), "events": ["shoutout.published", "shoutout.retracted"]})).await, StatusCode::CREATED).await;
+    let care = app.team("Care", None).await;
+    let tag = &Uuid::new_v4().simple().to_string()[..10];
+    let name = format!("Zebediah Quux {tag}");
+    let email = format!("zq.{tag}@example.com");
+    let external = format!("zq-{tag}");
+    let slack = format!(
+        "U{}",
+        tag.to_uppercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+    );
+    let zed = id_of(
+        expect_status(
+            app.post("/api/v1/employees", &app.admin_token(), &json!({"external_id": external, "display_name": name, "email": email, "team_id": care, "slack_user_id": slack, "title": "Agent"})).await,
+            StatusCode::CREATED,
+        )
+        .await,
+    );
+    let zed_token = app.token(&external, &[Role::Employee]);
+    let handle = app.praise_handle(zed).await;
+    let (bob, bob_token) = app.employee("bob", Some(care)).await;
+    // Zed is thanked (an idempotent request keeps its answer, with Zed's name, for a day), thanks
+    // Bob, retracts a shout-out, and is renamed once (the audit trail holds both names).
+    let thanks = app
+        .client
+        .post(format!("{}/api/v1/shoutouts", app.base))
+        .bearer_auth(&bob_token)
+        .header("Idempotency-Key", "thanks-1")
+        .json(&json!({"recipient_ids": [zed], "value": "helping_others", "message": "Thanks for the handover"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thanks.status(), StatusCode::CREATED);
+    let given = expect_status(app.post("/api/v1/shoutouts", &zed_token, &json!({"recipient_ids": [bob], "value": "achieving_goals", "message": "Well done on the launch"})).await, StatusCode::CREATED).await;
+    let oops = expect_status(app.post("/api/v1/shoutouts", &zed_token, &json!({"recipient_ids": [bob], "value": "helping_others", "message": "Sent by mistake"})).await, StatusCode::CREATED).await;
+    expect_status(
+        app.delete(
+            &format!("/api/v1/shoutouts/{}", oops["id"].as_str().unwrap()),
+            &zed_token,
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let renamed = format!("Zeb Quux {tag}");
+    expect_status(
+        app.patch(
+            &format!("/api/v1/employees/{zed}"),
+            &app.admin_token(),
+            &json!({"display_name": renamed}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    receiver.wait_for("/std", 10, |got| got.len() >= 4).await;
+    let board_before = expect_status(
+        app.get(
+            "/api/v1/leaderboards/recipients?period=all_time",
+            &bob_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // Only admins erase.
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/employees/{zed}/erase"),
+            &bob_token,
+            &json!({})
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/employees/{}/erase", Uuid::new_v4()),
+            &app.admin_token(),
+            &json!({})
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    let erased = expect_status(
+        app.post(
+            &format!("/api/v1/employees/{zed}/erase"),
+            &app.admin_token(),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        erased["erased"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("email")),
+        "{erased}"
+    );
+    expect_problem(
+        app.post(
+            &format!("/api/v1/employees/{zed}/erase"),
+            &app.admin_token(),
+            &json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        Some("id"),
+    )
+    .await;
+
+    // A search of every table finds none of the erased values.
+    let db = app.db().await;
+    let values = [
+        name.as_str(),
+        renamed.as_str(),
+        email.as_str(),
+        external.as_str(),
+        slack.as_str(),
+        handle.as_str(),
+    ];
+    let mut found = Vec::new();
+    for (table, column) in text_columns(&db).await {
+        for value in values {
+            let n: i64 = db
+                .query_one(&format!("SELECT count(*) FROM \"{table}\" WHERE \"{column}\"::text ILIKE '%' || $1 || '%'"), &[&value])
+                .await
+                .unwrap()
+                .get(0);
+            if n > 0 {
+                found.push(format!("{table}.{column} holds `{value}` ({n} rows)"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+
+    // What stays: the person (by id, erased), their counts, everyone's shout-outs, the trail.
+    let row = expect_status(
+        app.get(&format!("/api/v1/employees/{zed}"), &app.admin_token())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (row["display_name"].as_str(), row["active"].as_bool()),
+        (Some("Erased person"), Some(false))
+    );
+    let board_after = expect_status(
+        app.get(
+            "/api/v1/leaderboards/recipients?period=all_time",
+            &bob_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let counts = |b: &Value| {
+        b["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["employee"]["id"].clone(), e["count"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(&board_before), counts(&board_after));
+    let kept = expect_status(
+        app.get(
+            &format!("/api/v1/shoutouts/{}", given["id"].as_str().unwrap()),
+            &bob_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(kept["message"], "Well done on the launch");
+    assert_eq!(kept["giver"]["employee"]["display_name"], "Erased person");
+    let trail = expect_status(
+        app.get(
+            &format!("/api/v1/audit?subject_id={zed}&limit=100"),
+            &app.admin_token(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let erasure = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "employee.erased")
+        .cloned()
+        .expect("an erasure event");
+    assert!(
+        erasure["after"]["erased"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("display_name"))
+    );
+    assert!(
+        trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "employee.created"),
+        "history stays, redacted"
+    );
+    // Their old token no longer names anyone in the directory.
+    let me = expect_status(app.get("/api/v1/me", &zed_token).await, StatusCode::OK).await;
+    assert_eq!(me["employee"], Value::Null);
+}
