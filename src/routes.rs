@@ -13,7 +13,8 @@ use crate::web::unsubscribe_page;
 
 use crate::api::{
     audit, employees, health, history, leaderboards, me, moderation, notifications, operations,
-    praise, reports, scim_tokens, shoutouts, slack, stream, teams, values, webhooks, widget_keys,
+    praise, privacy, reports, scim_tokens, shoutouts, slack, stream, teams, values, webhooks,
+    widget_keys,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -29,6 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(praise::suggest_value)
                 .service(me::me)
                 .service(me::export)
+                .service(privacy::get_privacy)
+                .service(privacy::update_privacy)
                 .service(notifications::get_notifications)
                 .service(notifications::update_notifications)
                 .service(unsubscribe_page::unsubscribe_page)

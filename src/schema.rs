@@ -78,6 +78,8 @@ diesel::table! {
         manager_id -> Nullable<Uuid>,
         scim_deleted_at -> Nullable<Timestamptz>,
         erased_at -> Nullable<Timestamptz>,
+        show_on_boards -> Bool,
+        show_on_wall -> Bool,
     }
 }
 

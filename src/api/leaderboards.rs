@@ -261,7 +261,7 @@ pub async fn leaderboard(
 )]
 #[get("/leaderboards/{board}/{id}")]
 pub async fn standing(
-    _viewer: Viewer<Boards>,
+    viewer: Viewer<Boards>,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -281,6 +281,10 @@ pub async fn standing(
         &(&params).into(),
         id,
         neighbours,
+        match &viewer {
+            Viewer::Member(member) => member.employee.as_ref().map(|e| e.id),
+            Viewer::Key(..) => None,
+        },
     )
     .await?;
     let per_head = found.resolved.query.per_head;

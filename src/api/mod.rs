@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod operations;
 pub mod praise;
+pub mod privacy;
 pub mod reports;
 pub mod scim;
 pub mod scim_tokens;

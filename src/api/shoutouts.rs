@@ -137,7 +137,8 @@ pub async fn list_shoutouts(
         Viewer::Key(..) => None,
     };
     let access = feed::access(&mut conn, member).await?;
-    let (details, has_more) = feed::page(&mut conn, access, &query, before, limit).await?;
+    let wall = member.is_none();
+    let (details, has_more) = feed::page(&mut conn, access, wall, &query, before, limit).await?;
     let next_cursor = has_more
         .then(|| details.last())
         .flatten()

@@ -329,3 +329,31 @@ pub async fn deactivate(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResu
         .execute(conn)
         .await
 }
+
+/// Whether a person appears on public boards and on walls.
+pub async fn privacy(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<(bool, bool)> {
+    employees::table
+        .find(id)
+        .select((employees::show_on_boards, employees::show_on_wall))
+        .first(conn)
+        .await
+}
+
+/// Changes what is given (`None` keeps it); the choices now.
+pub async fn set_privacy(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    show_on_boards: Option<bool>,
+    show_on_wall: Option<bool>,
+) -> QueryResult<(bool, bool)> {
+    let (boards, wall) = privacy(conn, id).await?;
+    diesel::update(employees::table.find(id))
+        .set((
+            employees::show_on_boards.eq(show_on_boards.unwrap_or(boards)),
+            employees::show_on_wall.eq(show_on_wall.unwrap_or(wall)),
+            employees::updated_at.eq(Utc::now()),
+        ))
+        .returning((employees::show_on_boards, employees::show_on_wall))
+        .get_result(conn)
+        .await
+}

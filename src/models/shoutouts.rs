@@ -171,6 +171,33 @@ pub struct FeedFilter {
     pub limit: i64,
     /// Which private shout-outs the reader may see.
     pub private: PrivateAccess,
+    /// A wall (a widget key): leave out shout-outs naming someone who chose not to appear on
+    /// walls.
+    pub wall: bool,
+}
+
+/// Shout-outs naming (as giver or thanked) someone hidden from walls, as SQL over `shoutouts`.
+const NAMES_SOMEONE_OFF_WALLS: &str = "(shoutouts.giver_id IN (SELECT em.id FROM employees em \
+     WHERE NOT em.show_on_wall) OR EXISTS (SELECT 1 FROM shoutout_recipients wr \
+     JOIN employees we ON we.id = wr.recipient_id \
+     WHERE wr.shoutout_id = shoutouts.id AND NOT we.show_on_wall))";
+
+/// Which of `ids` name someone who chose not to appear on walls.
+pub async fn naming_someone_off_walls(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    shoutouts::table
+        .filter(shoutouts::id.eq_any(ids))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            NAMES_SOMEONE_OFF_WALLS,
+        ))
+        .select(shoutouts::id)
+        .load(conn)
+        .await
 }
 
 /// Which private shout-outs a reader may see: none (a widget, a wall, someone outside the
@@ -242,6 +269,11 @@ pub async fn feed(
         .into_boxed();
     if let Some(condition) = readable(&filter.private) {
         query = query.filter(condition);
+    }
+    if filter.wall {
+        query = query.filter(diesel::dsl::not(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(NAMES_SOMEONE_OFF_WALLS),
+        ));
     }
     if let Some(recipient) = filter.recipient_id {
         query = query.filter(

@@ -75,6 +75,9 @@ pub struct BoardQuery {
     pub added_rows: u64,
     /// How the threshold algorithm fared lately on boards like this one.
     pub threshold_log: Arc<ThresholdLog>,
+    /// People who chose not to appear on boards are left out of the person boards before
+    /// ranking (ranks close up), except this one: someone asking for their own standing.
+    pub shown_anyway: Option<Uuid>,
 }
 
 /// How the threshold algorithm fared lately, per shape of board (which board, column, stored
@@ -156,12 +159,31 @@ impl BoardQuery {
 
     /// The subtree is expanded inside the statement (a one-off InitPlan), not by a query of
     /// its own: a team-filtered board costs one round trip.
+    /// With it, the people hidden from boards are left out (see `hidden_filter`): every
+    /// statement that reads the tallies goes through here.
     fn team_filter(&self, alias: &str, param: usize) -> String {
+        let hidden = self.hidden_filter(&format!("{alias}.subject_id"));
         match self.team {
             Some(_) => {
-                format!(" AND {alias}.team_id = ANY((SELECT team_subtree(${param}))::uuid[])")
+                format!(
+                    " AND {alias}.team_id = ANY((SELECT team_subtree(${param}))::uuid[]){hidden}"
+                )
             }
-            None => String::new(),
+            None => hidden,
+        }
+    }
+
+    /// Leaves out of a person board the people who chose not to appear on boards (a hashed
+    /// sub-plan over the few of them, by a partial index). Team boards count everyone.
+    fn hidden_filter(&self, subject: &str) -> String {
+        if self.board == BoardKind::Teams {
+            return String::new();
+        }
+        let hidden = "SELECT em.id FROM employees em WHERE NOT em.show_on_boards";
+        match self.shown_anyway {
+            // A Uuid prints as hex and dashes only: safe inside SQL text.
+            Some(id) => format!(" AND ({subject} = '{id}' OR {subject} NOT IN ({hidden}))"),
+            None => format!(" AND {subject} NOT IN ({hidden})"),
         }
     }
 
@@ -216,7 +238,7 @@ impl BoardQuery {
             team
         } else {
             String::new()
-        };
+        } + &self.hidden_filter(subject);
         let only = only
             .map(|expr| format!(" AND {subject} = {expr}"))
             .unwrap_or_default();
@@ -1186,6 +1208,7 @@ mod tests {
             sum_below: 20_000,
             added_rows: u64::MAX,
             threshold_log: Arc::default(),
+            shown_anyway: None,
         }
     }
 

@@ -257,6 +257,7 @@ pub async fn resolve(
         // Weighed only for spans (other periods are one bucket, weighed by counting it).
         added_rows: if span { tiles.added_rows } else { u64::MAX },
         threshold_log: counting.threshold_log.clone(),
+        shown_anyway: None,
     };
     Ok(Resolved {
         period: resolved,
@@ -312,13 +313,18 @@ pub async fn standing(
     choice: &Choice,
     subject: Uuid,
     neighbours: u32,
+    asked_by: Option<Uuid>,
 ) -> ApiResult<Standing> {
     let exists = match board {
         Board::Teams => teams::find(conn, subject).await.map(drop),
         _ => employees::find(conn, subject).await.map(drop),
     };
     exists.map_err(|e| ApiError::missing(e, "no such employee or team"))?;
-    let resolved = resolve(conn, counting, board, choice).await?;
+    let mut resolved = resolve(conn, counting, board, choice).await?;
+    // Someone hidden from boards still sees where they stand (among the people shown).
+    if asked_by == Some(subject) {
+        resolved.query.shown_anyway = Some(subject);
+    }
     let rows = tallies::around(conn, &resolved.query, subject, i64::from(neighbours)).await?;
     if rows.is_empty() {
         check_team(conn, resolved.query.team).await?;

@@ -61,9 +61,11 @@ pub async fn access(
 }
 
 /// One page: at most `limit` shout-outs older than `before`, and whether more follow.
+/// `wall`: a widget key reads (walls leave out people who chose to stay off them).
 pub async fn page(
     conn: &mut AsyncPgConnection,
     access: PrivateAccess,
+    wall: bool,
     feed: &FeedQuery,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: u32,
@@ -87,6 +89,7 @@ pub async fn page(
         until: feed.until,
         before,
         limit: i64::from(limit) + 1,
+        wall,
         private: access,
     };
     let rows = shoutouts::feed(conn, &filter).await?;

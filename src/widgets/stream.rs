@@ -289,6 +289,16 @@ async fn read_after(
         .filter(|r| r.kind == "published")
         .map(|r| r.shoutout_id)
         .collect();
+    // The stream is the live wall: nobody who chose to stay off walls is shown on it.
+    let off_walls: std::collections::HashSet<Uuid> =
+        shoutouts::naming_someone_off_walls(conn, &published)
+            .await?
+            .into_iter()
+            .collect();
+    let published: Vec<Uuid> = published
+        .into_iter()
+        .filter(|id| !off_walls.contains(id))
+        .collect();
     let found = shoutouts::find_many(conn, &published).await?;
     let mut rendered: std::collections::HashMap<Uuid, String> = shoutouts::details(conn, found)
         .await?
@@ -301,6 +311,7 @@ async fn read_after(
         .collect();
     Ok(rows
         .into_iter()
+        .filter(|row| !off_walls.contains(&row.shoutout_id))
         .map(|row| {
             let data = if row.kind == "published" {
                 rendered

@@ -53,6 +53,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     // Mail is for people in the directory (the admin here is not).
     ("GET", "/api/v1/me/export", "UUAAAAF"),
     ("GET", "/api/v1/me/notifications", "UUAAAAF"),
+    ("GET", "/api/v1/me/privacy", "UUAAAAF"),
+    ("PATCH", "/api/v1/me/privacy", "UUAAAAF"),
     ("PATCH", "/api/v1/me/notifications", "UUAAAAF"),
     ("GET", "/api/v1/moderation/shoutouts", "UUFFAAA"),
     ("GET", "/api/v1/public/challenge", "AAAAAAA"),

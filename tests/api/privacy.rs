@@ -648,3 +648,231 @@ async fn an_erased_person_is_found_nowhere_but_their_counts_and_others_shout_out
     let me = expect_status(app.get("/api/v1/me", &zed_token).await, StatusCode::OK).await;
     assert_eq!(me["employee"], Value::Null);
 }
+
+/// (employee id, rank, count) of a board's lines.
+async fn board_lines(app: &TestApp, token: &str, query: &str) -> Vec<(String, i64, i64)> {
+    let board = expect_status(
+        app.get(&format!("/api/v1/leaderboards/{query}"), token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["employee"]["id"].as_str().unwrap_or_default().to_owned(),
+                e["rank"].as_i64().unwrap(),
+                e["count"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn someone_may_stay_off_boards_and_walls_and_still_count() {
+    let app = TestApp::spawn_with(|c| c.board_sum_below = 0).await;
+    let care = app.team("Care", None).await;
+    let (ann, ann_token) = app.employee("ann", Some(care)).await;
+    let (bob, bob_token) = app.employee("bob", Some(care)).await;
+    let (cat, cat_token) = app.employee("cat", Some(care)).await;
+    let (mia, _) = app.employee("mia", None).await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/teams/{care}"),
+            &app.admin_token(),
+            &json!({"manager_id": mia}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // Bob is thanked three times, Ann twice, Cat once.
+    for (token, to) in [
+        (&ann_token, bob),
+        (&cat_token, bob),
+        (&cat_token, bob),
+        (&bob_token, ann),
+        (&cat_token, ann),
+        (&ann_token, cat),
+    ] {
+        app.shoutout(token, &[to], "helping_others", "Thanks").await;
+    }
+    let id = |u: Uuid| u.to_string();
+    assert_eq!(
+        board_lines(&app, &bob_token, "recipients?period=all_time").await,
+        vec![(id(bob), 1, 3), (id(ann), 2, 2), (id(cat), 3, 1)]
+    );
+
+    // Choices are the person's own, validated.
+    let choices = expect_status(
+        app.get("/api/v1/me/privacy", &ann_token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        choices,
+        json!({"show_on_boards": true, "show_on_wall": true})
+    );
+    expect_problem(
+        app.patch(
+            "/api/v1/me/privacy",
+            &ann_token,
+            &json!({"show_on_boards": "no"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("show_on_boards"),
+    )
+    .await;
+    expect_problem(
+        app.patch("/api/v1/me/privacy", &ann_token, &json!({"hide": true}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("hide"),
+    )
+    .await;
+    let choices = expect_status(
+        app.patch(
+            "/api/v1/me/privacy",
+            &ann_token,
+            &json!({"show_on_boards": false, "show_on_wall": false}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        choices,
+        json!({"show_on_boards": false, "show_on_wall": false})
+    );
+
+    // Ann leaves every person board, for every kind of period; ranks close up.
+    for period in [
+        "all_time",
+        "year",
+        "month",
+        "week",
+        "rolling_30d",
+        "rolling_7d",
+    ] {
+        assert_eq!(
+            board_lines(&app, &bob_token, &format!("recipients?period={period}")).await,
+            vec![(id(bob), 1, 3), (id(cat), 2, 1)],
+            "{period}"
+        );
+        let givers = board_lines(&app, &bob_token, &format!("givers?period={period}")).await;
+        assert!(
+            !givers.iter().any(|(who, _, _)| *who == id(ann)),
+            "{period}: {givers:?}"
+        );
+    }
+    // Her own standing still answers her; to others she is not on the board.
+    let own = expect_status(
+        app.get(
+            &format!("/api/v1/leaderboards/recipients/{ann}?period=all_time"),
+            &ann_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (own["rank"].as_i64(), own["count"].as_i64()),
+        (Some(2), Some(2)),
+        "{own}"
+    );
+    let seen = expect_status(
+        app.get(
+            &format!("/api/v1/leaderboards/recipients/{ann}?period=all_time"),
+            &bob_token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(seen["rank"], Value::Null, "{seen}");
+    // She still counts for her team and in her manager's report.
+    let teams = expect_status(
+        app.get("/api/v1/leaderboards/teams?period=all_time", &bob_token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(teams["entries"][0]["count"], 6, "{teams}");
+    let today = chrono::Utc::now().date_naive();
+    let report = expect_status(
+        app.get(
+            &format!(
+                "/api/v1/reports/teams/{care}?from={}&to={}",
+                today - chrono::Duration::days(1),
+                today + chrono::Duration::days(1)
+            ),
+            &app.token("mia", &[Role::Manager]),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(report["totals"]["shoutouts_received"], 6, "{report}");
+
+    // Walls (widget keys, the live stream) leave out shout-outs naming her; the staff feed
+    // does not.
+    let (_, key) = crate::widgets::mint(&app, &["feeds"], &[]).await;
+    let mut wall = crate::widgets::Sse::open(&app, ("X-Widget-Key", &key), None).await;
+    let to_ann = app
+        .shoutout(&cat_token, &[ann], "helping_others", "For Ann")
+        .await;
+    let to_bob = app
+        .shoutout(&ann_token, &[bob], "helping_others", "From Ann")
+        .await;
+    let to_cat = app
+        .shoutout(&bob_token, &[cat], "helping_others", "For Cat")
+        .await;
+    let event = wall.expect().await;
+    assert_eq!(
+        event.data["id"], to_cat["id"],
+        "the first shown is the one without Ann"
+    );
+    let page: Value = app
+        .client
+        .get(format!("{}/api/v1/shoutouts?limit=100", app.base))
+        .header("X-Widget-Key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let on_wall: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["id"])
+        .collect();
+    assert!(
+        on_wall.contains(&&to_cat["id"])
+            && !on_wall.contains(&&to_ann["id"])
+            && !on_wall.contains(&&to_bob["id"])
+    );
+    let staff = feed_ids(&app, &bob_token).await;
+    assert!(staff.contains(&to_ann["id"].as_str().unwrap().to_owned()));
+
+    // Choosing again brings her back.
+    expect_status(
+        app.patch(
+            "/api/v1/me/privacy",
+            &ann_token,
+            &json!({"show_on_boards": true}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        board_lines(&app, &bob_token, "recipients?period=all_time").await[1].0,
+        id(ann)
+    );
+}

@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, expect_problem, expect_status, id_of};
 const INTRANET: &str = "https://intranet.example.com";
 
 /// Mints a widget key as an admin; returns (id, secret).
-async fn mint(app: &TestApp, scopes: &[&str], origins: &[&str]) -> (Uuid, String) {
+pub(crate) async fn mint(app: &TestApp, scopes: &[&str], origins: &[&str]) -> (Uuid, String) {
     let response = app
         .post(
             "/api/v1/widget-keys",
@@ -374,7 +374,7 @@ async fn boards_and_the_feed_answer_304_until_they_change() {
 }
 
 /// An SSE client reading the stream the way `EventSource` does.
-struct Sse {
+pub(crate) struct Sse {
     body: std::pin::Pin<
         Box<dyn futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Send>,
     >,
@@ -383,14 +383,18 @@ struct Sse {
 }
 
 #[derive(Debug, Clone)]
-struct Event {
-    id: String,
-    kind: String,
-    data: Value,
+pub(crate) struct Event {
+    pub id: String,
+    pub kind: String,
+    pub data: Value,
 }
 
 impl Sse {
-    async fn open(app: &TestApp, auth: (&str, &str), last_event_id: Option<&str>) -> Self {
+    pub(crate) async fn open(
+        app: &TestApp,
+        auth: (&str, &str),
+        last_event_id: Option<&str>,
+    ) -> Self {
         let mut request = app
             .client
             .get(format!("{}/api/v1/stream", app.base))
@@ -468,7 +472,7 @@ impl Sse {
         }
     }
 
-    async fn expect(&mut self) -> Event {
+    pub(crate) async fn expect(&mut self) -> Event {
         // Generous: the stream holds back events until every older transaction in the cluster
         // has ended, and the other tests' databases share this test cluster (a fresh-clone CI
         // run once overran 5 s with other tests running beside this one).
