@@ -241,6 +241,11 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
         }
         "teams_name_length" => ("name", "must be 1 to 200 characters"),
         "employees_already_erased" => ("id", "this person is already erased"),
+        "employees_erased_inactive" => ("active", "an erased person cannot be made active again"),
+        "employees_scim_deleted_inactive" => (
+            "active",
+            "the identity provider deleted this person; it brings them back (SCIM), not the API",
+        ),
         "teams_external_id_key" => ("external_id", "a team with this external_id exists"),
         "teams_external_id_length" => ("external_id", "must be 1 to 255 characters"),
         "employees_manager_id_fkey" => ("manager_id", "no employee with this id"),

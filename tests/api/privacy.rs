@@ -644,6 +644,18 @@ async fn an_erased_person_is_found_nowhere_but_their_counts_and_others_shout_out
             .any(|e| e["action"] == "employee.created"),
         "history stays, redacted"
     );
+    // An erased person stays inactive: reactivating them is a 422 naming the field.
+    expect_problem(
+        app.patch(
+            &format!("/api/v1/employees/{zed}"),
+            &app.admin_token(),
+            &json!({"active": true}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("active"),
+    )
+    .await;
     // Their old token no longer names anyone in the directory.
     let me = expect_status(app.get("/api/v1/me", &zed_token).await, StatusCode::OK).await;
     assert_eq!(me["employee"], Value::Null);

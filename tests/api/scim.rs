@@ -438,6 +438,15 @@ async fn an_entra_style_session_with_its_own_shapes_and_a_delete() {
     )
     .await;
     assert_eq!(employee(&app, &grace_id).await["active"], false);
+    // Deleted by the provider, she comes back through the provider, not the API.
+    let refused = app
+        .patch(
+            &format!("/api/v1/employees/{grace_id}"),
+            &app.admin_token(),
+            &json!({"active": true}),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let back = expect(&app, Method::POST, "/Users", &entra, Some(&json!({"schemas": [USER], "userName": "grace@contoso.com", "displayName": "Grace Hopper", "emails": [{"value": "grace@contoso.com"}]})), StatusCode::CREATED).await;
     assert_eq!(back["id"], grace_id.as_str());
     let received = expect_status(
