@@ -631,7 +631,8 @@ pub async fn digest_thanked(
     .await
 }
 
-/// Who of a manager's people gave in [from, to).
+/// Who of a manager's people gave in [from, to). A private shout-out counts only when it
+/// thanked one of the manager's people: the manager may not know of the others.
 pub async fn digest_givers(
     conn: &mut AsyncPgConnection,
     manager: Uuid,
@@ -643,6 +644,8 @@ pub async fn digest_givers(
          SELECT p.id, p.display_name, NULL::heart_value AS value, count(*) AS count FROM people p \
          JOIN shoutouts s ON s.giver_id = p.id \
          WHERE s.status = 'published' AND s.created_at >= $2 AND s.created_at < $3 \
+           AND (s.visibility = 'public' OR EXISTS (SELECT 1 FROM shoutout_recipients r \
+                JOIN people q ON q.id = r.recipient_id WHERE r.shoutout_id = s.id)) \
          GROUP BY p.id, p.display_name ORDER BY count(*) DESC, p.display_name, p.id"
     ))
     .bind::<SqlUuid, _>(manager)

@@ -679,6 +679,18 @@ async fn a_managers_digest_tells_the_week_of_their_team() {
         .post("/api/v1/shoutouts/import", &app.admin_token(), &json!(body))
         .await;
     expect_status(response, StatusCode::OK).await;
+    // Cy also thanked someone outside the team, privately: the manager does not hear of it.
+    let elsewhere = app.team("Elsewhere", None).await;
+    let (far, _) = app.employee("far", Some(elsewhere)).await;
+    let db = app.db().await;
+    db.batch_execute(&format!(
+        "WITH s AS (INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at, visibility) \
+             SELECT gen_random_uuid(), 'staff', id, 'helping_others', 'Between us', 'published', \
+                    '2025-03-06T09:00:00Z', 'private' FROM employees WHERE external_id = 'cy' RETURNING id) \
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id) SELECT id, '{far}' FROM s"
+    ))
+    .await
+    .unwrap();
 
     let run = Command::new(env!("CARGO_BIN_EXE_shoutout"))
         .args(["digests", "--on", "2025-03-10"])
