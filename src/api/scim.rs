@@ -14,7 +14,7 @@ use crate::domain::scim_filter::{self, Filter};
 use crate::models::scim::{self as store, FindError};
 use crate::scim::error::{ScimError, ScimResult};
 use crate::scim::provisioning::{self, Provisioner};
-use crate::scim::{MAX_PAGE, MEDIA_TYPE, SEARCH_REQUEST, discovery, resources, tokens};
+use crate::scim::{MAX_PAGE, MEDIA_TYPE, discovery, resources, tokens};
 use crate::state::AppState;
 
 /// Largest SCIM request body (a group push of a large team).
@@ -162,7 +162,6 @@ impl ListParams {
                 Some(_) => Err(ScimError::invalid_value(format!("{key}: not understood"))),
             }
         };
-        let _ = SEARCH_REQUEST;
         Ok(Self {
             filter: text("filter")?,
             start_index: text("startIndex")?,

@@ -300,7 +300,6 @@ async fn a_customer_may_keep_their_praise_private_and_bad_visibility_is_named() 
         Some("visibility"),
     )
     .await;
-    let _ = Uuid::nil();
 }
 
 #[tokio::test]
