@@ -177,8 +177,17 @@ async fn every_event_reaches_a_standard_endpoint_signed_as_the_reference_verifie
     let wrong = verify_standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &got[..1]);
     assert!(wrong[0].is_err());
 
-    // The deliveries list says what happened, attempt by attempt.
-    let listed = deliveries(&app, &id, "").await;
+    // The deliveries list says what happened, attempt by attempt (once the worker has written
+    // down the last answer, a moment after the receiver had it).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let listed = loop {
+        let listed = deliveries(&app, &id, "").await;
+        let done = listed.len() == 5 && listed.iter().all(|d| d["status"] == "succeeded");
+        if done || std::time::Instant::now() > deadline {
+            break listed;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(listed.len(), 5);
     for delivery in &listed {
         assert_eq!(delivery["status"], "succeeded", "{delivery}");
@@ -382,7 +391,15 @@ async fn a_receiver_down_for_a_while_gets_everything_in_order_once_it_recovers()
         .map(|r| r.json()["data"]["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(after, sent, "everything, in order");
-    let listed = deliveries(&app, hook, "&status=succeeded").await;
+    // The receiver has the last request a moment before the worker has its 2xx written down.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let listed = loop {
+        let listed = deliveries(&app, hook, "&status=succeeded").await;
+        if listed.len() >= 5 || std::time::Instant::now() > deadline {
+            break listed;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(listed.len(), 5);
 }
 
