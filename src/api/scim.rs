@@ -317,7 +317,8 @@ async fn create_user(
     Ok(created(&resources::user_json(&base, &row)))
 }
 
-async fn replace_user(
+/// `PUT` replaces a User; `PATCH` applies its operations to the current one.
+async fn write_user(
     c: ScimClient,
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -328,35 +329,15 @@ async fn replace_user(
     let body = body(&req, &bytes)?;
     let base = base(&state);
     let mut conn = state.pool.get().await?;
-    let row = Provisioner {
+    let provisioner = Provisioner {
         actor: &c.actor,
         base: &base,
-    }
-    .replace_user(&mut conn, id, &body)
-    .await?;
-    Ok(scim_json(
-        StatusCode::OK,
-        &resources::user_json(&base, &row),
-    ))
-}
-
-async fn patch_user(
-    c: ScimClient,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    bytes: web::Bytes,
-) -> ScimResult<HttpResponse> {
-    let id = id_of(&id, "User")?;
-    let body = body(&req, &bytes)?;
-    let base = base(&state);
-    let mut conn = state.pool.get().await?;
-    let row = Provisioner {
-        actor: &c.actor,
-        base: &base,
-    }
-    .patch_user(&mut conn, id, &body)
-    .await?;
+    };
+    let row = if req.method() == actix_web::http::Method::PATCH {
+        provisioner.patch_user(&mut conn, id, &body).await?
+    } else {
+        provisioner.replace_user(&mut conn, id, &body).await?
+    };
     Ok(scim_json(
         StatusCode::OK,
         &resources::user_json(&base, &row),
@@ -517,7 +498,8 @@ async fn create_group(
     ))
 }
 
-async fn replace_group(
+/// `PUT` replaces a Group; `PATCH` applies its operations to the current one.
+async fn write_group(
     c: ScimClient,
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -529,37 +511,15 @@ async fn replace_group(
     let base = base(&state);
     {
         let mut conn = state.pool.get().await?;
-        Provisioner {
+        let provisioner = Provisioner {
             actor: &c.actor,
             base: &base,
+        };
+        if req.method() == actix_web::http::Method::PATCH {
+            provisioner.patch_group(&mut conn, id, &body).await?;
+        } else {
+            provisioner.replace_group(&mut conn, id, &body).await?;
         }
-        .replace_group(&mut conn, id, &body)
-        .await?;
-    }
-    Ok(scim_json(
-        StatusCode::OK,
-        &one_group(&state, id, &Projection::default()).await?,
-    ))
-}
-
-async fn patch_group(
-    c: ScimClient,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    bytes: web::Bytes,
-) -> ScimResult<HttpResponse> {
-    let id = id_of(&id, "Group")?;
-    let body = body(&req, &bytes)?;
-    let base = base(&state);
-    {
-        let mut conn = state.pool.get().await?;
-        Provisioner {
-            actor: &c.actor,
-            base: &base,
-        }
-        .patch_group(&mut conn, id, &body)
-        .await?;
     }
     Ok(scim_json(
         StatusCode::OK,
@@ -710,8 +670,8 @@ pub fn scope() -> actix_web::Scope {
         .service(
             web::resource("/Users/{id}")
                 .route(web::get().to(get_user))
-                .route(web::put().to(replace_user))
-                .route(web::patch().to(patch_user))
+                .route(web::put().to(write_user))
+                .route(web::patch().to(write_user))
                 .route(web::delete().to(delete_user))
                 .default_service(web::to(not_allowed)),
         )
@@ -729,8 +689,8 @@ pub fn scope() -> actix_web::Scope {
         .service(
             web::resource("/Groups/{id}")
                 .route(web::get().to(get_group))
-                .route(web::put().to(replace_group))
-                .route(web::patch().to(patch_group))
+                .route(web::put().to(write_group))
+                .route(web::patch().to(write_group))
                 .route(web::delete().to(delete_group))
                 .default_service(web::to(not_allowed)),
         )

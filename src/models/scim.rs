@@ -100,7 +100,12 @@ pub async fn use_token(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult
         .first(conn)
         .await
         .optional()?;
-    if let Some(row) = &row {
+    // Most requests of a provisioning burst find the last use recent: no write, no round trip.
+    let stale = |r: &TokenRow| {
+        r.last_used_at
+            .is_none_or(|at| Utc::now() - at > chrono::Duration::minutes(1))
+    };
+    if let Some(row) = row.as_ref().filter(|r| stale(r)) {
         diesel::update(scim_tokens::table.find(row.id))
             .filter(diesel::dsl::sql::<Bool>(
                 "(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
@@ -360,6 +365,19 @@ pub async fn find_users(
         .map(user_condition)
         .transpose()
         .map_err(FindError::Filter)?;
+    find_page(conn, USER_SELECT, "e", condition, offset, limit).await
+}
+
+/// One page of `select`'s rows (alias `alias`) that also meet `condition`, in the order they
+/// were created, and how many there are in all.
+async fn find_page<T: QueryableByName<Pg> + Send + 'static>(
+    conn: &mut AsyncPgConnection,
+    select: &str,
+    alias: &str,
+    condition: Option<Sql>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<T>, i64), FindError> {
     let with = |head: String| {
         let mut q = diesel::sql_query(head).into_boxed::<Pg>();
         if let Some(c) = &condition {
@@ -367,16 +385,16 @@ pub async fn find_users(
         }
         q
     };
-    let total = with(format!("SELECT count(*) AS total FROM ({USER_SELECT}"))
+    let total = with(format!("SELECT count(*) AS total FROM ({select}"))
         .sql(") found")
         .get_result::<Total>(conn)
         .await?
         .total;
     let rows = if limit > 0 {
         let next = condition.as_ref().map_or(0, Sql::binds);
-        with(USER_SELECT.to_owned())
+        with(select.to_owned())
             .sql(format!(
-                " ORDER BY e.created_at, e.id OFFSET ${} LIMIT ${}",
+                " ORDER BY {alias}.created_at, {alias}.id OFFSET ${} LIMIT ${}",
                 next + 1,
                 next + 2
             ))
@@ -607,34 +625,7 @@ pub async fn find_groups(
         .map(group_condition)
         .transpose()
         .map_err(FindError::Filter)?;
-    let with = |head: String| {
-        let mut q = diesel::sql_query(head).into_boxed::<Pg>();
-        if let Some(c) = &condition {
-            q = c.onto(q.sql(" AND "));
-        }
-        q
-    };
-    let total = with(format!("SELECT count(*) AS total FROM ({GROUP_SELECT}"))
-        .sql(") found")
-        .get_result::<Total>(conn)
-        .await?
-        .total;
-    let rows = if limit > 0 {
-        let next = condition.as_ref().map_or(0, Sql::binds);
-        with(GROUP_SELECT.to_owned())
-            .sql(format!(
-                " ORDER BY t.created_at, t.id OFFSET ${} LIMIT ${}",
-                next + 1,
-                next + 2
-            ))
-            .bind::<sql_types::BigInt, _>(offset)
-            .bind::<sql_types::BigInt, _>(limit)
-            .load(conn)
-            .await?
-    } else {
-        Vec::new()
-    };
-    Ok((rows, total))
+    find_page(conn, GROUP_SELECT, "t", condition, offset, limit).await
 }
 
 pub async fn find_group(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<GroupRow>> {

@@ -3,21 +3,18 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::models::audit;
 use crate::models::scim::{self as store, NewToken, TokenRow};
+/// Kept as a SHA-256, like widget keys.
+pub use crate::widgets::keys::hash;
 
 /// Every token starts with this, so a leaked one is recognisable (secret scanners, logs).
 pub const PREFIX: &str = "sst_";
 /// Characters of a token shown in lists, to tell tokens apart.
 const SHOWN: usize = 12;
-
-pub fn hash(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
-}
 
 /// Mints a token as `actor`; returns it and its secret.
 pub async fn mint(
