@@ -61,6 +61,14 @@ pub enum Command {
     },
     /// Print the OpenAPI document (YAML) the server serves.
     Openapi,
+    /// Train, judge or tune the value suggester from the labelled messages.
+    Suggester {
+        #[command(subcommand)]
+        action: SuggesterAction,
+        /// The labelled messages (language,value,split,message).
+        #[arg(long, default_value = "data/suggest/messages.csv")]
+        data: std::path::PathBuf,
+    },
     /// Manage the embedded PostgreSQL cluster.
     Db {
         #[command(subcommand)]
@@ -85,6 +93,24 @@ impl From<RoleArg> for Role {
             RoleArg::Admin => Role::Admin,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuggesterAction {
+    /// Train on the training split and write the model (the build ships
+    /// data/suggest/model.bin: rebuild after training).
+    Train {
+        #[arg(long, default_value = "data/suggest/model.bin")]
+        out: std::path::PathBuf,
+    },
+    /// Judge the shipped model and the keyword baseline on the held-out test split: accuracy
+    /// overall and per language, how often each would ask, the confusion matrices.
+    Evaluate,
+    /// Suggest a value for one message with the shipped model, and say why.
+    Try { message: String },
+    /// 5-fold cross-validation on the training split for a few settings (how the shipped
+    /// settings were chosen; never reads the test split).
+    CrossValidate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +181,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Suggester { action, data } => suggester(action, &data),
         Command::Openapi => {
             print!("{}", routes::openapi().to_yaml()?);
             Ok(())
@@ -173,6 +200,96 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn suggester(action: SuggesterAction, data: &Path) -> anyhow::Result<()> {
+    use crate::domain::suggest::{self, labelled, model::Model, train};
+    let text =
+        std::fs::read_to_string(data).with_context(|| format!("reading {}", data.display()))?;
+    let rows = labelled::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", data.display()))?;
+    match action {
+        SuggesterAction::Train { out } => {
+            let examples = labelled::training_examples(&rows);
+            let bytes = Model::encode(&train::train(&examples, train::Settings::default()));
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "trained on {} messages; wrote {} ({} bytes, sha256 {})",
+                examples.len(),
+                out.display(),
+                bytes.len(),
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+            );
+        }
+        SuggesterAction::Evaluate => {
+            let learned = labelled::evaluate(&rows, labelled::Split::Test, suggest::suggest);
+            let keywords =
+                labelled::evaluate(&rows, labelled::Split::Test, suggest::keywords::suggest);
+            println!(
+                "## Value suggester on the held-out test split ({})
+",
+                data.display()
+            );
+            println!("{}", learned.markdown("Learned model (shipped)"));
+            println!("{}", keywords.markdown("Keyword baseline (English cues)"));
+        }
+        SuggesterAction::Try { message } => {
+            let s = suggest::suggest(&message);
+            println!(
+                "{} (confidence {:.3}{})",
+                s.value.code(),
+                s.confidence,
+                if s.unsure { ", would ask" } else { "" }
+            );
+            for (value, cue) in &s.cues {
+                println!("  {cue:<20} {}", value.code());
+            }
+        }
+        SuggesterAction::CrossValidate => {
+            let base = train::Settings::default();
+            println!("| epochs | learning rate | l2 | 5-fold accuracy (train split) |");
+            println!("|---:|---:|---:|---:|");
+            for (epochs, learning_rate, l2) in [
+                (20, 0.5, 1e-5),
+                (40, 0.5, 1e-5),
+                (40, 1.0, 1e-5),
+                (40, 0.2, 1e-5),
+                (40, 0.2, 1e-4),
+                (40, 0.2, 1e-3),
+                (40, 0.1, 1e-5),
+            ] {
+                let settings = train::Settings {
+                    epochs,
+                    learning_rate,
+                    l2,
+                    ..base
+                };
+                let (accuracy, _, _) =
+                    labelled::rates(&labelled::cross_validate(&rows, settings, 5), 0.0);
+                println!(
+                    "| {epochs} | {learning_rate} | {l2} | {:.1}% |",
+                    accuracy * 100.0
+                );
+            }
+            let shipped = labelled::cross_validate(&rows, base, 5);
+            println!("\nWith the shipped settings, asking below a confidence of:\n");
+            println!("| threshold | valued messages asked about | no-value messages asked about |");
+            println!("|---:|---:|---:|");
+            for threshold in [0.3, 0.4, 0.5, 0.6, 0.7] {
+                let (_, asked, none_asked) = labelled::rates(&shipped, threshold);
+                let mark = if threshold == suggest::ASK_BELOW {
+                    " (shipped)"
+                } else {
+                    ""
+                };
+                println!(
+                    "| {threshold}{mark} | {:.1}% | {:.1}% |",
+                    asked * 100.0,
+                    none_asked * 100.0
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn serve(mut config: Config) -> anyhow::Result<()> {

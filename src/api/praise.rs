@@ -290,25 +290,26 @@ pub struct SuggestRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Cue {
     pub value: HeartValue,
-    /// The words found in the message (word starts: `help` matches "helpful").
-    pub cue: &'static str,
+    /// A word of the message that pointed to `value` (as written, in lower case).
+    pub cue: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ValueSuggestion {
     pub value: HeartValue,
-    /// The suggested value's share of all evidence, 0 to 1; 0 when nothing in the message
-    /// pointed anywhere (the suggestion is then `helping_others`, the commonest).
+    /// How likely the suggested value is, 0 to 1, counting the chance that the message names
+    /// no value at all ("Thanks!"); below 0.5 the praise form asks the customer to choose.
     pub confidence: f64,
-    /// Each value's share of the evidence, by code.
+    /// Each value's share among the five, by code (they sum to 1).
     #[schema(value_type = std::collections::BTreeMap<String, f64>)]
     pub scores: serde_json::Map<String, serde_json::Value>,
-    /// Why: the words and phrases that counted.
+    /// Why: the words that counted most, strongest first (at most six).
     pub cues: Vec<Cue>,
 }
 
-/// Suggests the H.E.A.R.T. value a message is about, from its words and phrases (English).
-/// Explainable: `cues` lists what counted.
+/// Suggests the H.E.A.R.T. value a message is about (English, Spanish, French, German or
+/// Portuguese), with a learned model shipped in the service. Explainable: `cues` lists the
+/// words that counted.
 #[utoipa::path(
     tag = "values",
     request_body = SuggestRequest,
@@ -337,7 +338,10 @@ pub fn suggestion_view(s: &suggest::Suggestion) -> ValueSuggestion {
         cues: s
             .cues
             .iter()
-            .map(|&(value, cue)| Cue { value, cue })
+            .map(|(value, cue)| Cue {
+                value: *value,
+                cue: cue.clone(),
+            })
             .collect(),
     }
 }

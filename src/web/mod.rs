@@ -3,6 +3,7 @@
 //! they use.
 
 pub mod demo_page;
+pub mod i18n;
 pub mod praise_page;
 pub mod report_page;
 pub mod unsubscribe_page;
@@ -18,9 +19,14 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// A whole page: the `<head>` every page of ours shares (no indexing: these pages are for the
 /// people sent to them), its own stylesheet, and `body`.
 pub fn document(title: &str, stylesheet: &str, body: maud::Markup) -> maud::Markup {
+    document_in(i18n::DEFAULT, title, stylesheet, body)
+}
+
+/// [`document`] in another language (`lang` is its tag: screen readers pronounce by it).
+pub fn document_in(lang: &str, title: &str, stylesheet: &str, body: maud::Markup) -> maud::Markup {
     maud::html! {
         (maud::DOCTYPE)
-        html lang="en" {
+        html lang=(lang) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";

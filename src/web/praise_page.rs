@@ -4,6 +4,13 @@
 //! Accessible by construction: every control has a label, the values are a fieldset with a
 //! legend and plain-words hints, errors are listed in a summary announced to screen readers and
 //! tied to their fields (`aria-invalid`, `aria-describedby`), and the page works at any width.
+//!
+//! In the customer's language ([`i18n`]): the one they picked (`?lang=`, which the form
+//! carries on), else their browser's; every page has a language picker.
+//!
+//! When the customer leaves the value to us and the suggester is unsure of it, the form comes
+//! back asking them to choose; if they still leave it to us, the suggestion is stored and the
+//! moderator sees how unsure it was.
 
 use std::collections::HashMap;
 
@@ -12,10 +19,12 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use maud::{Markup, html};
 
+use super::i18n::{self, Arg, Language};
 use super::page_headers;
 use crate::client;
-use crate::domain::HeartValue;
-use crate::domain::fields::{CUSTOMER_EMAIL_MAX, CUSTOMER_NAME_MAX, Handle};
+use crate::domain::fields::{CUSTOMER_EMAIL_MAX, CUSTOMER_NAME_MAX, Handle, Message};
+use crate::domain::text::MESSAGE_MAX;
+use crate::domain::{HeartValue, suggest};
 use crate::error::{ApiError, FieldError};
 use crate::extract::read_body;
 use crate::models::employees::EmployeeRow;
@@ -35,11 +44,34 @@ struct Entered {
     customer_email: String,
     email_consent: bool,
     private: bool,
+    /// The form already asked them to choose a value, and they may leave it to us anyway.
+    asked: bool,
+}
+
+/// The page's language: `?lang=` (or the form's `lang` field), else the browser's.
+fn language_of(req: &HttpRequest, chosen: Option<&str>) -> &'static Language {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    i18n::negotiate(chosen, accept)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// `?lang=` as sent; anything unreadable counts as not given (the page still shows).
+fn lang_query(req: &HttpRequest) -> Option<String> {
+    web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().lang)
 }
 
 /// A customer reads pages, not problem documents: whatever fails behind the form is answered
 /// as a page (the cause is logged by the error itself).
-fn as_page(result: Result<HttpResponse, ApiError>) -> HttpResponse {
+fn as_page(lang: &Language, result: Result<HttpResponse, ApiError>) -> HttpResponse {
     use actix_web::ResponseError;
     match result {
         Ok(response) => response,
@@ -47,17 +79,10 @@ fn as_page(result: Result<HttpResponse, ApiError>) -> HttpResponse {
             // Logs the cause with the request (the JSON body is dropped).
             let logged = error.error_response();
             let mut page = match error {
-                ApiError::Unavailable(_) => message_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "We could not take your message just now",
-                    "Something is briefly out of order on our side. Please go back and send it \
-                     again in a minute.",
-                ),
-                _ => message_page(
-                    logged.status(),
-                    "Something went wrong",
-                    "We could not show this page. Please go back and try again in a minute.",
-                ),
+                ApiError::Unavailable(_) => {
+                    message_page(lang, StatusCode::SERVICE_UNAVAILABLE, "unavailable", None)
+                }
+                _ => message_page(lang, logged.status(), "failed", None),
             };
             if let Some(retry) = logged.headers().get(header::RETRY_AFTER) {
                 page.headers_mut()
@@ -69,16 +94,26 @@ fn as_page(result: Result<HttpResponse, ApiError>) -> HttpResponse {
 }
 
 #[get("/praise/{handle}")]
-pub async fn form(state: web::Data<AppState>, handle: web::Path<String>) -> HttpResponse {
-    as_page(show_form(&state, handle.into_inner()).await)
+pub async fn form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    handle: web::Path<String>,
+) -> HttpResponse {
+    let lang = language_of(&req, lang_query(&req).as_deref());
+    as_page(lang, show_form(&state, lang, handle.into_inner()).await)
 }
 
-async fn show_form(state: &AppState, handle: String) -> Result<HttpResponse, ApiError> {
+async fn show_form(
+    state: &AppState,
+    lang: &Language,
+    handle: String,
+) -> Result<HttpResponse, ApiError> {
     let Some(employee) = lookup(state, &handle).await? else {
-        return Ok(not_found_page());
+        return Ok(not_found_page(lang));
     };
     Ok(form_page(
         state,
+        lang,
         &handle,
         &employee,
         &Entered::default(),
@@ -94,7 +129,11 @@ pub async fn send(
     handle: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    as_page(receive(&state, &req, handle.into_inner(), payload).await)
+    let fallback = language_of(&req, lang_query(&req).as_deref());
+    as_page(
+        fallback,
+        receive(&state, &req, handle.into_inner(), payload).await,
+    )
 }
 
 async fn receive(
@@ -106,10 +145,12 @@ async fn receive(
     let body = match read_body(req, payload.into_inner(), FORM_LIMIT).await {
         Ok(body) => body,
         Err(ApiError::PayloadTooLarge(_)) => {
+            let lang = language_of(req, lang_query(req).as_deref());
             return Ok(message_page(
+                lang,
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "That message is too long",
-                "Please go back and shorten your message, then send it again.",
+                "too-long",
+                None,
             ));
         }
         Err(e) => return Err(e),
@@ -117,6 +158,7 @@ async fn receive(
     // Repeated or unknown fields are ignored: the last of a repeated one counts.
     let fields: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let lang = language_of(req, fields.get("lang").map(String::as_str));
     let entered = Entered {
         message: field("message"),
         value: field("value"),
@@ -124,11 +166,28 @@ async fn receive(
         customer_email: field("customer_email"),
         email_consent: !field("email_consent").is_empty(),
         private: !field("private").is_empty(),
+        asked: !field("asked").is_empty(),
     };
     let value = match chosen_value(&entered.value) {
         Ok(value) => value,
-        Err(error) => return render_errors(state, &handle, &entered, vec![error]).await,
+        Err(error) => return render_errors(state, lang, &handle, &entered, vec![error]).await,
     };
+    // Left to us, and we cannot tell: ask once, before anything is spent on the submission.
+    // Not a bot that filled the honeypot: it is thanked and dropped, as ever, by `submit`.
+    let honeypot = fields.get("website").is_some_and(|w| !w.trim().is_empty());
+    if value.is_none()
+        && !entered.asked
+        && !honeypot
+        && let Ok(message) = Message::parse(&entered.message)
+        && suggest::suggest(message.as_str()).unsure
+    {
+        let asking = FieldError::new("value", "unsure");
+        let entered = Entered {
+            asked: true,
+            ..entered
+        };
+        return render_errors(state, lang, &handle, &entered, vec![asking]).await;
+    }
     let submission = Submission {
         handle: handle.clone(),
         message: entered.message.clone(),
@@ -146,12 +205,17 @@ async fn receive(
         // A bot is thanked like anyone else and learns nothing.
         Ok(Outcome::Stored { .. } | Outcome::Duplicate { .. } | Outcome::Trapped { .. }) => {
             Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/praise/{handle}/thanks")))
+                .insert_header((
+                    header::LOCATION,
+                    format!("/praise/{handle}/thanks?lang={}", lang.tag),
+                ))
                 .finish())
         }
-        Err(Rejection::Invalid(errors)) => render_errors(state, &handle, &entered, errors).await,
-        Err(Rejection::UnknownHandle) => Ok(not_found_page()),
-        Err(Rejection::Limited(limited)) => Ok(wait_page(limited.retry_after_secs)),
+        Err(Rejection::Invalid(errors)) => {
+            render_errors(state, lang, &handle, &entered, errors).await
+        }
+        Err(Rejection::UnknownHandle) => Ok(not_found_page(lang)),
+        Err(Rejection::Limited(limited)) => Ok(wait_page(lang, limited.retry_after_secs)),
         Err(Rejection::Api(error)) => Err(error),
     }
 }
@@ -169,14 +233,22 @@ fn chosen_value(code: &str) -> Result<Option<HeartValue>, FieldError> {
 }
 
 /// Too much praise from one place for now: a page that says when to try again.
-fn wait_page(retry_after_secs: u64) -> HttpResponse {
-    let mut response = message_page(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Please wait a moment",
-        &format!(
-            "We have received a lot of messages from here just now. Please try again in {}.",
-            human_wait(retry_after_secs)
+fn wait_page(lang: &Language, retry_after_secs: u64) -> HttpResponse {
+    let wait = match retry_after_secs {
+        0..=59 => lang.t_with(
+            "wait-seconds",
+            &[("n", Arg::Count(retry_after_secs.max(1)))],
         ),
+        _ => lang.t_with(
+            "wait-minutes",
+            &[("n", Arg::Count(retry_after_secs.div_ceil(60)))],
+        ),
+    };
+    let mut response = message_page(
+        lang,
+        StatusCode::TOO_MANY_REQUESTS,
+        "wait",
+        Some(&[("wait", Arg::Text(&wait))]),
     );
     response.headers_mut().insert(
         header::RETRY_AFTER,
@@ -186,26 +258,43 @@ fn wait_page(retry_after_secs: u64) -> HttpResponse {
 }
 
 #[get("/praise/{handle}/thanks")]
-pub async fn thanks(state: web::Data<AppState>, handle: web::Path<String>) -> HttpResponse {
-    as_page(thank(&state, handle.into_inner()).await)
+pub async fn thanks(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    handle: web::Path<String>,
+) -> HttpResponse {
+    let lang = language_of(&req, lang_query(&req).as_deref());
+    as_page(lang, thank(&state, lang, handle.into_inner()).await)
 }
 
-async fn thank(state: &AppState, handle: String) -> Result<HttpResponse, ApiError> {
+async fn thank(
+    state: &AppState,
+    lang: &Language,
+    handle: String,
+) -> Result<HttpResponse, ApiError> {
     let employee = lookup(state, &handle).await?;
-    let name = employee.map(|e| e.display_name);
-    let body = html! {
-        h1 class="done" { "Thank you!" }
-        p {
-            "Your message "
-            @if let Some(name) = &name { "for " strong { (name) } " " }
-            "has been received. A moderator reads every message before it is shared with the team, "
-            "usually within a working day."
-        }
-        p { "Kind words like yours are what make people's work worth doing." }
+    let today = Utc::now()
+        .with_timezone(&state.config.timezone)
+        .date_naive();
+    let by = lang.date(i18n::next_working_day(today));
+    let received = match &employee {
+        Some(e) => lang.t_with("thanks-received", &[("name", Arg::Text(&e.display_name))]),
+        None => lang.t("thanks-received-anonymous"),
     };
-    Ok(page_headers(&mut HttpResponse::Ok())
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(layout("Thank you", body).into_string()))
+    let body = html! {
+        h1 class="done" { (lang.t("thanks-title")) }
+        p { (received) " " (lang.t_with("thanks-moderation", &[("date", Arg::Text(&by))])) }
+        p { (lang.t("thanks-closing")) }
+    };
+    Ok(page_response(lang, StatusCode::OK).body(
+        layout(
+            lang,
+            &format!("/praise/{handle}/thanks"),
+            &lang.t("thanks-title"),
+            body,
+        )
+        .into_string(),
+    ))
 }
 
 async fn lookup(state: &AppState, handle: &str) -> Result<Option<EmployeeRow>, ApiError> {
@@ -219,15 +308,17 @@ async fn lookup(state: &AppState, handle: &str) -> Result<Option<EmployeeRow>, A
 
 async fn render_errors(
     state: &AppState,
+    lang: &Language,
     handle: &str,
     entered: &Entered,
     errors: Vec<FieldError>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(employee) = lookup(state, handle).await? else {
-        return Ok(not_found_page());
+        return Ok(not_found_page(lang));
     };
     Ok(form_page(
         state,
+        lang,
         handle,
         &employee,
         entered,
@@ -236,17 +327,34 @@ async fn render_errors(
     ))
 }
 
-fn human_wait(seconds: u64) -> String {
-    match seconds {
-        0..=1 => "a second".into(),
-        2..=59 => format!("{seconds} seconds"),
-        60..=119 => "a minute".into(),
-        _ => format!("{} minutes", seconds.div_ceil(60)),
+/// What to tell the customer about a field, in their language. The checks behind the form
+/// speak English to API clients; the page says the same thing from what was typed.
+fn explain(lang: &Language, error: &FieldError, entered: &Entered) -> String {
+    let count = |max: usize| lang.number(max as u64);
+    match error.field.as_str() {
+        "message" if entered.message.trim().is_empty() => lang.t("error-message-empty"),
+        "message" if entered.message.trim().chars().count() > MESSAGE_MAX => lang.t_with(
+            "error-message-too-long",
+            &[("max", Arg::Text(&count(MESSAGE_MAX)))],
+        ),
+        "message" => lang.t("error-message-invalid"),
+        "customer_name" if entered.customer_name.trim().chars().count() > CUSTOMER_NAME_MAX => lang
+            .t_with(
+                "error-name-too-long",
+                &[("max", Arg::Text(&count(CUSTOMER_NAME_MAX)))],
+            ),
+        "customer_name" => lang.t("error-name-invalid"),
+        "customer_email" => lang.t("error-email-invalid"),
+        "email_consent" => lang.t("error-consent-needs-email"),
+        "value" if error.message == "unsure" => lang.t("error-value-unsure"),
+        "value" => lang.t("error-value-invalid"),
+        _ => lang.t("summary-expired"),
     }
 }
 
 fn form_page(
     state: &AppState,
+    lang: &Language,
     handle: &str,
     employee: &EmployeeRow,
     entered: &Entered,
@@ -255,26 +363,35 @@ fn form_page(
 ) -> HttpResponse {
     let issued = state.praise.challenges.issue(employee.id, Utc::now());
     let min_fill_ms = state.praise.challenges.min_fill.num_milliseconds();
-    let error_of = |field: &str| errors.iter().find(|e| e.field == field).map(|e| &e.message);
+    let error_of = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| explain(lang, e, entered))
+    };
     // Problems with the hidden fields are the page's, not the customer's: say so plainly.
     let form_error = error_of("challenge")
         .or(error_of("solution"))
         .or(error_of("handle"));
-    let name = &employee.display_name;
+    let name = employee.display_name.as_str();
+    let with_name = |key: &str| lang.t_with(key, &[("name", Arg::Text(name))]);
+    let error_line =
+        |message: &str| lang.t_with("error-prefix", &[("message", Arg::Text(message))]);
+    let title = with_name("form-title");
     let body = html! {
-        h1 { "Say thank you to " (name) }
-        p class="lead" {
-            "Tell " (name) " what they did well. It takes a minute, and you do not need an account."
-        }
+        h1 { (title) }
+        p class="lead" { (with_name("form-lead")) }
         @if !errors.is_empty() {
             div class="summary" role="alert" aria-labelledby="summary-title" tabindex="-1" id="error-summary" {
-                h2 id="summary-title" { "Please check your message" }
+                h2 id="summary-title" { (lang.t("summary-title")) }
                 ul {
                     @for e in errors {
                         li {
                             @match field_id(&e.field) {
-                                Some(id) => a href={ "#" (id) } { (label_of(&e.field)) ": " (e.message) },
-                                None => { "This form has expired. We have refreshed it: please press Send again." },
+                                Some(id) => a href={ "#" (id) } {
+                                    (lang.t(&format!("field-{}", e.field))) ": " (explain(lang, e, entered))
+                                },
+                                None => { (lang.t("summary-expired")) },
                             }
                         }
                     }
@@ -282,83 +399,86 @@ fn form_page(
             }
         }
         form id="praise-form" method="post" action={ "/praise/" (handle) }
-            data-bits=(issued.bits) data-min-fill-ms=(min_fill_ms) {
+            data-bits=(issued.bits) data-min-fill-ms=(min_fill_ms) data-sending=(lang.t("sending")) {
+            input type="hidden" name="lang" value=(lang.tag);
             div class="field" {
-                label for="message" { "Your message (required)" }
-                span class="hint" id="message-hint" { "What did " (name) " do that you want to thank them for? Up to 1,000 characters." }
-                @if let Some(e) = error_of("message") { span class="error" id="message-error" { "Error: " (e) } }
-                textarea id="message" name="message" required maxlength="1000" rows="6"
+                label for="message" { (lang.t("message-label")) }
+                span class="hint" id="message-hint" {
+                    (lang.t_with("message-hint", &[("name", Arg::Text(name)), ("max", Arg::Text(&lang.number(MESSAGE_MAX as u64)))]))
+                }
+                @if let Some(e) = error_of("message") { span class="error" id="message-error" { (error_line(&e)) } }
+                textarea id="message" name="message" required maxlength=(MESSAGE_MAX) rows="6"
                     aria-describedby={ "message-hint" @if error_of("message").is_some() { " message-error" } }
                     aria-invalid=(error_of("message").is_some()) { (entered.message) }
             }
-            fieldset aria-describedby="value-hint" {
-                legend { "What did they show? (optional)" }
-                span class="hint" id="value-hint" { "Pick the one that fits best, or leave it to us." }
-                @if let Some(e) = error_of("value") { span class="error" id="value-error" { "Error: " (e) } }
+            fieldset aria-describedby={ "value-hint" @if error_of("value").is_some() { " value-error" } } {
+                legend { (lang.t("value-legend")) }
+                span class="hint" id="value-hint" { (lang.t("value-hint")) }
+                @if let Some(e) = error_of("value") { span class="error" id="value-error" { (error_line(&e)) } }
                 @for v in HeartValue::ALL {
                     div class="choice" {
                         input type="radio" name="value" id={ "value-" (v.code()) } value=(v.code())
                             checked[entered.value == v.code()] aria-describedby={ "value-" (v.code()) "-hint" };
                         div {
-                            label for={ "value-" (v.code()) } { (v.label()) }
-                            span class="hint" id={ "value-" (v.code()) "-hint" } { (v.description()) }
+                            label for={ "value-" (v.code()) } { (lang.t(&format!("value-{}", v.code()))) }
+                            span class="hint" id={ "value-" (v.code()) "-hint" } { (lang.t(&format!("value-{}-hint", v.code()))) }
                         }
                     }
                 }
                 div class="choice" {
                     input type="radio" name="value" id="value-none" value="" checked[entered.value.is_empty()];
-                    label for="value-none" { "Not sure: let us choose" }
+                    label for="value-none" { (lang.t("value-none")) }
                 }
             }
+            @if entered.asked { input type="hidden" name="asked" value="yes"; }
             div class="field" {
-                label for="customer_name" { "Your name (optional)" }
-                span class="hint" id="customer_name-hint" { "Shown with your message, if you give it." }
-                @if let Some(e) = error_of("customer_name") { span class="error" id="customer_name-error" { "Error: " (e) } }
+                label for="customer_name" { (lang.t("name-label")) }
+                span class="hint" id="customer_name-hint" { (lang.t("name-hint")) }
+                @if let Some(e) = error_of("customer_name") { span class="error" id="customer_name-error" { (error_line(&e)) } }
                 input type="text" id="customer_name" name="customer_name" autocomplete="name" maxlength=(CUSTOMER_NAME_MAX)
                     value=(entered.customer_name)
                     aria-describedby={ "customer_name-hint" @if error_of("customer_name").is_some() { " customer_name-error" } }
                     aria-invalid=(error_of("customer_name").is_some());
             }
             div class="field" {
-                label for="customer_email" { "Your e-mail (optional)" }
-                span class="hint" id="customer_email-hint" { "Only our moderators see it, in case they need to ask you something. We never publish it, and will delete it if you ask." }
-                @if let Some(e) = error_of("customer_email") { span class="error" id="customer_email-error" { "Error: " (e) } }
+                label for="customer_email" { (lang.t("email-label")) }
+                span class="hint" id="customer_email-hint" { (lang.t("email-hint")) }
+                @if let Some(e) = error_of("customer_email") { span class="error" id="customer_email-error" { (error_line(&e)) } }
                 input type="email" id="customer_email" name="customer_email" autocomplete="email" maxlength=(CUSTOMER_EMAIL_MAX)
                     value=(entered.customer_email)
                     aria-describedby={ "customer_email-hint" @if error_of("customer_email").is_some() { " customer_email-error" } }
                     aria-invalid=(error_of("customer_email").is_some());
             }
             div class="field" {
-                @if let Some(e) = error_of("email_consent") { span class="error" id="email_consent-error" { "Error: " (e) } }
+                @if let Some(e) = error_of("email_consent") { span class="error" id="email_consent-error" { (error_line(&e)) } }
                 label for="email_consent" {
                     input type="checkbox" id="email_consent" name="email_consent" value="yes" checked[entered.email_consent]
                         aria-describedby={ @if error_of("email_consent").is_some() { "email_consent-error" } };
-                    " Send me one e-mail when my thanks reaches " (name) " (nothing else, ever)"
+                    " " (with_name("consent-label"))
                 }
             }
             div class="field" {
                 label for="private" {
                     input type="checkbox" id="private" name="private" value="yes" checked[entered.private];
-                    " Keep my thanks private: only " (name) " and their managers see it, never the public wall"
+                    " " (with_name("private-label"))
                 }
             }
             div class="hp" aria-hidden="true" {
-                label for="website" { "Leave this field empty" }
+                label for="website" { (lang.t("honeypot-label")) }
                 input type="text" id="website" name="website" tabindex="-1" autocomplete="off";
             }
             input type="hidden" name="challenge" value=(issued.token);
             input type="hidden" name="solution" value="";
-            @if form_error.is_some() { p class="error" { "Please press Send again." } }
-            p class="needs-js" { "This form needs JavaScript switched on: it runs a short check in your browser that keeps robots out." }
-            button type="submit" { "Send my thanks" }
+            @if form_error.is_some() { p class="error" { (lang.t("press-send-again")) } }
+            p class="needs-js" { (lang.t("needs-js")) }
+            button type="submit" { (lang.t("send")) }
             p class="status" id="form-status" role="status" aria-live="polite" {}
-            p class="privacy" { "Your message is read by a moderator before " (name) "'s colleagues see it." }
+            p class="privacy" { (with_name("privacy-note")) }
         }
         script src="/static/praise.js" defer {}
     };
-    page_headers(&mut HttpResponse::build(status))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(layout(&format!("Say thank you to {name}"), body).into_string())
+    page_response(lang, status)
+        .body(layout(lang, &format!("/praise/{handle}"), &title, body).into_string())
 }
 
 /// The input a field error points at (None for the hidden fields).
@@ -373,37 +493,62 @@ fn field_id(field: &str) -> Option<&'static str> {
     })
 }
 
-fn label_of(field: &str) -> &'static str {
-    match field {
-        "message" => "Your message",
-        "value" => "What they showed",
-        "customer_name" => "Your name",
-        "customer_email" => "Your e-mail",
-        "email_consent" => "Send me one e-mail",
-        _ => "The form",
-    }
-}
-
 /// Unknown, rotated or retired links: a kind page, not an error code.
-pub fn not_found_page() -> HttpResponse {
-    message_page(
-        StatusCode::NOT_FOUND,
-        "This thank-you link does not work any more",
-        "The person may have a new link, or the address may have been copied incompletely. \
-         Please ask them, or the team you dealt with, for their current link.",
-    )
+pub fn not_found_page(lang: &Language) -> HttpResponse {
+    message_page(lang, StatusCode::NOT_FOUND, "gone", None)
 }
 
-fn message_page(status: StatusCode, title: &str, text: &str) -> HttpResponse {
+/// A page of a title and a sentence: `{key}-title` and `{key}-text` in the catalogue.
+fn message_page(
+    lang: &Language,
+    status: StatusCode,
+    key: &str,
+    args: Option<&[(&str, Arg)]>,
+) -> HttpResponse {
+    let title = lang.t(&format!("{key}-title"));
+    let text = lang.t_with(&format!("{key}-text"), args.unwrap_or(&[]));
     let body = html! {
         h1 { (title) }
         p { (text) }
     };
-    page_headers(&mut HttpResponse::build(status))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(layout(title, body).into_string())
+    page_response(lang, status).body(layout(lang, "", &title, body).into_string())
 }
 
-fn layout(title: &str, body: Markup) -> Markup {
-    super::document(title, "/static/praise.css", html! { main { (body) } })
+/// The headers of every page here: the page's language, and that it depends on the browser's.
+fn page_response(lang: &Language, status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    page_headers(&mut response)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_LANGUAGE, lang.tag))
+        .insert_header((header::VARY, "Accept-Language"));
+    response
+}
+
+/// The page around `body`, with the language picker. `path` is where the picker's links go
+/// (the page itself); empty where a page has no address of its own to go back to (an error
+/// page answering a POST), and the picker is left out.
+fn layout(lang: &Language, path: &str, title: &str, body: Markup) -> Markup {
+    let picker = html! {
+        @if !path.is_empty() {
+            nav class="languages" aria-label=(lang.t("language-nav")) {
+                ul {
+                    @for other in i18n::all() {
+                        li {
+                            @if other.tag == lang.tag {
+                                span aria-current="true" lang=(other.tag) { (other.name) }
+                            } @else {
+                                a href={ (path) "?lang=" (other.tag) } lang=(other.tag) hreflang=(other.tag) { (other.name) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    super::document_in(
+        lang.tag,
+        title,
+        "/static/praise.css",
+        html! { (picker) main { (body) } },
+    )
 }

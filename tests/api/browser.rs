@@ -38,6 +38,46 @@ fn screenshots() -> String {
         .into_owned()
 }
 
+/// The form in each of its five languages: picked from the browser's language, asking the
+/// customer to choose when their message names no value, answering in their language; then
+/// the picker. Every praise sent is stored with the value the customer chose.
+#[tokio::test]
+async fn customers_thank_someone_in_each_language_in_a_browser() {
+    let app = TestApp::spawn_with(|config| {
+        config.praise_pow_bits = 10;
+        config.praise_min_fill_secs = 1;
+        config.praise_per_address_per_hour = 50;
+    })
+    .await;
+    let (ann, _) = app.employee("ann", None).await;
+    let handle = app.praise_handle(ann).await;
+    run_e2e(
+        "praise_languages.mjs",
+        &[&app.base, &handle, &screenshots()],
+    )
+    .await;
+    let rows = app
+        .db()
+        .await
+        .query(
+            "SELECT s.value::text, p.value_suggested, s.message FROM shoutouts s \
+             JOIN customer_praise p ON p.shoutout_id = s.id ORDER BY s.created_at",
+            &[],
+        )
+        .await
+        .unwrap();
+    let stored: Vec<(String, bool, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(stored.len(), 5, "{stored:?}");
+    for (value, suggested, _) in &stored {
+        assert_eq!(value, "responding_with_care");
+        assert!(!suggested, "the customer chose it");
+    }
+    assert_eq!(stored[4].2, "Muito obrigado!");
+}
+
 /// A customer thanks Ann in the browser, with the real protections on (proof of work, a
 /// minimum fill time); a moderator approves it; it reaches the board.
 #[tokio::test]

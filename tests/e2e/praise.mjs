@@ -51,7 +51,7 @@ try {
   await page.screenshot({ path: join(shots, "praise-form.png"), fullPage: true });
 
   await page.getByRole("button", { name: "Send my thanks" }).click();
-  await page.waitForURL(`**/praise/${handle}/thanks`, { timeout: 30000 });
+  await page.waitForURL(`**/praise/${handle}/thanks?lang=en`, { timeout: 30000 });
   const thanks = await page.getByRole("heading", { level: 1 }).textContent();
   check(thanks.includes("Thank you"), `thank-you heading: ${thanks}`);
   await page.screenshot({ path: join(shots, "praise-thanks.png"), fullPage: true });

@@ -79,7 +79,8 @@
     if (!form.reportValidity()) return;
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
-    say("Sending your message\u2026");
+    // The page's own language: the server writes the words on the form.
+    say(form.getAttribute("data-sending") || "Sending your message\u2026");
     var token = form.elements.challenge.value;
     var counter = 0;
     (function work() {

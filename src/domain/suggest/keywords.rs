@@ -1,12 +1,11 @@
-//! Suggests which H.E.A.R.T. value a message is about, from its words and phrases.
-//!
-//! Deliberately small and explainable: a weighted list of cues per value, each matched at the
-//! start of a word (so `help` finds "helped" and "helpful"). A message's score for a value is
-//! the sum of the weights of its cues found in the message; the suggestion is the best score,
-//! the confidence its share of all scores. The cues found are returned, so a moderator sees why.
-//! Its accuracy is measured on `tests/data/praise_labelled.csv` by the test suite.
+//! The first suggester, kept as the baseline the learned one is measured against
+//! (`shoutout suggester evaluate` reports both on the same held-out split): a weighted list
+//! of English cues per value, each matched at the start of a word (so `help` finds "helped"
+//! and "helpful"). A message's score for a value is the sum of the weights of its cues found
+//! in the message; the suggestion is the best score, the confidence its share of all scores.
 
-use super::HeartValue;
+use super::Suggestion;
+use crate::domain::HeartValue;
 
 /// `(value, cue, weight)`. A cue is one or more word starts, lower case, separated by single
 /// spaces; it matches where each of its words begins a word of the message, in order.
@@ -313,18 +312,6 @@ const CUES: &[(HeartValue, &str, f64)] = &[
     (HeartValue::ThrivingThroughTeamwork, "they", 0.5),
 ];
 
-/// What the message says, as the classifier saw it.
-#[derive(Debug, Clone)]
-pub struct Suggestion {
-    pub value: HeartValue,
-    /// The winning score's share of all scores (0 to 1); 0 when no cue matched.
-    pub confidence: f64,
-    /// Each value's share of all scores, in the values' order; all 0 when no cue matched.
-    pub scores: [(HeartValue, f64); 5],
-    /// The cues found, with the value each speaks for.
-    pub cues: Vec<(HeartValue, &'static str)>,
-}
-
 /// Suggests a value for `message`. A message with no cue at all gets `helping_others`, the
 /// most common reason customers write, with confidence 0.
 pub fn suggest(message: &str) -> Suggestion {
@@ -334,7 +321,7 @@ pub fn suggest(message: &str) -> Suggestion {
     for &(value, cue, weight) in CUES {
         if contains_cue(&words, cue) {
             totals[index(value)] += weight;
-            cues.push((value, cue));
+            cues.push((value, cue.to_owned()));
         }
     }
     let sum: f64 = totals.iter().sum();
@@ -351,6 +338,7 @@ pub fn suggest(message: &str) -> Suggestion {
         value: HeartValue::ALL[best],
         confidence: share(totals[best]),
         scores,
+        unsure: sum == 0.0,
         cues,
     }
 }
@@ -408,10 +396,10 @@ mod tests {
     fn finds_word_starts_and_phrases() {
         let s = suggest("She went above and beyond, and even called me back the next day!");
         assert_eq!(s.value, HeartValue::ExceedingExpectations);
-        assert!(
-            s.cues
-                .contains(&(HeartValue::ExceedingExpectations, "above and beyond"))
-        );
+        assert!(s.cues.contains(&(
+            HeartValue::ExceedingExpectations,
+            "above and beyond".to_owned()
+        )));
         assert!(s.confidence > 0.5);
     }
 
