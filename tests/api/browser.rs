@@ -56,20 +56,7 @@ async fn customers_thank_someone_in_each_language_in_a_browser() {
         &[&app.base, &handle, &screenshots()],
     )
     .await;
-    let rows = app
-        .db()
-        .await
-        .query(
-            "SELECT s.value::text, p.value_suggested, s.message FROM shoutouts s \
-             JOIN customer_praise p ON p.shoutout_id = s.id ORDER BY s.created_at",
-            &[],
-        )
-        .await
-        .unwrap();
-    let stored: Vec<(String, bool, String)> = rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    let stored = app.customer_praise().await;
     assert_eq!(stored.len(), 5, "{stored:?}");
     for (value, suggested, _) in &stored {
         assert_eq!(value, "responding_with_care");

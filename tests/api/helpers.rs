@@ -514,6 +514,37 @@ impl TestApp {
         (token, solution)
     }
 
+    /// Posts the praise form (or any form) as a browser would, with `fields` URL-encoded.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every customer praise stored, oldest first: (value, whether the service suggested it,
+    /// message).
+    pub async fn customer_praise(&self) -> Vec<(String, bool, String)> {
+        self.db()
+            .await
+            .query(
+                "SELECT s.value::text, p.value_suggested, s.message FROM shoutouts s \
+                 JOIN customer_praise p ON p.shoutout_id = s.id ORDER BY s.created_at",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect()
+    }
+
     /// Sends customer praise through the public API with a fresh solved challenge; `extra`
     /// fields are merged into the body.
     pub async fn praise(&self, handle: &str, message: &str, extra: Value) -> Response {

@@ -107,19 +107,6 @@ async fn get_text(app: &TestApp, path: &str) -> (StatusCode, reqwest::header::He
     (status, headers, response.text().await.unwrap())
 }
 
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    app.client
-        .post(format!("{}{path}", app.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn every_employee_has_an_unguessable_link_with_a_qr_code_and_admins_can_rotate_it() {
     let c = company().await;
@@ -849,17 +836,17 @@ async fn bots_that_fill_the_honeypot_or_answer_too_fast_are_thanked_and_dropped(
         .await;
     expect_status(response, StatusCode::ACCEPTED).await;
     let (challenge, solution) = app2.solved_challenge(&handle2).await;
-    let response = post_form(
-        app2,
-        &format!("/praise/{handle2}"),
-        &[
-            ("message", "Buy now"),
-            ("website", "x"),
-            ("challenge", &challenge),
-            ("solution", &solution),
-        ],
-    )
-    .await;
+    let response = app2
+        .post_form(
+            &format!("/praise/{handle2}"),
+            &[
+                ("message", "Buy now"),
+                ("website", "x"),
+                ("challenge", &challenge),
+                ("solution", &solution),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         response.headers()["location"],
@@ -1033,17 +1020,17 @@ async fn oversize_and_hostile_input_is_refused_or_made_harmless() {
         "{shown}"
     );
     let (challenge, solution) = app.solved_challenge(&handle).await;
-    let response = post_form(
-        app,
-        &format!("/praise/{handle}"),
-        &[
-            ("message", "<script>alert(2)</script>"),
-            ("customer_email", "bad"),
-            ("challenge", &challenge),
-            ("solution", &solution),
-        ],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &format!("/praise/{handle}"),
+            &[
+                ("message", "<script>alert(2)</script>"),
+                ("customer_email", "bad"),
+                ("challenge", &challenge),
+                ("solution", &solution),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert!(
@@ -1060,23 +1047,23 @@ async fn the_form_posts_to_itself_and_leads_to_a_thank_you_page() {
     let app = &c.app;
     let handle = app.praise_handle(c.ann).await;
     let (challenge, solution) = app.solved_challenge(&handle).await;
-    let response = post_form(
-        app,
-        &format!("/praise/{handle}"),
-        &[
-            (
-                "message",
-                "Thank you for sorting out my broadband so quickly",
-            ),
-            ("value", "achieving_goals"),
-            ("customer_name", "Sam"),
-            ("customer_email", ""),
-            ("website", ""),
-            ("challenge", &challenge),
-            ("solution", &solution),
-        ],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &format!("/praise/{handle}"),
+            &[
+                (
+                    "message",
+                    "Thank you for sorting out my broadband so quickly",
+                ),
+                ("value", "achieving_goals"),
+                ("customer_name", "Sam"),
+                ("customer_email", ""),
+                ("website", ""),
+                ("challenge", &challenge),
+                ("solution", &solution),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (status, _, page) = get_text(app, &format!("/praise/{handle}/thanks")).await;
     assert_eq!(status, StatusCode::OK);
@@ -1092,20 +1079,20 @@ async fn the_form_posts_to_itself_and_leads_to_a_thank_you_page() {
     assert_eq!(row.get::<_, Option<String>>(2), None);
     // An unknown value code is the customer's error, named on the page.
     let (challenge, solution) = app.solved_challenge(&handle).await;
-    let response = post_form(
-        app,
-        &format!("/praise/{handle}"),
-        &[
-            ("message", "Hi"),
-            ("value", "bogus"),
-            ("challenge", &challenge),
-            ("solution", &solution),
-        ],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &format!("/praise/{handle}"),
+            &[
+                ("message", "Hi"),
+                ("value", "bogus"),
+                ("challenge", &challenge),
+                ("solution", &solution),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // A form for a link that no longer works.
-    let response = post_form(app, "/praise/gone", &[("message", "Hi")]).await;
+    let response = app.post_form("/praise/gone", &[("message", "Hi")]).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 

@@ -21,35 +21,6 @@ async fn page(
     (status, headers, response.text().await.unwrap())
 }
 
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    app.client
-        .post(format!("{}{path}", app.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept-language", "en")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn praise_rows(app: &TestApp) -> Vec<(String, bool, String)> {
-    app.db()
-        .await
-        .query(
-            "SELECT s.value::text, p.value_suggested, s.message FROM shoutouts s \
-             JOIN customer_praise p ON p.shoutout_id = s.id ORDER BY s.created_at",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect()
-}
-
 #[tokio::test]
 async fn a_page_speaks_the_browser_s_language_unless_the_visitor_picked_another() {
     let app = TestApp::spawn().await;
@@ -136,20 +107,20 @@ async fn the_form_explains_its_errors_in_the_customer_s_language_and_keeps_what_
     let handle = app.praise_handle(ann).await;
     let (challenge, solution) = app.solved_challenge(&handle).await;
     let long_name = "N".repeat(150);
-    let response = post_form(
-        &app,
-        &format!("/praise/{handle}"),
-        &[
-            ("lang", "de"),
-            ("message", "   "),
-            ("customer_name", &long_name),
-            ("customer_email", "nicht-gültig"),
-            ("email_consent", "yes"),
-            ("challenge", &challenge),
-            ("solution", &solution),
-        ],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &format!("/praise/{handle}"),
+            &[
+                ("lang", "de"),
+                ("message", "   "),
+                ("customer_name", &long_name),
+                ("customer_email", "nicht-gültig"),
+                ("email_consent", "yes"),
+                ("challenge", &challenge),
+                ("solution", &solution),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = response.text().await.unwrap();
     assert!(
@@ -169,7 +140,7 @@ async fn the_form_explains_its_errors_in_the_customer_s_language_and_keeps_what_
         body.contains("value=\"nicht-gültig\""),
         "what they typed is kept"
     );
-    assert!(praise_rows(&app).await.is_empty());
+    assert!(app.customer_praise().await.is_empty());
 }
 
 #[tokio::test]
@@ -192,7 +163,7 @@ async fn a_message_that_names_no_value_is_sent_back_once_asking_the_customer_to_
         f.extend_from_slice(extra);
         f
     };
-    let response = post_form(&app, &form, &fields(&[])).await;
+    let response = app.post_form(&form, &fields(&[])).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = response.text().await.unwrap();
     assert!(
@@ -201,17 +172,17 @@ async fn a_message_that_names_no_value_is_sent_back_once_asking_the_customer_to_
     );
     assert!(body.contains("id=\"value-error\"") && body.contains(">Merci !</textarea>"));
     assert!(body.contains("name=\"asked\" value=\"yes\""));
-    assert!(praise_rows(&app).await.is_empty(), "nothing stored yet");
+    assert!(app.customer_praise().await.is_empty(), "nothing stored yet");
 
     // Leaving it to us a second time is a choice: stored with the suggestion, which the
     // moderator sees is unsure. The challenge was not spent by the first round.
-    let response = post_form(&app, &form, &fields(&[("asked", "yes")])).await;
+    let response = app.post_form(&form, &fields(&[("asked", "yes")])).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         response.headers()["location"],
         format!("{form}/thanks?lang=fr").as_str()
     );
-    let rows = praise_rows(&app).await;
+    let rows = app.customer_praise().await;
     assert_eq!(rows.len(), 1);
     assert!(rows[0].1, "the value is the service's suggestion");
     let queue = expect_status(
@@ -235,23 +206,23 @@ async fn a_message_that_names_no_value_is_sent_back_once_asking_the_customer_to_
 
     // A message that says what it is about is not asked about: the suggestion is taken.
     let (challenge, solution) = app.solved_challenge(&handle).await;
-    let response = post_form(
-        &app,
-        &form,
-        &[
-            ("lang", "es"),
-            (
-                "message",
-                "Fue tan paciente y cariñosa con mi madre, que estaba muy nerviosa.",
-            ),
-            ("value", ""),
-            ("challenge", &challenge),
-            ("solution", &solution),
-        ],
-    )
-    .await;
+    let response = app
+        .post_form(
+            &form,
+            &[
+                ("lang", "es"),
+                (
+                    "message",
+                    "Fue tan paciente y cariñosa con mi madre, que estaba muy nerviosa.",
+                ),
+                ("value", ""),
+                ("challenge", &challenge),
+                ("solution", &solution),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let rows = praise_rows(&app).await;
+    let rows = app.customer_praise().await;
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].0, "responding_with_care");
     assert!(rows[1].1);
