@@ -97,6 +97,28 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub db_pool_size: u32,
 
+    /// Streaming replicas for reads (comma-separated PostgreSQL URLs; none by default):
+    /// boards, standings, the feed, reports, exports and widget reads go to a healthy replica
+    /// that has replayed what the caller wrote; writes, the outbox and the stream's LISTEN
+    /// stay on DATABASE_URL.
+    #[arg(
+        long,
+        env = "SHOUTOUT_READ_DATABASE_URLS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub read_database_urls: Vec<SecretString>,
+
+    /// A replica further behind the primary than this (milliseconds) gets no reads until it
+    /// catches up.
+    #[arg(long, env = "SHOUTOUT_REPLICA_MAX_LAG_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    pub replica_max_lag_ms: u64,
+
+    /// Milliseconds a read waits for a replica connection before trying the next replica, then
+    /// the primary (a replica that is down costs a read at most this).
+    #[arg(long, env = "SHOUTOUT_REPLICA_WAIT_MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub replica_wait_ms: u64,
+
     /// Milliseconds a request waits for a database connection before answering 503.
     #[arg(long, env = "SHOUTOUT_DB_WAIT_MS", default_value_t = 3000)]
     pub db_wait_ms: u64,

@@ -503,3 +503,32 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     validate(&value)?;
     Ok(value)
 }
+
+/// The `Shoutout-Consistency` header a client sends back after a write (see
+/// `db::replicas`): the read must see at least that much of the primary's log. Absent: any
+/// healthy replica will do. Unreadable: a 422 naming the header.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadAfter(pub Option<crate::db::replicas::Lsn>);
+
+impl FromRequest for ReadAfter {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        use crate::db::replicas::{HEADER, Lsn};
+        std::future::ready(match req.headers().get(HEADER) {
+            None => Ok(Self(None)),
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(Lsn::parse)
+                .map(|lsn| Self(Some(lsn)))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "Shoutout-Consistency",
+                        "must be the value a write answered with, such as 16/B374D848",
+                    )
+                }),
+        })
+    }
+}

@@ -17,6 +17,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::auth::TokenVerifier;
 use crate::config::Config;
+use crate::db::replicas::ReadPools;
 use crate::db::{self, DbPool, PoolSettings};
 use crate::error::ApiError;
 use crate::praise::Praise;
@@ -33,6 +34,8 @@ pub struct Application {
     stream: Arc<StreamHub>,
     webhooks: crate::webhooks::worker::Workers,
     mail: crate::mail::worker::MailWorker,
+    /// Measures the read replicas (none without SHOUTOUT_READ_DATABASE_URLS).
+    replica_checker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -54,8 +57,31 @@ impl Application {
                 max_size: config.db_pool_size as usize,
                 wait: config.db_wait(),
                 statement_timeout: Duration::from_millis(config.statement_timeout_ms),
+                verify: false,
             },
         )?;
+        let mut replicas = Vec::new();
+        for url in &config.read_database_urls {
+            let url = url.expose_secret();
+            let replica = db::build_pool(
+                url,
+                &PoolSettings {
+                    max_size: config.db_pool_size as usize,
+                    wait: Duration::from_millis(config.replica_wait_ms),
+                    statement_timeout: Duration::from_millis(config.statement_timeout_ms),
+                    verify: true,
+                },
+            )?;
+            replicas.push((db::replicas::label(url), replica));
+        }
+        let reads = Arc::new(ReadPools::new(
+            pool.clone(),
+            replicas,
+            Duration::from_millis(config.replica_max_lag_ms),
+        ));
+        // Measured once before the first request, then twice a second.
+        reads.check().await;
+        let replica_checker = reads.start_checking(Duration::from_millis(500));
         let praise = Arc::new(Praise::from_config(
             &config,
             config.checked_jwt_secret()?.expose_secret().as_bytes(),
@@ -79,6 +105,7 @@ impl Application {
         let registry = Registry::new();
         let pool_gauges = PoolGauges::register(&registry)?;
         let outbox_metrics = OutboxMetrics::register(&registry)?;
+        reads.register(&registry)?;
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
@@ -111,6 +138,7 @@ impl Application {
         let pool_data = web::Data::new(pool.clone());
         let state = web::Data::new(AppState {
             pool,
+            reads,
             config,
             registry,
             pool_gauges,
@@ -162,6 +190,7 @@ impl Application {
                 .wrap(metrics.clone())
                 // Outside the metrics: a method outside the standard set would otherwise become
                 // a label value of its own, and anyone could grow `/metrics` without bound.
+                .wrap(from_fn(consistency_token))
                 .wrap(from_fn(standard_methods_only))
                 .wrap(from_fn(log_request))
         })
@@ -178,6 +207,7 @@ impl Application {
             stream: app_stream,
             webhooks,
             mail,
+            replica_checker,
         })
     }
 
@@ -217,6 +247,9 @@ impl Application {
         // under them (their work is leased: what they were doing is picked up again).
         self.webhooks.abort();
         self.mail.abort();
+        if let Some(checker) = &self.replica_checker {
+            checker.abort();
+        }
         served
     }
 }
@@ -248,12 +281,14 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static(widget_keys::HEADER),
             header::HeaderName::from_static("last-event-id"),
+            header::HeaderName::from_static(db::replicas::HEADER),
         ])
         .expose_headers([
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,
             header::HeaderName::from_static("idempotent-replayed"),
+            header::HeaderName::from_static(db::replicas::HEADER),
         ])
         .block_on_origin_mismatch(false)
         .max_age(600);
@@ -418,6 +453,39 @@ async fn standard_methods_only(
         return Ok(ServiceResponse::new(http, response));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// After a successful write, the primary's WAL position as `Shoutout-Consistency` (only when
+/// reads may go to replicas): a client that sends it back on its next reads sees its write
+/// (`db::replicas`). A position that cannot be read leaves the header out; the write stands.
+async fn consistency_token(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let writes = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    let reads = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.reads.clone())
+        .filter(|reads| reads.has_replicas());
+    let mut response = next.call(req).await?;
+    if writes
+        && response.status().is_success()
+        && let Some(reads) = reads
+    {
+        match reads.primary_position().await {
+            Ok(lsn) => {
+                if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&lsn.to_string())
+                {
+                    response.headers_mut().insert(
+                        actix_web::http::header::HeaderName::from_static(db::replicas::HEADER),
+                        value,
+                    );
+                }
+            }
+            Err(error) => tracing::warn!(%error, "no consistency position for this write"),
+        }
+    }
+    Ok(response)
 }
 
 /// What no route answered: 405 with `Allow` when the path is a route for other methods (a

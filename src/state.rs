@@ -8,6 +8,7 @@ use prometheus::Registry;
 
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::db::replicas::ReadPools;
 use crate::models::tallies::ThresholdLog;
 use crate::praise::Praise;
 use crate::telemetry::{OutboxMetrics, PoolGauges};
@@ -15,7 +16,10 @@ use crate::widgets::stream::StreamHub;
 
 /// What every handler can reach.
 pub struct AppState {
+    /// The primary: writes, and reads that must be current (the caller's identity, checks).
     pub pool: DbPool,
+    /// Reads that may go to a replica: boards, standings, the feed, reports, exports.
+    pub reads: Arc<ReadPools>,
     pub config: Arc<Config>,
     pub registry: Registry,
     pub pool_gauges: PoolGauges,

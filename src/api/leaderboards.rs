@@ -13,6 +13,7 @@ use crate::auth::{Admin, Member};
 use crate::domain::fields::{Name, day_this_century};
 use crate::domain::period::PeriodKind;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ReadAfter;
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::audit;
 use crate::models::campaigns::{self, CampaignRow, NewCampaign};
@@ -205,6 +206,7 @@ fn entry(board: Board, per_head: bool, row: BoardRow) -> Entry {
 pub async fn leaderboard(
     _viewer: Viewer<Boards>,
     state: web::Data<AppState>,
+    read_after: ReadAfter,
     req: HttpRequest,
     board: web::Path<String>,
     params: ValidQuery<BoardParams>,
@@ -214,7 +216,7 @@ pub async fn leaderboard(
     let limit = pagination::limit(params.limit);
     let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.get(read_after.0).await?;
     let page = boards::page(
         &mut conn,
         boards::Counting::of(&state.config, &state.threshold_log),
@@ -263,6 +265,7 @@ pub async fn leaderboard(
 pub async fn standing(
     viewer: Viewer<Boards>,
     state: web::Data<AppState>,
+    read_after: ReadAfter,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     params: ValidQuery<AroundParams>,
@@ -272,7 +275,7 @@ pub async fn standing(
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("no such employee or team"))?;
     let params = params.0;
     let neighbours = params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS);
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.get(read_after.0).await?;
     let counting = boards::Counting::of(&state.config, &state.threshold_log);
     let found = boards::standing(
         &mut conn,

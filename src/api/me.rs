@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::Employee;
 use crate::auth::{Caller, Role, Staff};
 use crate::error::ApiResult;
+use crate::extract::ReadAfter;
 use crate::models::{employees, teams};
 use crate::services::personal_data;
 use crate::state::AppState;
@@ -60,9 +61,13 @@ pub async fn me(caller: Caller, state: web::Data<AppState>) -> ApiResult<web::Js
     )
 )]
 #[get("/me/export")]
-pub async fn export(staff: Staff, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn export(
+    staff: Staff,
+    state: web::Data<AppState>,
+    read_after: ReadAfter,
+) -> ApiResult<HttpResponse> {
     let body = personal_data::export(
-        state.pool.clone(),
+        state.reads.pool_for(read_after.0).await,
         staff.employee.id,
         staff.caller.subject.clone(),
     );

@@ -14,6 +14,7 @@ use validator::Validate;
 use crate::auth::Member;
 use crate::domain::period::PeriodKind;
 use crate::error::{ApiResult, Problem};
+use crate::extract::ReadAfter;
 use crate::extract::ValidQuery;
 use crate::services::report_links;
 use crate::services::reports::{self, Range, RangeQuery, TeamReport, authorize};
@@ -44,13 +45,14 @@ fn wants_csv(req: &HttpRequest) -> bool {
 pub async fn team_report(
     member: Member,
     state: web::Data<AppState>,
+    read_after: ReadAfter,
     req: HttpRequest,
     team_id: web::Path<Uuid>,
     query: ValidQuery<RangeQuery>,
 ) -> ApiResult<HttpResponse> {
     let team_id = team_id.into_inner();
     let range = Range::parse(&query.0, state.config.timezone)?;
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.get(read_after.0).await?;
     authorize(&mut conn, &member, team_id).await?;
     let report = reports::build(&mut conn, state.config.timezone, team_id, range).await?;
     if wants_csv(&req) {
@@ -93,6 +95,7 @@ pub struct ExportQuery {
 pub async fn export(
     member: Member,
     state: web::Data<AppState>,
+    read_after: ReadAfter,
     query: ValidQuery<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.0;
@@ -104,10 +107,10 @@ pub async fn export(
         },
         state.config.timezone,
     )?;
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.get(read_after.0).await?;
     let teams = reports::export_scope(&mut conn, &member, query.team_id).await?;
     drop(conn);
-    let body = reports::export_csv(state.pool.clone(), teams, range)
+    let body = reports::export_csv(state.reads.pool_for(read_after.0).await, teams, range)
         .map(|chunk| chunk.map(Bytes::from).map_err(actix_web::Error::from));
     let filename = format!("shoutouts-{}-{}.csv", range.from, range.to);
     Ok(HttpResponse::Ok()

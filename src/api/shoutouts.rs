@@ -13,6 +13,7 @@ use crate::auth::{Member, Staff};
 use crate::domain::fields::Message;
 use crate::domain::{HeartValue, ShoutoutStatus, Visibility};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ReadAfter;
 use crate::extract::{ValidJson, ValidQuery};
 use crate::models::shoutouts::{self, ShoutoutRow};
 use crate::pagination::{self, Page};
@@ -124,6 +125,7 @@ pub async fn create_shoutout(
 pub async fn list_shoutouts(
     viewer: Viewer<Feeds>,
     state: web::Data<AppState>,
+    read_after: ReadAfter,
     req: HttpRequest,
     query: ValidQuery<FeedQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -131,7 +133,7 @@ pub async fn list_shoutouts(
     let limit = pagination::limit(query.limit);
     let before =
         pagination::after::<FeedKey>(query.cursor.as_deref())?.map(|FeedKey(at, id)| (at, id));
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.get(read_after.0).await?;
     let member = match &viewer {
         Viewer::Member(member) => Some(member.as_ref()),
         Viewer::Key(..) => None,
@@ -167,10 +169,11 @@ pub async fn list_shoutouts(
 pub async fn get_shoutout(
     member: Member,
     state: web::Data<AppState>,
+    read_after: ReadAfter,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Shoutout>> {
     let id = id.into_inner();
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.get(read_after.0).await?;
     let row = shoutouts::find(&mut conn, id)
         .await
         .map_err(|e| ApiError::missing(e, giving::not_found_text(id)))?;

@@ -123,6 +123,37 @@ impl EmbeddedPostgres {
         Ok(started)
     }
 
+    /// Makes this cluster a streaming replica of `primary` (`pg_basebackup -R`: a copy of its
+    /// data, and the settings to follow its log), unless it already holds a cluster. Start it
+    /// with [`ensure_running`](Self::ensure_running); it then serves reads only.
+    pub fn replicate(&self, primary: &EmbeddedPostgres) -> anyhow::Result<()> {
+        if self.data_dir.join("PG_VERSION").exists() {
+            return Ok(());
+        }
+        let lock = File::create(self.root.join(".cluster.lock"))?;
+        lock.lock().context("locking the embedded cluster")?;
+        self.prepare_folders()?;
+        self.pg("pg_basebackup")
+            .arg("-D")
+            .arg(&self.data_dir)
+            .arg("-h")
+            .arg(&primary.socket_dir)
+            .args([
+                "-p",
+                &PORT.to_string(),
+                "-U",
+                SUPERUSER,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ])
+            .status_checked()
+            .context("copying the primary with pg_basebackup")?;
+        Ok(())
+    }
+
     pub fn is_running(&self) -> anyhow::Result<bool> {
         if !self.data_dir.join("PG_VERSION").exists() {
             return Ok(false);

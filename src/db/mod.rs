@@ -6,6 +6,7 @@
 
 pub mod embedded;
 pub mod prepared;
+pub mod replicas;
 
 use std::time::Duration;
 
@@ -32,6 +33,10 @@ pub struct PoolSettings {
     pub max_size: usize,
     pub wait: Duration,
     pub statement_timeout: Duration,
+    /// Test each connection with a round trip before handing it out. Replicas do: one that
+    /// was stopped leaves dead connections in the pool, and a read must move on to another
+    /// database rather than fail.
+    pub verify: bool,
 }
 
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
@@ -40,7 +45,11 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
     // No `SELECT 1` on every checkout (a round trip, twice per request): a connection whose
     // socket closed or whose transaction broke is already known as broken and replaced, and a
     // request that meets a server going away answers 503 (see `error.rs`).
-    manager_config.recycling_method = RecyclingMethod::Fast;
+    manager_config.recycling_method = if settings.verify {
+        RecyclingMethod::Verified
+    } else {
+        RecyclingMethod::Fast
+    };
     manager_config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;

@@ -166,6 +166,7 @@ async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
             max_size: 2,
             wait: std::time::Duration::from_secs(5),
             statement_timeout: std::time::Duration::from_secs(30),
+            verify: false,
         },
     )
     .unwrap();

@@ -18,6 +18,7 @@ mod praise;
 mod praise_languages;
 mod privacy;
 mod receiver;
+mod replicas;
 mod reports;
 mod schema;
 mod scim;

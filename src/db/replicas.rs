@@ -1,0 +1,331 @@
+//! Reads on PostgreSQL streaming replicas (`SHOUTOUT_READ_DATABASE_URLS`).
+//!
+//! Boards, standings, the feed, reports and exports take their connection from [`ReadPools`]:
+//! a healthy replica, in turn, else the primary. A replica is healthy while it answers, is
+//! still in recovery (a promoted one no longer follows this primary) and is no further behind
+//! than `SHOUTOUT_REPLICA_MAX_LAG_MS`; a checker measures that twice a second.
+//!
+//! **Reading your own writes** needs no memory shared between instances: every successful write
+//! answers with a `Shoutout-Consistency` header holding the primary's WAL position after it
+//! (an LSN); a read that sends it back is served by a replica only if the checker has seen
+//! that replica replay at least that far, and by the primary otherwise. The positions the
+//! checker remembers only ever trail the truth, so the rule never lets an older state through.
+//!
+//! Writes, the outbox and the stream's `LISTEN` stay on the primary pool.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use diesel::sql_types::{Bool, Double, Text};
+use diesel::{QueryableByName, sql_query};
+use prometheus::{IntCounterVec, IntGaugeVec, Opts};
+
+use super::{DbConn, DbPool, PoolError};
+
+/// The header a write answers with and a read may send back.
+pub const HEADER: &str = "shoutout-consistency";
+
+/// A position in the primary's write-ahead log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lsn(pub u64);
+
+impl Lsn {
+    /// Reads PostgreSQL's text form, `16/B374D848`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (high, low) = text.trim().split_once('/')?;
+        if high.is_empty() || low.is_empty() || high.len() > 8 || low.len() > 8 {
+            return None;
+        }
+        let high = u64::from_str_radix(high, 16).ok()?;
+        let low = u64::from_str_radix(low, 16).ok()?;
+        Some(Self((high << 32) | low))
+    }
+}
+
+impl std::fmt::Display for Lsn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:X}/{:X}", self.0 >> 32, self.0 & 0xFFFF_FFFF)
+    }
+}
+
+struct Replica {
+    /// Host, port and database: the label metrics carry (never the password).
+    name: String,
+    pool: DbPool,
+    healthy: AtomicBool,
+    /// The replay position the checker last saw.
+    replayed: AtomicU64,
+}
+
+pub struct ReadPools {
+    primary: DbPool,
+    replicas: Vec<Replica>,
+    max_lag: Duration,
+    next: AtomicUsize,
+    served: IntCounterVec,
+    lag_ms: IntGaugeVec,
+    healthy: IntGaugeVec,
+}
+
+#[derive(QueryableByName)]
+struct Position {
+    #[diesel(sql_type = Text)]
+    lsn: String,
+}
+
+#[derive(QueryableByName)]
+struct ReplicaState {
+    #[diesel(sql_type = Bool)]
+    in_recovery: bool,
+    #[diesel(sql_type = Text)]
+    replayed: String,
+    #[diesel(sql_type = Double)]
+    replay_age_secs: f64,
+}
+
+impl ReadPools {
+    /// `replicas` are (label, pool). With none, every read goes to the primary.
+    pub fn new(primary: DbPool, replicas: Vec<(String, DbPool)>, max_lag: Duration) -> Self {
+        let metric = |name: &str, help: &str| IntGaugeVec::new(Opts::new(name, help), &["replica"]);
+        Self {
+            primary,
+            replicas: replicas
+                .into_iter()
+                .map(|(name, pool)| Replica {
+                    name,
+                    pool,
+                    // Not trusted until the checker has seen it.
+                    healthy: AtomicBool::new(false),
+                    replayed: AtomicU64::new(0),
+                })
+                .collect(),
+            max_lag,
+            next: AtomicUsize::new(0),
+            served: IntCounterVec::new(
+                Opts::new(
+                    "shoutout_reads_served_total",
+                    "Reads routed to each database (`primary` or a replica)",
+                ),
+                &["served_by"],
+            )
+            .expect("a valid metric"),
+            lag_ms: metric(
+                "shoutout_replica_lag_milliseconds",
+                "How far each replica's replay trails the primary, as last measured",
+            )
+            .expect("a valid metric"),
+            healthy: metric(
+                "shoutout_replica_healthy",
+                "1 while a replica takes reads, 0 while it is down, promoted or too far behind",
+            )
+            .expect("a valid metric"),
+        }
+    }
+
+    /// The metrics, for the registry `/metrics` serves.
+    pub fn register(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.served.clone()))?;
+        registry.register(Box::new(self.lag_ms.clone()))?;
+        registry.register(Box::new(self.healthy.clone()))
+    }
+
+    pub fn has_replicas(&self) -> bool {
+        !self.replicas.is_empty()
+    }
+
+    /// A connection for reading, on a healthy replica that has replayed `after` (the caller's
+    /// last write), else on the primary. A replica that cannot hand out a connection within
+    /// its pool's wait is marked down and the next one is tried.
+    pub async fn get(&self, after: Option<Lsn>) -> Result<DbConn, PoolError> {
+        let count = self.replicas.len();
+        if count > 0 {
+            let start = self.next.fetch_add(1, Ordering::Relaxed);
+            for i in 0..count {
+                let replica = &self.replicas[(start + i) % count];
+                if !replica.healthy.load(Ordering::Acquire)
+                    || after.is_some_and(|lsn| replica.replayed.load(Ordering::Acquire) < lsn.0)
+                {
+                    continue;
+                }
+                match replica.pool.get().await {
+                    Ok(conn) => {
+                        self.served
+                            .with_label_values(&[replica.name.as_str()])
+                            .inc();
+                        return Ok(conn);
+                    }
+                    Err(error) => {
+                        tracing::warn!(replica = %replica.name, %error, "replica unreachable; reading elsewhere");
+                        replica.healthy.store(false, Ordering::Release);
+                        self.healthy
+                            .with_label_values(&[replica.name.as_str()])
+                            .set(0);
+                    }
+                }
+            }
+        }
+        self.served.with_label_values(&["primary"]).inc();
+        self.primary.get().await
+    }
+
+    /// The pool a streamed read (an export) should use: as [`get`](Self::get) chooses.
+    pub async fn pool_for(&self, after: Option<Lsn>) -> DbPool {
+        let count = self.replicas.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..count {
+            let replica = &self.replicas[(start + i) % count];
+            if replica.healthy.load(Ordering::Acquire)
+                && after.is_none_or(|lsn| replica.replayed.load(Ordering::Acquire) >= lsn.0)
+            {
+                self.served
+                    .with_label_values(&[replica.name.as_str()])
+                    .inc();
+                return replica.pool.clone();
+            }
+        }
+        self.served.with_label_values(&["primary"]).inc();
+        self.primary.clone()
+    }
+
+    /// The primary's WAL position now: after a write has committed, a replica that has
+    /// replayed this far has it. (The insert position: with asynchronous commit the write
+    /// position may still trail a committed transaction.)
+    pub async fn primary_position(&self) -> anyhow::Result<Lsn> {
+        // Scoped: its `load` would shadow the atomics' elsewhere in this file.
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.primary.get().await?;
+        let row: Position = sql_query("SELECT pg_current_wal_insert_lsn()::text AS lsn")
+            .get_result(&mut conn)
+            .await?;
+        Lsn::parse(&row.lsn).ok_or_else(|| anyhow::anyhow!("unreadable LSN {}", row.lsn))
+    }
+
+    /// Measures every replica once.
+    pub async fn check(&self) {
+        let Ok(primary_at) = self.primary_position().await else {
+            // Without the primary there is nothing to measure against; keep the last verdicts.
+            return;
+        };
+        for replica in &self.replicas {
+            let verdict =
+                tokio::time::timeout(Duration::from_secs(2), measure(&replica.pool)).await;
+            let (healthy, lag_ms) = match verdict {
+                Ok(Ok(state)) if state.in_recovery => {
+                    let replayed = Lsn::parse(&state.replayed).unwrap_or(Lsn(0));
+                    replica.replayed.fetch_max(replayed.0, Ordering::AcqRel);
+                    // Caught up: no lag, however long ago the last transaction was. Behind:
+                    // as old as the last transaction it has replayed.
+                    let lag_ms = if replayed >= primary_at {
+                        0
+                    } else {
+                        (state.replay_age_secs.max(0.0) * 1000.0) as u64
+                    };
+                    (lag_ms <= self.max_lag.as_millis() as u64, lag_ms as i64)
+                }
+                Ok(Ok(_)) => {
+                    tracing::warn!(replica = %replica.name, "replica is not in recovery (promoted?); no reads go to it");
+                    (false, -1)
+                }
+                Ok(Err(error)) => {
+                    tracing::debug!(replica = %replica.name, %error, "replica check failed");
+                    (false, -1)
+                }
+                Err(_) => (false, -1),
+            };
+            let was = replica.healthy.swap(healthy, Ordering::AcqRel);
+            if was != healthy {
+                tracing::info!(replica = %replica.name, healthy, lag_ms, "replica state changed");
+            }
+            self.healthy
+                .with_label_values(&[replica.name.as_str()])
+                .set(i64::from(healthy));
+            self.lag_ms
+                .with_label_values(&[replica.name.as_str()])
+                .set(lag_ms);
+        }
+    }
+
+    /// Checks the replicas every `interval` until the returned task is aborted.
+    pub fn start_checking(
+        self: &Arc<Self>,
+        interval: Duration,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if !self.has_replicas() {
+            return None;
+        }
+        let pools = self.clone();
+        Some(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                pools.check().await;
+            }
+        }))
+    }
+}
+
+async fn measure(pool: &DbPool) -> anyhow::Result<ReplicaState> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = pool.get().await?;
+    Ok(sql_query(
+        "SELECT pg_is_in_recovery() AS in_recovery, \
+                COALESCE(pg_last_wal_replay_lsn(), '0/0')::text AS replayed, \
+                COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 \
+                    AS replay_age_secs",
+    )
+    .get_result(&mut conn)
+    .await?)
+}
+
+/// What a replica URL is called in logs and metrics: host, port and database, no secrets.
+pub fn label(url: &str) -> String {
+    if let Ok(parsed) = url::Url::parse(url)
+        && parsed.scheme().starts_with("postgres")
+    {
+        return format!(
+            "{}:{}{}",
+            parsed.host_str().unwrap_or("localhost"),
+            parsed.port().unwrap_or(5432),
+            parsed.path()
+        );
+    }
+    // A keyword/value string (`host=... dbname=...`): keep host, port and dbname.
+    url.split_whitespace()
+        .filter(|part| {
+            ["host=", "port=", "dbname="]
+                .iter()
+                .any(|k| part.starts_with(k))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lsns_read_and_order_as_postgresql_writes_them() {
+        let a = Lsn::parse("16/B374D848").unwrap();
+        assert_eq!(a.to_string(), "16/B374D848");
+        assert!(Lsn::parse("0/1").unwrap() < Lsn::parse("0/10").unwrap());
+        assert!(Lsn::parse("1/0").unwrap() > Lsn::parse("0/FFFFFFFF").unwrap());
+        for bad in ["", "/", "1/", "x/1", "123456789/0", "1/2/3"] {
+            assert_eq!(Lsn::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels_hold_no_secrets() {
+        assert_eq!(
+            label("postgres://reader:hunter2@db-replica-1:5433/shoutout"),
+            "db-replica-1:5433/shoutout"
+        );
+        assert_eq!(
+            label("host='/tmp/run' port=5432 user=postgres password=x dbname=shoutout"),
+            "host='/tmp/run' port=5432 dbname=shoutout"
+        );
+    }
+}
