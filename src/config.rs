@@ -97,6 +97,12 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub db_pool_size: u32,
 
+    /// The live stream's `LISTEN` connection, when DATABASE_URL goes through a pooler in
+    /// transaction mode (PgBouncer), where a `LISTEN` would be lost: a URL straight to the
+    /// primary (one connection per instance). Default: DATABASE_URL.
+    #[arg(long, env = "SHOUTOUT_LISTEN_DATABASE_URL", hide_env_values = true)]
+    pub listen_database_url: Option<SecretString>,
+
     /// Streaming replicas for reads (comma-separated PostgreSQL URLs; none by default):
     /// boards, standings, the feed, reports, exports and widget reads go to a healthy replica
     /// that has replayed what the caller wrote; writes, the outbox and the stream's LISTEN

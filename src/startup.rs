@@ -87,12 +87,12 @@ impl Application {
             config.checked_jwt_secret()?.expose_secret().as_bytes(),
         ));
         spawn_housekeeping(pool.clone(), praise.clone());
-        let stream = StreamHub::start(
-            pool.clone(),
-            database_url.clone(),
-            config.stream_buffer as usize,
-        )
-        .await?;
+        let listen_url = config.listen_database_url.as_ref().map_or_else(
+            || database_url.clone(),
+            |url| url.expose_secret().to_owned(),
+        );
+        let stream =
+            StreamHub::start(pool.clone(), listen_url, config.stream_buffer as usize).await?;
         let demo_key = if config.demo {
             Some(ensure_demo_key(&pool, &config).await?)
         } else {

@@ -33,6 +33,9 @@
     rolling_365d: "in the last 365 days", campaign: "in the campaign",
   };
   const UNREACHABLE = "Shoutout can't be reached right now. Retrying…";
+  // The last write's position in the primary's log (`Shoutout-Consistency`), shared by every
+  // widget on the page; null until this page writes.
+  let readAfter = null;
 
   // Styles go in through adopted style sheets, which a page's Content-Security-Policy allows
   // where inline <style> would be refused.
@@ -147,15 +150,20 @@ button:disabled { opacity: .6; cursor: wait; }
     /** GET or POST to the API; resolves to the JSON body, rejects with an ApiError. */
     async call(path, options = {}) {
       let response;
+      const writing = options.method && options.method !== "GET";
+      // After this page wrote, its reads carry the write's position, so that a service
+      // reading from replicas answers with the write in (the board the giver refreshes).
+      const after = !writing && readAfter ? { "Shoutout-Consistency": readAfter } : {};
       try {
         response = await fetch(this.api + path, {
           cache: "no-cache", // revalidates with the stored ETag: a 304 costs no body
           ...options,
-          headers: { ...this.headers(options.user), ...(options.headers || {}) },
+          headers: { ...this.headers(options.user), ...after, ...(options.headers || {}) },
         });
       } catch (e) {
         throw new ApiError(0, { detail: UNREACHABLE });
       }
+      if (writing && response.ok) readAfter = response.headers.get("Shoutout-Consistency") || readAfter;
       const body = await response.json().catch(() => null);
       if (!response.ok) throw new ApiError(response.status, body);
       return body;
