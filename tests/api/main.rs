@@ -6,6 +6,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod authz;
+mod balanced;
 mod browser;
 mod demo;
 mod directory;

@@ -395,9 +395,18 @@ impl Sse {
         auth: (&str, &str),
         last_event_id: Option<&str>,
     ) -> Self {
-        let mut request = app
-            .client
-            .get(format!("{}/api/v1/stream", app.base))
+        Self::open_at(&app.client, &app.base, auth, last_event_id).await
+    }
+
+    /// The stream of the service at `base` (another process, a proxy).
+    pub(crate) async fn open_at(
+        client: &reqwest::Client,
+        base: &str,
+        auth: (&str, &str),
+        last_event_id: Option<&str>,
+    ) -> Self {
+        let mut request = client
+            .get(format!("{base}/api/v1/stream"))
             .header(auth.0, auth.1);
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id);
@@ -416,7 +425,7 @@ impl Sse {
     }
 
     /// The next event, or `None` if none comes within `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<Event> {
+    pub(crate) async fn next(&mut self, wait: Duration) -> Option<Event> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
