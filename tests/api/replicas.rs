@@ -172,6 +172,36 @@ async fn reads_go_to_a_replica_a_writer_reads_its_own_write_and_a_stopped_replic
     );
     assert!(metric(&app, &served_by("primary")).await - primary_reads >= 2.0);
 
+    // A second instance with a tighter bound (one second) sees the replica, now trailing the
+    // last write by ten seconds, as too far behind: it says so, and reads on the primary.
+    let strict = TestApp::spawn_on(app.database_url.clone(), |c| {
+        c.read_database_urls = vec![replica_url.clone().into()];
+        c.replica_max_lag_ms = 1000;
+    })
+    .await;
+    let lag = format!("shoutout_replica_lag_milliseconds{{replica=\"{label}\"}}");
+    eventually(
+        "the strict instance finds the replica too far behind",
+        || async {
+            metric(&strict, &lag).await > 1000.0
+                && metric(
+                    &strict,
+                    &format!("shoutout_replica_healthy{{replica=\"{label}\"}}"),
+                )
+                .await
+                    == 0.0
+        },
+    )
+    .await;
+    let strict_primary = metric(&strict, &served_by("primary")).await;
+    let strict_replica = metric(&strict, &served_by(&label)).await;
+    expect_status(strict.get(&second_path, &bob).await, StatusCode::OK).await;
+    assert_eq!(
+        metric(&strict, &served_by("primary")).await - strict_primary,
+        1.0
+    );
+    assert_eq!(metric(&strict, &served_by(&label)).await, strict_replica);
+
     // A header that is not a position is refused, naming it.
     let bad = app
         .client
