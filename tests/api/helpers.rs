@@ -378,6 +378,15 @@ impl TestApp {
         }
     }
 
+    /// What `/metrics` says now (Prometheus text).
+    pub async fn metrics(&self) -> String {
+        self.request(Method::GET, "/metrics", None, None)
+            .await
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// A direct connection to this test's database, for checking what was (not) written.
     pub async fn db(&self) -> tokio_postgres::Client {
         connect(&self.database_url).await

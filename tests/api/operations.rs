@@ -36,12 +36,7 @@ async fn metrics_count_requests_by_route() {
     let app = TestApp::spawn().await;
     let token = app.admin_token();
     expect_status(app.get("/api/v1/teams", &token).await, StatusCode::OK).await;
-    let text = app
-        .request(Method::GET, "/metrics", None, None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(text.contains("shoutout_http_requests_total"), "{text}");
     assert!(text.contains("endpoint=\"/api/v1/teams\""), "{text}");
     assert!(text.contains("shoutout_db_pool_connections"), "{text}");
@@ -64,12 +59,7 @@ async fn made_up_methods_cannot_grow_the_metrics() {
         StatusCode::OK,
     )
     .await;
-    let before = app
-        .request(Method::GET, "/metrics", None, None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let before = app.metrics().await;
     for n in 0..300 {
         let method = Method::from_bytes(format!("X{n}Q{}", n * 7919).as_bytes()).unwrap();
         let (path, status) = if n % 2 == 0 {
@@ -83,12 +73,7 @@ async fn made_up_methods_cannot_grow_the_metrics() {
         }
         expect_problem(response, status, None).await;
     }
-    let after = app
-        .request(Method::GET, "/metrics", None, None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let after = app.metrics().await;
     assert_eq!(series(&before), series(&after), "new label values appeared");
     assert!(!after.contains("X1Q"), "{after}");
     // Standard methods still get their usual answers.

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use shoutout::db::embedded::EmbeddedPostgres;
 use uuid::Uuid;
 
@@ -20,13 +20,9 @@ async fn start(pg: &EmbeddedPostgres, settings: &'static [&'static str]) {
 
 /// The value of one sample in the app's `/metrics`, 0 when absent.
 async fn metric(app: &TestApp, sample: &str) -> f64 {
-    let text = app
-        .request(Method::GET, "/metrics", None, None)
+    app.metrics()
         .await
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|line| {
             line.strip_prefix(sample)
                 .and_then(|v| v.trim().parse().ok())
