@@ -67,7 +67,7 @@ pub async fn export(
     read_after: ReadAfter,
 ) -> ApiResult<HttpResponse> {
     let body = personal_data::export(
-        state.reads.pool_for(read_after.0).await,
+        state.reads.pool_for(read_after.0),
         staff.employee.id,
         staff.caller.subject.clone(),
     );

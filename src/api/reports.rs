@@ -110,7 +110,7 @@ pub async fn export(
     let mut conn = state.reads.get(read_after.0).await?;
     let teams = reports::export_scope(&mut conn, &member, query.team_id).await?;
     drop(conn);
-    let body = reports::export_csv(state.reads.pool_for(read_after.0).await, teams, range)
+    let body = reports::export_csv(state.reads.pool_for(read_after.0), teams, range)
         .map(|chunk| chunk.map(Bytes::from).map_err(actix_web::Error::from));
     let filename = format!("shoutouts-{}-{}.csv", range.from, range.to);
     Ok(HttpResponse::Ok()

@@ -134,58 +134,57 @@ impl ReadPools {
         !self.replicas.is_empty()
     }
 
+    /// The replicas that may serve a read after `after`, starting at the next in turn.
+    fn eligible(&self, after: Option<Lsn>) -> impl Iterator<Item = &Replica> {
+        let count = self.replicas.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        (0..count)
+            .map(move |i| &self.replicas[(start + i) % count])
+            .filter(move |replica| {
+                replica.healthy.load(Ordering::Acquire)
+                    && after.is_none_or(|lsn| replica.replayed.load(Ordering::Acquire) >= lsn.0)
+            })
+    }
+
+    fn count(&self, served_by: &str) {
+        self.served.with_label_values(&[served_by]).inc();
+    }
+
     /// A connection for reading, on a healthy replica that has replayed `after` (the caller's
     /// last write), else on the primary. A replica that cannot hand out a connection within
     /// its pool's wait is marked down and the next one is tried.
     pub async fn get(&self, after: Option<Lsn>) -> Result<DbConn, PoolError> {
-        let count = self.replicas.len();
-        if count > 0 {
-            let start = self.next.fetch_add(1, Ordering::Relaxed);
-            for i in 0..count {
-                let replica = &self.replicas[(start + i) % count];
-                if !replica.healthy.load(Ordering::Acquire)
-                    || after.is_some_and(|lsn| replica.replayed.load(Ordering::Acquire) < lsn.0)
-                {
-                    continue;
+        for replica in self.eligible(after) {
+            match replica.pool.get().await {
+                Ok(conn) => {
+                    self.count(&replica.name);
+                    return Ok(conn);
                 }
-                match replica.pool.get().await {
-                    Ok(conn) => {
-                        self.served
-                            .with_label_values(&[replica.name.as_str()])
-                            .inc();
-                        return Ok(conn);
-                    }
-                    Err(error) => {
-                        tracing::warn!(replica = %replica.name, %error, "replica unreachable; reading elsewhere");
-                        replica.healthy.store(false, Ordering::Release);
-                        self.healthy
-                            .with_label_values(&[replica.name.as_str()])
-                            .set(0);
-                    }
+                Err(error) => {
+                    tracing::warn!(replica = %replica.name, %error, "replica unreachable; reading elsewhere");
+                    replica.healthy.store(false, Ordering::Release);
+                    self.healthy
+                        .with_label_values(&[replica.name.as_str()])
+                        .set(0);
                 }
             }
         }
-        self.served.with_label_values(&["primary"]).inc();
+        self.count("primary");
         self.primary.get().await
     }
 
-    /// The pool a streamed read (an export) should use: as [`get`](Self::get) chooses.
-    pub async fn pool_for(&self, after: Option<Lsn>) -> DbPool {
-        let count = self.replicas.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        for i in 0..count {
-            let replica = &self.replicas[(start + i) % count];
-            if replica.healthy.load(Ordering::Acquire)
-                && after.is_none_or(|lsn| replica.replayed.load(Ordering::Acquire) >= lsn.0)
-            {
-                self.served
-                    .with_label_values(&[replica.name.as_str()])
-                    .inc();
-                return replica.pool.clone();
+    /// The pool a streamed read (an export) should use, chosen as [`get`](Self::get) chooses.
+    pub fn pool_for(&self, after: Option<Lsn>) -> DbPool {
+        match self.eligible(after).next() {
+            Some(replica) => {
+                self.count(&replica.name);
+                replica.pool.clone()
+            }
+            None => {
+                self.count("primary");
+                self.primary.clone()
             }
         }
-        self.served.with_label_values(&["primary"]).inc();
-        self.primary.clone()
     }
 
     /// The primary's WAL position now: after a write has committed, a replica that has
@@ -203,6 +202,9 @@ impl ReadPools {
 
     /// Measures every replica once.
     pub async fn check(&self) {
+        if self.replicas.is_empty() {
+            return;
+        }
         let Ok(primary_at) = self.primary_position().await else {
             // Without the primary there is nothing to measure against; keep the last verdicts.
             return;

@@ -32,6 +32,10 @@ use crate::models::praise as store;
 use crate::praise::{self, Outcome, Rejection, Submission};
 use crate::state::AppState;
 
+/// The reason of the `value` error the form raises itself when it asks the customer to choose
+/// (the page explains it in the customer's words).
+const ASKING: &str = "the message does not say which value it shows; choose one";
+
 /// Largest form body accepted (the fields' own limits are far below it).
 const FORM_LIMIT: usize = 16 * 1024;
 
@@ -132,22 +136,23 @@ pub async fn send(
     let fallback = language_of(&req, lang_query(&req).as_deref());
     as_page(
         fallback,
-        receive(&state, &req, handle.into_inner(), payload).await,
+        receive(&state, &req, fallback, handle.into_inner(), payload).await,
     )
 }
 
+/// `fallback` is the page's language before the form is read (which may choose another).
 async fn receive(
     state: &AppState,
     req: &HttpRequest,
+    fallback: &Language,
     handle: String,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = match read_body(req, payload.into_inner(), FORM_LIMIT).await {
         Ok(body) => body,
         Err(ApiError::PayloadTooLarge(_)) => {
-            let lang = language_of(req, lang_query(req).as_deref());
             return Ok(message_page(
-                lang,
+                fallback,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-long",
                 None,
@@ -181,7 +186,7 @@ async fn receive(
         && let Ok(message) = Message::parse(&entered.message)
         && suggest::suggest(message.as_str()).unsure
     {
-        let asking = FieldError::new("value", "unsure");
+        let asking = FieldError::new("value", ASKING);
         let entered = Entered {
             asked: true,
             ..entered
@@ -346,7 +351,7 @@ fn explain(lang: &Language, error: &FieldError, entered: &Entered) -> String {
         "customer_name" => lang.t("error-name-invalid"),
         "customer_email" => lang.t("error-email-invalid"),
         "email_consent" => lang.t("error-consent-needs-email"),
-        "value" if error.message == "unsure" => lang.t("error-value-unsure"),
+        "value" if error.message == ASKING => lang.t("error-value-unsure"),
         "value" => lang.t("error-value-invalid"),
         _ => lang.t("summary-expired"),
     }

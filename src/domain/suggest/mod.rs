@@ -68,14 +68,14 @@ pub fn suggest_with(model: &Model, message: &str) -> Suggestion {
     let words = features::words(message);
     let found = features::extract(&words);
     let p = model.probabilities(&found);
-    let best = (0..5).fold(0, |b, c| if p[c] > p[b] { c } else { b });
+    let best = best_value(&p);
     let round = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
     let confidence = round(p[best]);
     let mut evidence: Vec<(f32, HeartValue, usize)> = model
         .evidence(&words, &found)
         .into_iter()
         .filter_map(|e| {
-            let c = (0..5).fold(0, |b, c| if e.lift[c] > e.lift[b] { c } else { b });
+            let c = best_value(&e.lift);
             // Two-letter words ("me", "to", "en") are never what a message is about.
             (e.lift[c] >= CUE_LIFT
                 && e.lift[c] > e.lift[NONE]
@@ -105,6 +105,18 @@ pub fn suggest_with(model: &Model, message: &str) -> Suggestion {
         cues,
         unsure: confidence < ASK_BELOW,
     }
+}
+
+/// The value (of the five; "no value" is left out) with the highest number; ties go to the
+/// earlier value in H.E.A.R.T. order, so the answer is stable.
+fn best_value(per_class: &[f32]) -> usize {
+    (1..5).fold(0, |best, c| {
+        if per_class[c] > per_class[best] {
+            c
+        } else {
+            best
+        }
+    })
 }
 
 #[cfg(test)]
