@@ -296,6 +296,28 @@ pub struct Config {
     #[arg(long, env = "SHOUTOUT_CUSTOMER_EMAIL_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub customer_email_retention_days: u32,
 
+    /// The console's identity provider (OpenID Connect issuer URL; its discovery document is
+    /// read from `<issuer>/.well-known/openid-configuration`). Without it the console offers
+    /// only the development sign-in, and only with `--demo` outside production.
+    #[arg(long, env = "SHOUTOUT_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// The console's client id at the identity provider.
+    #[arg(long, env = "SHOUTOUT_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The console's client secret at the identity provider.
+    #[arg(long, env = "SHOUTOUT_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<SecretString>,
+
+    /// A console session ends this many minutes after sign-in, whatever happens.
+    #[arg(long, env = "SHOUTOUT_CONSOLE_SESSION_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(5..=10_080))]
+    pub console_session_minutes: u32,
+
+    /// A console session ends after this many minutes without a request.
+    #[arg(long, env = "SHOUTOUT_CONSOLE_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub console_idle_minutes: u32,
+
     /// Load demo teams, employees and shout-outs when the directory is empty, and serve the
     /// demo intranet page at `/demo`.
     #[arg(long, env = "SHOUTOUT_DEMO", default_value_t = false)]
@@ -391,7 +413,34 @@ impl Config {
         }
         // The secret still signs the service's own links and forms.
         self.checked_jwt_secret()?;
+        if let Some(issuer) = self.oidc_issuer.as_deref() {
+            anyhow::ensure!(
+                jwks_transport_is_safe(issuer),
+                "production mode signs in to the console over https only (plain http only from \
+                 this machine: localhost, 127.0.0.0/8 or [::1])"
+            );
+        }
         Ok(())
+    }
+
+    /// The console's identity provider, when it is configured; an error when only part of it
+    /// is.
+    pub fn oidc(&self) -> anyhow::Result<Option<(&str, &str, Option<&SecretString>)>> {
+        match (&self.oidc_issuer, &self.oidc_client_id) {
+            (Some(issuer), Some(client)) => {
+                Ok(Some((issuer, client, self.oidc_client_secret.as_ref())))
+            }
+            (None, None) if self.oidc_client_secret.is_none() => Ok(None),
+            _ => anyhow::bail!(
+                "the console's sign-in needs SHOUTOUT_OIDC_ISSUER and SHOUTOUT_OIDC_CLIENT_ID together"
+            ),
+        }
+    }
+
+    /// Whether the console offers the development sign-in (pick any demo person): only with
+    /// `--demo`, and never in production.
+    pub fn console_dev_sign_in(&self) -> bool {
+        self.demo && self.mode == Mode::Development
     }
 
     /// The HS256 secret, checked for length.

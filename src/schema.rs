@@ -47,6 +47,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (id_hash) {
+        id_hash -> Bytea,
+        subject -> Text,
+        roles -> Array<Nullable<Text>>,
+        csrf_token -> Text,
+        via -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    console_sign_ins (id_hash) {
+        id_hash -> Bytea,
+        state -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        return_to -> Text,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     customer_praise (shoutout_id) {
         shoutout_id -> Uuid,
         employee_id -> Uuid,
@@ -451,6 +475,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     campaigns,
     cheers,
+    console_sessions,
+    console_sign_ins,
     customer_praise,
     employees,
     giver_daily_counts,

@@ -135,6 +135,7 @@ impl Application {
         let shutdown_timeout = config.shutdown_timeout_secs;
         // What extractors need, apart from the rest of the state: they sit below it.
         let tokens = web::Data::new(tokens);
+        let sign_in = web::Data::new(crate::web::console::oidc::Provider::from_config(&config)?);
         let pool_data = web::Data::new(pool.clone());
         let state = web::Data::new(AppState {
             pool,
@@ -155,6 +156,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(tokens.clone())
+                .app_data(sign_in.clone())
                 .app_data(pool_data.clone())
                 .app_data(methods.clone())
                 .app_data(web::PathConfig::default().error_handler(|error, req| {
@@ -171,6 +173,7 @@ impl Application {
                 .configure(routes::configure)
                 .into_app()
                 .service(crate::api::scim::scope())
+                .service(crate::web::console::scope())
                 .service(crate::web::praise_page::form)
                 .service(crate::web::praise_page::send)
                 .service(crate::web::praise_page::thanks)

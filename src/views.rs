@@ -162,3 +162,19 @@ impl From<ShoutoutDetails> for Shoutout {
 pub fn location(kind: &str, id: Uuid) -> String {
     format!("/api/v1/{kind}/{id}")
 }
+
+/// The QR code of `url` as a standalone SVG with a quiet zone, black on white.
+pub fn qr_svg(url: &str) -> Result<String, crate::error::ApiError> {
+    use qrcode::render::svg;
+    let code =
+        qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M).map_err(|e| {
+            crate::error::ApiError::Internal(anyhow::anyhow!("encoding a QR code: {e}"))
+        })?;
+    Ok(code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build())
+}

@@ -394,20 +394,7 @@ pub async fn create_campaign(
     body: ValidJson<CreateCampaign>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let starts_on = boards::check_day("starts_on", body.starts_on)?;
-    let ends_on = boards::check_day("ends_on", body.ends_on)?;
-    if ends_on < starts_on {
-        return Err(ApiError::invalid(
-            "ends_on",
-            "must not be before `starts_on`",
-        ));
-    }
-    if (ends_on - starts_on).num_days() >= 366 {
-        return Err(ApiError::invalid(
-            "ends_on",
-            "a campaign lasts at most 366 days",
-        ));
-    }
+    let (starts_on, ends_on) = boards::campaign_dates(body.starts_on, body.ends_on)?;
     let new = NewCampaign {
         id: Uuid::now_v7(),
         name: body.name.into_string(),

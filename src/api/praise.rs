@@ -248,7 +248,7 @@ fn respond_with_link(
     handle: String,
 ) -> ApiResult<HttpResponse> {
     let url = format!("{}/praise/{handle}", state.config.public_base_url());
-    let qr_svg = qr_svg(&url)?;
+    let qr_svg = crate::views::qr_svg(&url)?;
     let wants_svg = req
         .headers()
         .get(header::ACCEPT)
@@ -265,20 +265,6 @@ fn respond_with_link(
         url,
         qr_svg,
     }))
-}
-
-/// The QR code of `url` as a standalone SVG with a quiet zone, black on white.
-fn qr_svg(url: &str) -> ApiResult<String> {
-    use qrcode::render::svg;
-    let code = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("encoding a QR code: {e}")))?;
-    Ok(code
-        .render::<svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .quiet_zone(true)
-        .build())
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

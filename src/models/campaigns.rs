@@ -95,6 +95,48 @@ pub async fn create(conn: &mut AsyncPgConnection, new: &NewCampaign) -> QueryRes
     Ok(row)
 }
 
+/// Renames a campaign or moves its dates; when the dates move, its boards are counted again
+/// from the raw rows. Call inside a transaction, for the reason [`create`] gives.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    name: &str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> QueryResult<CampaignRow> {
+    conn.batch_execute(
+        "SET LOCAL statement_timeout = '300s'; \
+         LOCK TABLE shoutouts, shoutout_recipients IN SHARE MODE",
+    )
+    .await?;
+    let before: CampaignRow = campaigns::table
+        .find(id)
+        .for_update()
+        .select(CampaignRow::as_select())
+        .first(conn)
+        .await?;
+    let row: CampaignRow = diesel::update(campaigns::table.find(id))
+        .set((
+            campaigns::name.eq(name),
+            campaigns::starts_on.eq(starts_on),
+            campaigns::ends_on.eq(ends_on),
+        ))
+        .returning(CampaignRow::as_returning())
+        .get_result(conn)
+        .await?;
+    if (before.starts_on, before.ends_on) != (row.starts_on, row.ends_on) {
+        diesel::sql_query("DELETE FROM tallies WHERE bucket = 100000000 + $1")
+            .bind::<diesel::sql_types::Integer, _>(row.bucket_no)
+            .execute(conn)
+            .await?;
+        diesel::sql_query("SELECT tally_fill(7, $1)")
+            .bind::<SqlUuid, _>(row.id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(row)
+}
+
 /// The zone the tallies and report roll-ups were cut in, and a full recount of both when it
 /// is not `timezone`.
 pub async fn sync_timezone(conn: &mut AsyncPgConnection, timezone: &str) -> QueryResult<bool> {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod campaigns;
+pub mod console;
 pub mod employees;
 pub mod mail;
 pub mod outbox;

@@ -276,6 +276,31 @@ pub async fn queue(
     query.load(conn).await
 }
 
+/// How much customer praise waits for a decision, for people in `team_ids` (the same rule as
+/// [`queue`]), or everywhere.
+pub async fn count_pending(
+    conn: &mut AsyncPgConnection,
+    team_ids: Option<&[Uuid]>,
+) -> QueryResult<i64> {
+    let mut query = shoutouts::table
+        .inner_join(customer_praise::table)
+        .filter(shoutouts::status.eq(ShoutoutStatus::Pending))
+        .filter(shoutouts::source.eq(ShoutoutSource::Customer))
+        .count()
+        .into_boxed();
+    if let Some(teams) = team_ids {
+        query = query.filter(
+            shoutouts::id.eq_any(
+                shoutout_recipients::table
+                    .inner_join(employees::table)
+                    .filter(employees::team_id.eq_any(teams.to_vec()))
+                    .select(shoutout_recipients::shoutout_id),
+            ),
+        );
+    }
+    query.get_result(conn).await
+}
+
 pub async fn find_praise(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<PraiseRow>> {
     customer_praise::table
         .find(id)

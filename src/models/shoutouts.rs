@@ -377,6 +377,20 @@ pub async fn details(
         .collect())
 }
 
+/// Who cheered these shout-outs, by name, as (shout-out, name), in the order they cheered.
+pub async fn cheerers(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, String)>> {
+    cheers::table
+        .inner_join(employees::table)
+        .filter(cheers::shoutout_id.eq_any(ids))
+        .order((cheers::shoutout_id, cheers::created_at, employees::id))
+        .select((cheers::shoutout_id, employees::display_name))
+        .load(conn)
+        .await
+}
+
 pub async fn recipient_ids(
     conn: &mut AsyncPgConnection,
     shoutout_id: Uuid,

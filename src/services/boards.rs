@@ -112,6 +112,29 @@ pub fn check_day(field: &str, day: NaiveDate) -> ApiResult<NaiveDate> {
     Ok(day)
 }
 
+/// A campaign's dates, checked: both in range, in order, at most 366 days (the API and the
+/// console share this rule).
+pub fn campaign_dates(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> ApiResult<(NaiveDate, NaiveDate)> {
+    let starts_on = check_day("starts_on", starts_on)?;
+    let ends_on = check_day("ends_on", ends_on)?;
+    if ends_on < starts_on {
+        return Err(ApiError::invalid(
+            "ends_on",
+            "must not be before `starts_on`",
+        ));
+    }
+    if (ends_on - starts_on).num_days() >= 366 {
+        return Err(ApiError::invalid(
+            "ends_on",
+            "a campaign lasts at most 366 days",
+        ));
+    }
+    Ok((starts_on, ends_on))
+}
+
 /// How boards are counted: the organisation's time zone, below how many bucket rows a
 /// summed board is added up whole (`SHOUTOUT_BOARD_SUM_BELOW`), and how the threshold
 /// algorithm fared lately (kept by the application, shared by its requests).

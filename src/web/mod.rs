@@ -2,6 +2,7 @@
 //! printable report, the intranet widgets' script and their demo page, and the static files
 //! they use.
 
+pub mod console;
 pub mod demo_page;
 pub mod i18n;
 pub mod praise_page;

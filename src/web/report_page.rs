@@ -139,7 +139,7 @@ fn previous_name(r: &TeamReport) -> String {
     }
 }
 
-fn render(r: &TeamReport) -> Markup {
+pub fn render(r: &TeamReport) -> Markup {
     let title = format!("Recognition report: {}", r.team.name);
     let body = html! {
                 main {
@@ -155,92 +155,106 @@ fn render(r: &TeamReport) -> Markup {
                             }
                         }
                     }
-                    section class="figures" aria-label="Totals" {
-                        (figure("Shout-outs received", r.totals.shoutouts_received))
-                        (figure("Given by the team", r.totals.given))
-                        (figure("Cheers", r.totals.cheers))
-                        div class="figure" {
-                            span class="number" { (percent(r.participation.received_share)) }
-                            span class="label" { "of " (r.participation.members) " members were thanked" }
-                        }
-                        div class="figure" {
-                            span class="number" { (percent(r.participation.gave_share)) }
-                            span class="label" { "thanked someone" }
-                        }
-                    }
-                    p class="compare" {
-                        "Previous " (previous_name(r)) " ("
-                        (r.previous.from.format("%-d %b")) " to " (r.previous.to.format("%-d %b")) "): "
-                        (r.previous.shoutouts_received) " received"
-                        @if let Some(change) = r.previous.received_change {
-                            ", " (if change >= 0.0 { "up " } else { "down " }) (percent(change.abs()))
-                        }
-                        ". From customers this time: " (r.by_source["customer"]) "."
-                    }
-                    div class="charts" {
-                        section {
-                            h2 id="values-title" { "Values the team was thanked for" }
-                            (values_chart(r))
-                        }
-                        section {
-                            h2 id="trend-title" { "Shout-outs received, week by week" }
-                            (trend_chart(r))
-                        }
-                    }
-                    section {
-                        h2 { "Not thanked in this period (" (r.unrecognised.len()) ")" }
-                        @if r.unrecognised.is_empty() {
-                            p { "Everyone in the team was thanked at least once." }
-                        } @else {
-                            ul class="names" {
-                                @for e in &r.unrecognised {
-                                    li { (e.display_name) @if let Some(t) = &e.title { span class="title" { " · " (t) } } }
-                                }
-                            }
-                        }
-                    }
-                    section {
-                        h2 { "Everyone" }
-                        table {
-                            thead { tr {
-                                th scope="col" { "Name" }
-                                th scope="col" class="n" { "Received" }
-                                th scope="col" class="n" { "Given" }
-                                th scope="col" class="n" { "Cheers" }
-                                @for v in HeartValue::ALL { th scope="col" class="n" title=(v.label()) { (v.letter()) } }
-                                th scope="col" { "Last thanked" }
-                            } }
-                            tbody {
-                                @for m in &r.members {
-                                    tr {
-                                        th scope="row" {
-                                            (m.employee.display_name)
-                                            @if !m.employee.active { " (left)" }
-                                            @else if !m.current_member { " (moved)" }
-                                        }
-                                        td class="n" { (m.received) }
-                                        td class="n" { (m.given) }
-                                        td class="n" { (m.cheers) }
-                                        @for v in HeartValue::ALL { td class="n" { (m.by_value[v.code()]) } }
-                                        td {
-                                            @match m.last_thanked_on {
-                                                Some(day) => (day.format("%-d %b %Y")),
-                                                None => "never",
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        p class="note" {
-                            "H, E, A, R, T: Helping others, Exceeding expectations, Achieving goals, "
-                            "Responding with care, Thriving through teamwork. People count in the team "
-                            "they were in when a shout-out was given."
-                        }
-                    }
+                    (sections(r, &|_| None))
                 }
     };
     super::document(&title, "/static/report.css", body)
+}
+
+/// The report's figures, charts and tables (everything below its heading), shared with the
+/// console's team page; `person_href` links a person's name where the reader may follow it.
+pub fn sections(r: &TeamReport, person_href: &dyn Fn(Uuid) -> Option<String>) -> Markup {
+    html! {
+        section class="figures" aria-label="Totals" {
+            (figure("Shout-outs received", r.totals.shoutouts_received))
+            (figure("Given by the team", r.totals.given))
+            (figure("Cheers", r.totals.cheers))
+            div class="figure" {
+                span class="number" { (percent(r.participation.received_share)) }
+                span class="label" { "of " (r.participation.members) " members were thanked" }
+            }
+            div class="figure" {
+                span class="number" { (percent(r.participation.gave_share)) }
+                span class="label" { "thanked someone" }
+            }
+        }
+        p class="compare" {
+            "Previous " (previous_name(r)) " ("
+            (r.previous.from.format("%-d %b")) " to " (r.previous.to.format("%-d %b")) "): "
+            (r.previous.shoutouts_received) " received"
+            @if let Some(change) = r.previous.received_change {
+                ", " (if change >= 0.0 { "up " } else { "down " }) (percent(change.abs()))
+            }
+            ". From customers this time: " (r.by_source["customer"]) "."
+        }
+        div class="charts" {
+            section {
+                h2 id="values-title" { "Values the team was thanked for" }
+                (values_chart(r))
+            }
+            section {
+                h2 id="trend-title" { "Shout-outs received, week by week" }
+                (trend_chart(r))
+            }
+        }
+        section {
+            h2 { "Not thanked in this period (" (r.unrecognised.len()) ")" }
+            @if r.unrecognised.is_empty() {
+                p { "Everyone in the team was thanked at least once." }
+            } @else {
+                ul class="names" {
+                    @for e in &r.unrecognised {
+                        li {
+                            @if let Some(href) = person_href(e.id) { a href=(href) { (e.display_name) } } @else { (e.display_name) }
+                            @if let Some(t) = &e.title { span class="title" { " · " (t) } } }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { "Everyone" }
+            table {
+                thead { tr {
+                    th scope="col" { "Name" }
+                    th scope="col" class="n" { "Received" }
+                    th scope="col" class="n" { "Given" }
+                    th scope="col" class="n" { "Cheers" }
+                    @for v in HeartValue::ALL { th scope="col" class="n" title=(v.label()) { (v.letter()) } }
+                    th scope="col" { "Last thanked" }
+                } }
+                tbody {
+                    @for m in &r.members {
+                        tr {
+                            th scope="row" {
+                                @if let Some(href) = person_href(m.employee.id) {
+                                    a href=(href) { (m.employee.display_name) }
+                                } @else {
+                                    (m.employee.display_name)
+                                }
+                                @if !m.employee.active { " (left)" }
+                                @else if !m.current_member { " (moved)" }
+                            }
+                            td class="n" { (m.received) }
+                            td class="n" { (m.given) }
+                            td class="n" { (m.cheers) }
+                            @for v in HeartValue::ALL { td class="n" { (m.by_value[v.code()]) } }
+                            td {
+                                @match m.last_thanked_on {
+                                    Some(day) => (day.format("%-d %b %Y")),
+                                    None => "never",
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p class="note" {
+                "H, E, A, R, T: Helping others, Exceeding expectations, Achieving goals, "
+                "Responding with care, Thriving through teamwork. People count in the team "
+                "they were in when a shout-out was given."
+            }
+        }
+    }
 }
 
 fn figure(label: &str, n: i64) -> Markup {

@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod balanced;
 mod browser;
+mod console;
 mod demo;
 mod directory;
 mod errors;
