@@ -413,6 +413,7 @@ fn print_banner(config: &Config, port: u16, embedded: bool, praise_handle: Optio
             chrono::Duration::hours(12),
         );
         println!("  Demo intranet page (widgets, live wall): {base}/demo");
+        println!("  Console (development sign-in, pick anyone): {base}/console/");
         if let (Ok(admin), Ok(staff)) = (admin, staff) {
             println!();
             println!("  Demo tokens (12 hours):");

@@ -203,3 +203,121 @@ async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
         .get(0);
     assert_eq!(stored, 1);
 }
+
+/// The console in Chromium, signed in through a real OpenID provider: every page passes
+/// axe-core and fits 390 px (screenshots at 1280 and 390 px in `target/e2e/`), praise is
+/// moderated by keyboard, an import is previewed and committed, a widget key's snippet works
+/// on another origin's page, and an employee finds no admin page.
+#[tokio::test]
+async fn the_console_in_a_browser() {
+    use crate::console::IdentityProvider;
+    let mut idp = IdentityProvider::start().await;
+    let issuer = idp.issuer.clone();
+    // The made-up intranet page's port: the test page serves the widget snippet from there,
+    // an origin the service must allow (CORS), as an operator would.
+    let intranet_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let intranet = format!("http://localhost:{intranet_port}");
+    let origin = intranet.clone();
+    let app = TestApp::spawn_with(move |config| {
+        config.cors_origins = vec![origin];
+        config.oidc_issuer = Some(issuer);
+        config.oidc_client_id = Some(crate::console::CLIENT_ID.into());
+        config.oidc_client_secret = Some(crate::console::CLIENT_SECRET.to_owned().into());
+        config.webhooks_allow_private = true;
+    })
+    .await;
+    idp.serve(&app, &[("ann", &["admin"]), ("bob", &[]), ("mia", &[])])
+        .await;
+    let support = app.team("Support", None).await;
+    let (mia, _) = app.employee("mia", Some(support)).await;
+    let (ann, _) = app.employee("ann", Some(support)).await;
+    let (_bob, bob_token) = app.employee("bob", Some(support)).await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/teams/{support}"),
+            &app.admin_token(),
+            &json!({"manager_id": mia}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.shoutout(
+        &bob_token,
+        &[ann],
+        "helping_others",
+        "Ann <b>untangled</b> the rota",
+    )
+    .await;
+    let handle = app.praise_handle(ann).await;
+    for message in [
+        "Ann was so patient with my refund, thank you",
+        "Ann found my lost parcel in an hour",
+    ] {
+        expect_status(
+            app.praise(&handle, message, json!({"value": "responding_with_care"}))
+                .await,
+            StatusCode::ACCEPTED,
+        )
+        .await;
+    }
+    expect_status(
+        app.post(
+            "/api/v1/campaigns",
+            &app.admin_token(),
+            &json!({"name": "Customer Service Week", "starts_on": "2026-10-05", "ends_on": "2026-10-09"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let receiver = crate::receiver::Receiver::start().await;
+    let webhook = expect_status(
+        app.post(
+            "/api/v1/webhooks",
+            &app.admin_token(),
+            &json!({"url": receiver.url("/hook"), "events": ["shoutout.published"]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        app.request(
+            reqwest::Method::POST,
+            &format!("/api/v1/webhooks/{}/ping", webhook["id"].as_str().unwrap()),
+            Some(&app.admin_token()),
+            None,
+        )
+        .await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    run_e2e(
+        "console.mjs",
+        &[
+            &app.base,
+            &screenshots(),
+            &ann.to_string(),
+            &intranet_port.to_string(),
+        ],
+    )
+    .await;
+    let statuses: Vec<String> = app
+        .db()
+        .await
+        .query(
+            "SELECT status::text FROM shoutouts WHERE source = 'customer' ORDER BY created_at",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(statuses, ["published", "rejected"]);
+}

@@ -815,6 +815,39 @@ async fn the_console_refuses_what_the_api_refuses() {
     );
     let page = manager.get(&format!("/console/team?team_id={sales}")).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = manager
+        .get(&format!(
+            "/console/team?team_id={support}&period=custom&from=2026-01-01&to=2026-03-31&at="
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("1 January 2026 to 31 March 2026"),
+        "any period"
+    );
+    let page = manager
+        .get(&format!("/console/team?team_id={support}&period=fortnight"))
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    let print = manager
+        .get(&format!(
+            "/console/team/print?team_id={support}&period=quarter&at=2026-02-10"
+        ))
+        .await;
+    assert_eq!(print.status, StatusCode::OK);
+    assert!(print.body.contains("Recognition report: Support"));
+    assert_eq!(
+        manager
+            .get(&format!("/console/team/print?team_id={sales}&period=month"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         manager.get(&format!("/console/people/{ann}")).await.status,
         StatusCode::OK

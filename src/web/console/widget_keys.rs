@@ -153,9 +153,28 @@ pub async fn mint(state: web::Data<AppState>, posted: Posted<MintForm>) -> Conso
             ""
         },
     );
+    // Browsers let another site's page call the API only from the origins the operator
+    // allowed (CORS); a key for an origin that is not among them would fail on the page.
+    let allowed = &state.config.cors_origins;
+    let blocked: Vec<&str> = row
+        .origins
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|o| !allowed.iter().any(|a| a == o))
+        .collect();
     let body = html! {
         div class="notice done" role="status" {
             p { "Minted " strong { (row.name) } ". Copy the key now: it is shown only once." }
+        }
+        @if !blocked.is_empty() {
+            div class="notice error" role="alert" {
+                p { "Browsers will refuse this key on " (blocked.join(", ")) " until an operator adds it to SHOUTOUT_CORS_ORIGINS." }
+            }
+        } @else if row.origins.iter().flatten().next().is_none() && allowed.is_empty() {
+            div class="notice error" role="alert" {
+                p { "Pages on other sites can use a key only from the origins in SHOUTOUT_CORS_ORIGINS, and none is set yet." }
+            }
         }
         label for="secret" { "Key" }
         input id="secret" type="text" readonly value=(secret) class="secret" data-select;
