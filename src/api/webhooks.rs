@@ -13,7 +13,6 @@ use validator::Validate;
 
 use super::{location, nullable};
 use crate::auth::Admin;
-use crate::config::Mode;
 use crate::domain::events::{EventType, WebhookFormat};
 use crate::domain::fields::{Description, WebhookUrl};
 use crate::domain::{HeartValue, ShoutoutSource};
@@ -271,13 +270,6 @@ pub struct DeliveryListParams {
     pub cursor: Option<String>,
 }
 
-fn url_rules(state: &AppState) -> UrlRules {
-    UrlRules {
-        https_only: state.config.mode == Mode::Production,
-        allow_private: state.config.webhooks_allow_private,
-    }
-}
-
 fn secret_response(status: actix_web::http::StatusCode, row: EndpointRow) -> HttpResponse {
     let id = row.id;
     let mut response = HttpResponse::build(status);
@@ -314,7 +306,13 @@ pub async fn create_webhook(
         description: body.description,
     };
     let mut conn = state.pool.get().await?;
-    let row = endpoints::create(&mut conn, &admin.0.subject, &url_rules(&state), spec).await?;
+    let row = endpoints::create(
+        &mut conn,
+        &admin.0.subject,
+        &UrlRules::from_config(&state.config),
+        spec,
+    )
+    .await?;
     Ok(secret_response(actix_web::http::StatusCode::CREATED, row))
 }
 
@@ -395,8 +393,14 @@ pub async fn update_webhook(
         enabled: body.enabled,
     };
     let mut conn = state.pool.get().await?;
-    let row =
-        endpoints::update(&mut conn, &admin.0.subject, &url_rules(&state), *id, patch).await?;
+    let row = endpoints::update(
+        &mut conn,
+        &admin.0.subject,
+        &UrlRules::from_config(&state.config),
+        *id,
+        patch,
+    )
+    .await?;
     Ok(web::Json(row.into()))
 }
 

@@ -18,6 +18,17 @@ pub struct UrlRules {
     pub allow_private: bool,
 }
 
+impl UrlRules {
+    /// The rules the configuration sets: https alone in production, private addresses only
+    /// when allowed.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            https_only: config.mode == crate::config::Mode::Production,
+            allow_private: config.webhooks_allow_private,
+        }
+    }
+}
+
 /// The URL, checked; else why not.
 pub fn check_url(text: &str, rules: &UrlRules) -> Result<Url, String> {
     let url = Url::parse(text.trim()).map_err(|e| format!("is not a URL ({e})"))?;

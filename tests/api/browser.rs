@@ -236,16 +236,7 @@ async fn the_console_in_a_browser() {
     let (mia, _) = app.employee("mia", Some(support)).await;
     let (ann, _) = app.employee("ann", Some(support)).await;
     let (_bob, bob_token) = app.employee("bob", Some(support)).await;
-    expect_status(
-        app.patch(
-            &format!("/api/v1/teams/{support}"),
-            &app.admin_token(),
-            &json!({"manager_id": mia}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_manager(support, mia).await;
     app.shoutout(
         &bob_token,
         &[ann],

@@ -216,6 +216,16 @@ impl Browser {
     /// Follows redirects from `path`, signing in as `sub` at the provider's page; returns the
     /// first console page that is not a redirect, and every address passed through.
     pub async fn sign_in_through(&self, path: &str, sub: &str) -> (Page, Vec<String>) {
+        self.sign_in_until(path, sub, |_| false).await
+    }
+
+    /// [`Browser::sign_in_through`], stopping before the first address `stop` picks.
+    pub async fn sign_in_until(
+        &self,
+        path: &str,
+        sub: &str,
+        stop: impl Fn(&str) -> bool,
+    ) -> (Page, Vec<String>) {
         let mut visited = vec![self.url(path)];
         let mut page = self.get(path).await;
         for _ in 0..20 {
@@ -233,6 +243,9 @@ impl Browser {
                     location
                 };
                 visited.push(next.clone());
+                if stop(&next) {
+                    return (page, visited);
+                }
                 page = self.get(&next).await;
                 continue;
             }
@@ -393,41 +406,9 @@ async fn the_callback_takes_only_the_sign_in_this_browser_started() {
     let browser = Browser::new(&app);
     let start = browser.get("/console/sign-in/start").await;
     let authorize = start.location.unwrap();
-    let (_, visited) = {
-        // Stop at the callback: follow the provider, not us.
-        let mut at = authorize.clone();
-        let mut visited = vec![];
-        let mut page = browser.get(&at).await;
-        loop {
-            if let Some(next) = page.location.clone() {
-                let next = if next.starts_with('/') {
-                    format!(
-                        "{}{next}",
-                        at.split('/').take(3).collect::<Vec<_>>().join("/")
-                    )
-                } else {
-                    next
-                };
-                visited.push(next.clone());
-                if next.contains("/console/callback") {
-                    break;
-                }
-                at = next;
-                page = browser.get(&at).await;
-            } else {
-                let action_start = page.body.find("action=\"").unwrap() + 8;
-                let action_end = page.body[action_start..].find('"').unwrap() + action_start;
-                let origin: String = at.split('/').take(3).collect::<Vec<_>>().join("/");
-                page = browser
-                    .post(
-                        &format!("{origin}{}", &page.body[action_start..action_end]),
-                        &[("login", "ann")],
-                    )
-                    .await;
-            }
-        }
-        (page, visited)
-    };
+    let (_, visited) = browser
+        .sign_in_until(&authorize, "ann", |next| next.contains("/console/callback"))
+        .await;
     let callback = visited.last().unwrap().clone();
     let thief = Browser::new(&app);
     let refused = thief.get(&callback).await;
@@ -710,16 +691,7 @@ async fn the_console_refuses_what_the_api_refuses() {
     let (mia, _) = app.employee("mia", Some(support)).await;
     let (sam, _) = app.employee("sam", Some(sales)).await;
     let (ann, _) = app.employee("ann", Some(support)).await;
-    expect_status(
-        app.patch(
-            &format!("/api/v1/teams/{support}"),
-            &app.admin_token(),
-            &json!({"manager_id": mia}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_manager(support, mia).await;
     let campaign = id_of(
         expect_status(
             app.post(
@@ -877,16 +849,7 @@ async fn moderators_decide_customer_praise_in_the_console() {
     let (mia, _) = app.employee("mia", Some(support)).await;
     let (ann, _) = app.employee("ann", Some(support)).await;
     let (sam, _) = app.employee("sam", Some(sales)).await;
-    expect_status(
-        app.patch(
-            &format!("/api/v1/teams/{support}"),
-            &app.admin_token(),
-            &json!({"manager_id": mia}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.set_manager(support, mia).await;
     let _ = ann;
     let ann_handle = app.praise_handle(ann).await;
     let sam_handle = app.praise_handle(sam).await;
@@ -1250,17 +1213,20 @@ async fn admins_run_the_directory_campaigns_keys_and_webhooks() {
     let start = page.body.find("data-key=&quot;").expect("the snippet") + "data-key=&quot;".len();
     let key = &page.body[start..start + page.body[start..].find("&quot;").unwrap()];
     assert!(key.starts_with("swk_"), "{key}");
-    let board = app
-        .client
-        .get(format!(
-            "{}/api/v1/leaderboards/recipients?period=month",
-            app.base
-        ))
-        .header("X-Widget-Key", key)
-        .header("Origin", "https://intranet.example.com")
-        .send()
-        .await
-        .unwrap();
+    // The key reads the boards from its intranet's origin, as the snippet's page would.
+    let widget_board = async |key: &str| {
+        app.client
+            .get(format!(
+                "{}/api/v1/leaderboards/recipients?period=month",
+                app.base
+            ))
+            .header("X-Widget-Key", key)
+            .header("Origin", "https://intranet.example.com")
+            .send()
+            .await
+            .unwrap()
+    };
+    let board = widget_board(key).await;
     assert_eq!(board.status(), StatusCode::OK);
     let bad = admin
         .submit(
@@ -1288,17 +1254,7 @@ async fn admins_run_the_directory_campaigns_keys_and_webhooks() {
             .status,
         StatusCode::SEE_OTHER
     );
-    let board = app
-        .client
-        .get(format!(
-            "{}/api/v1/leaderboards/recipients?period=month",
-            app.base
-        ))
-        .header("X-Widget-Key", key)
-        .header("Origin", "https://intranet.example.com")
-        .send()
-        .await
-        .unwrap();
+    let board = widget_board(key).await;
     assert_eq!(board.status(), StatusCode::UNAUTHORIZED);
 
     // A webhook: added (secret once), tested, its delivery listed and sent again.

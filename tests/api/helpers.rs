@@ -456,6 +456,18 @@ impl TestApp {
         id_of(expect_status(response, StatusCode::CREATED).await)
     }
 
+    /// Makes `employee` the manager of `team`.
+    pub async fn set_manager(&self, team: Uuid, employee: Uuid) {
+        let response = self
+            .patch(
+                &format!("/api/v1/teams/{team}"),
+                &self.admin_token(),
+                &json!({"manager_id": employee}),
+            )
+            .await;
+        expect_status(response, StatusCode::OK).await;
+    }
+
     /// Creates an employee as an admin; returns their id and a token for them.
     pub async fn employee(&self, external_id: &str, team: Option<Uuid>) -> (Uuid, String) {
         let response = self

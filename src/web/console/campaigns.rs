@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::session::Posted;
+use super::session::{Nothing, Posted};
 use super::{ConsoleResult, Done, Section, Signed, audited, csrf, done_message, page, see_other};
 use crate::domain::fields::Name;
 use crate::error::{ApiError, FieldError};
@@ -185,9 +185,6 @@ pub async fn save(
     })?;
     Ok(see_other(&format!("/console/campaigns/{id}?done=saved")))
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 #[post("/campaigns/{id}/close")]
 pub async fn close(

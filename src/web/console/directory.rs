@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::session::Posted;
+use super::session::{Nothing, Posted};
 use super::{
     ConsoleResult, Done, Section, Signed, audited, csrf, done_message, page, see_other, time,
 };
@@ -290,9 +290,6 @@ pub async fn save_person(
         "/console/directory/people/{id}?done=saved"
     )))
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 #[post("/directory/people/{id}/deactivate")]
 pub async fn deactivate_person(

@@ -260,6 +260,10 @@ pub struct Posted<T> {
     pub form: T,
 }
 
+/// A form with no fields of its own (the CSRF token aside): a button.
+#[derive(serde::Deserialize)]
+pub struct Nothing {}
+
 #[derive(serde::Deserialize)]
 struct Token {
     csrf: Option<String>,

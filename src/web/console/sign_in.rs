@@ -7,7 +7,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::oidc::Provider;
-use super::session::{self, Posted, SESSION_COOKIE, SIGN_IN_COOKIE, safe_return};
+use super::session::{self, Nothing, Posted, SESSION_COOKIE, SIGN_IN_COOKIE, safe_return};
 use super::{ConsoleError, ConsoleResult, done_message};
 use crate::auth::Role;
 use crate::error::{ApiError, FieldError};
@@ -192,9 +192,6 @@ pub async fn callback(
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .finish())
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 #[post("/sign-out")]
 pub async fn sign_out(state: web::Data<AppState>, posted: Posted<Nothing>) -> ConsoleResult {

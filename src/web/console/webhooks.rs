@@ -6,12 +6,10 @@ use std::collections::HashMap;
 use actix_web::{get, post, web};
 use diesel_async::AsyncConnection;
 use maud::html;
-use serde::Deserialize;
 use uuid::Uuid;
 
-use super::session::Posted;
+use super::session::{Nothing, Posted};
 use super::{ConsoleResult, Done, Section, Signed, csrf, done_message, page, see_other, time};
-use crate::config::Mode;
 use crate::domain::events::{EventType, WebhookFormat};
 use crate::domain::fields::{Description, WebhookUrl};
 use crate::error::{ApiError, FieldError};
@@ -19,13 +17,6 @@ use crate::models::webhooks::{self, AttemptRow};
 use crate::state::AppState;
 use crate::webhooks::address::UrlRules;
 use crate::webhooks::endpoints::{self, Spec};
-
-fn url_rules(state: &AppState) -> UrlRules {
-    UrlRules {
-        https_only: state.config.mode == Mode::Production,
-        allow_private: state.config.webhooks_allow_private,
-    }
-}
 
 #[get("/webhooks")]
 pub async fn list(
@@ -153,7 +144,7 @@ pub async fn create(state: web::Data<AppState>, posted: Posted<Pairs>) -> Consol
     let row = endpoints::create(
         &mut conn,
         &posted.signed.caller().subject,
-        &url_rules(&state),
+        &UrlRules::from_config(&state.config),
         spec,
     )
     .await?;
@@ -266,9 +257,6 @@ pub async fn endpoint_page(
 fn when_text(at: chrono::DateTime<chrono::Utc>) -> String {
     super::when(at)
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 #[post("/webhooks/{id}/test")]
 pub async fn test(

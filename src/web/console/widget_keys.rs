@@ -6,7 +6,7 @@ use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::session::Posted;
+use super::session::{Nothing, Posted};
 use super::{
     ConsoleResult, Done, Section, Signed, audited, csrf, done_message, page, see_other, time,
 };
@@ -193,9 +193,6 @@ pub async fn mint(state: web::Data<AppState>, posted: Posted<MintForm>) -> Conso
     )
     .await
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 #[post("/widget-keys/{id}/revoke")]
 pub async fn revoke(
