@@ -288,6 +288,8 @@ async fn the_console_in_a_browser() {
         StatusCode::ACCEPTED,
     )
     .await;
+    let demo = TestApp::spawn_with(|config| config.demo = true).await;
+    demo.employee("dee", None).await;
     run_e2e(
         "console.mjs",
         &[
@@ -295,6 +297,7 @@ async fn the_console_in_a_browser() {
             &screenshots(),
             &ann.to_string(),
             &intranet_port.to_string(),
+            &demo.base,
         ],
     )
     .await;

@@ -4,7 +4,7 @@
 // an import preview and commit, mint a widget key and see its snippet work on another origin's
 // page, then sign in as an employee who finds their own page and no admin page.
 //
-// Usage: node console.mjs <base> <screenshot dir> <person id> <intranet port>
+// Usage: node console.mjs <base> <screenshot dir> <person id> <intranet port> <a --demo base>
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -13,19 +13,23 @@ import { launch, check } from "./lib.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const [base, shots, personId, intranetPort] = process.argv.slice(2);
+const [base, shots, personId, intranetPort, demoBase] = process.argv.slice(2);
 fs.mkdirSync(shots, { recursive: true });
 
 const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 let page = await context.newPage();
 const cspViolations = [];
-page.on("console", (message) => {
-  if (/Content Security Policy|Refused to/i.test(message.text())) {
-    cspViolations.push(`${page.url()}: ${message.text()}`);
-  }
-});
-page.on("pageerror", (error) => cspViolations.push(`${page.url()}: ${error.message}`));
+// Every page of the run reports CSP violations and script errors here.
+function watch(p) {
+  p.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) {
+      cspViolations.push(`${p.url()}: ${message.text()}`);
+    }
+  });
+  p.on("pageerror", (error) => cspViolations.push(`${p.url()}: ${error.message}`));
+}
+watch(page);
 
 async function audit(name) {
   await page.evaluate(axeSource);
@@ -87,6 +91,20 @@ await visit(`/console/people/${personId}`, "person");
 await visit("/console/directory", "directory");
 await visit(`/console/directory/people/${personId}`, "directory-person");
 await visit("/console/directory/scim-tokens", "scim-tokens");
+await visit("/console/directory/scim-tokens", "scim-tokens");
+await page.locator("#token-name").fill("Okta");
+await page.getByRole("button", { name: "Mint" }).click();
+await page.getByText("Copy the token now").waitFor();
+await audit("scim-token-minted");
+await visit("/console/campaigns", "campaigns");
+// A refused form: the error page names the field.
+await page.locator("#name").fill("Backwards");
+await page.locator("#starts_on").fill("2026-10-09");
+await page.locator("#ends_on").fill("2026-10-05");
+await page.getByRole("button", { name: "Create" }).click();
+await page.getByText("must not be before").first().waitFor();
+check((await page.locator("[role=alert] li").textContent()).includes("ends_on"), "the error names the field");
+await audit("error");
 await visit("/console/campaigns", "campaigns");
 const campaignHref = await page.locator("table a[href^='/console/campaigns/']").first().getAttribute("href");
 await visit(campaignHref, "campaign");
@@ -145,6 +163,7 @@ check((await page.goto(base + "/console/me"), page.url().includes("/console/sign
 // Bob on a computer of his own (the provider would remember Ann's sign-in in this one).
 const bobContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 page = await bobContext.newPage();
+watch(page);
 await page.goto(base + "/console/sign-in");
 await page.getByRole("link", { name: "Sign in with your company account" }).click();
 await page.locator("#login").fill("bob");
@@ -155,5 +174,14 @@ await visit("/console/me", "me-employee");
 await visit("/console/directory", "forbidden", 403);
 check(await page.getByText("this page is for people with the `admin` role").isVisible(), "the refusal says why");
 
+// The demo's development sign-in (another instance, run with --demo).
+await page.goto(demoBase + "/console/dev-sign-in");
+await audit("dev-sign-in");
+await page.locator("#admin").check();
+await page.getByRole("button", { name: "Sign in" }).click();
+await page.waitForURL(demoBase + "/console/");
+check(await page.getByRole("link", { name: "Directory", exact: true }).isVisible(), "signed in with the admin role");
+
+check(cspViolations.length === 0, `CSP or script errors: ${cspViolations.join("\n")}`);
 await browser.close();
 console.log("console: every page checked");
