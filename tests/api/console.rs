@@ -441,6 +441,41 @@ async fn the_callback_takes_only_the_sign_in_this_browser_started() {
     assert!(refused.body.contains("no thanks"));
 }
 
+/// The same callback sent many times at once (a double click, a replay racing the browser):
+/// the sign-in is taken once, in the database, so exactly one session starts.
+#[tokio::test]
+async fn a_sign_in_is_used_once_however_many_callbacks_race() {
+    let mut idp = IdentityProvider::start().await;
+    let app = app_with_provider(&idp).await;
+    idp.serve(&app, &[("ann", &[])]).await;
+    app.employee("ann", None).await;
+    let browser = Browser::new(&app);
+    let (_, visited) = browser
+        .sign_in_until("/console/sign-in/start", "ann", |next| {
+            next.contains("/console/callback")
+        })
+        .await;
+    let callback = visited.last().unwrap().clone();
+    let answers = futures_util::future::join_all((0..8).map(|_| browser.get(&callback))).await;
+    let signed_in = answers
+        .iter()
+        .filter(|page| page.status == StatusCode::SEE_OTHER)
+        .count();
+    assert_eq!(
+        signed_in,
+        1,
+        "{:?}",
+        answers.iter().map(|p| p.status).collect::<Vec<_>>()
+    );
+    assert!(
+        answers
+            .iter()
+            .filter(|page| page.status != StatusCode::SEE_OTHER)
+            .all(|page| page.status == StatusCode::BAD_REQUEST)
+    );
+    assert_eq!(app.count("console_sessions").await, 1);
+}
+
 /// A session ends on the server, whatever the cookie says: after its lifetime, after the idle
 /// time, and the cookie of an ended session is refused.
 #[tokio::test]

@@ -109,6 +109,13 @@ await visit("/console/campaigns", "campaigns");
 const campaignHref = await page.locator("table a[href^='/console/campaigns/']").first().getAttribute("href");
 await visit(campaignHref, "campaign");
 await visit("/console/webhooks", "webhooks");
+await page.locator("#url").fill(base + "/hooks/console-test");
+await page.locator("#description").fill("Added in the browser");
+await page.getByRole("button", { name: "Add" }).click();
+await page.getByText("Copy its signing secret now").waitFor();
+check((await page.locator("#secret").inputValue()).startsWith("whsec_"), "the secret, once");
+await audit("webhook-added");
+await visit("/console/webhooks", "webhooks");
 const webhookHref = await page.locator("table a[href^='/console/webhooks/']").first().getAttribute("href");
 await visit(webhookHref, "webhook");
 await visit("/console/audit", "audit");
@@ -128,6 +135,7 @@ check(await page.getByRole("cell", { name: "zoe", exact: true }).isVisible(), "t
 await audit("import-preview");
 await page.getByRole("button", { name: "Import these changes" }).click();
 await page.getByText("Imported: 1 created").waitFor();
+await audit("import-done");
 await page.goto(base + "/console/directory?q=zoe");
 check(await page.getByRole("link", { name: "Zoe Park" }).isVisible(), "Zoe is in the directory");
 
