@@ -1245,6 +1245,11 @@ async fn admins_run_the_directory_campaigns_keys_and_webhooks() {
         )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("until an operator adds it to SHOUTOUT_CORS_ORIGINS"),
+        "the origin is not allowed by CORS: the page says so"
+    );
     let start = page.body.find("data-key=&quot;").expect("the snippet") + "data-key=&quot;".len();
     let key = &page.body[start..start + page.body[start..].find("&quot;").unwrap()];
     assert!(key.starts_with("swk_"), "{key}");

@@ -16,9 +16,7 @@ use crate::services::boards;
 use crate::state::AppState;
 
 fn today(state: &AppState) -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&state.config.timezone)
-        .date_naive()
+    crate::domain::period::today(state.config.timezone)
 }
 
 fn fields(campaign: Option<&CampaignRow>) -> Markup {

@@ -271,14 +271,11 @@ pub async fn save_person(
         return Err(ApiError::Invalid(errors).into());
     };
     let changes = EmployeeChanges {
-        external_id: None,
         display_name: Some(name.into_string()),
         email: Some(email.into_string()),
         team_id: Some(team),
         title: Some(title.map(Name::into_string)),
-        active: None,
-        slack_user_id: None,
-        updated_at: None,
+        ..EmployeeChanges::default()
     };
     let id = *id;
     audited!(state, posted.signed, |conn| {
@@ -300,14 +297,8 @@ pub async fn deactivate_person(
     posted.signed.admin()?;
     let id = *id;
     let changes = EmployeeChanges {
-        external_id: None,
-        display_name: None,
-        email: None,
-        team_id: None,
-        title: None,
         active: Some(false),
-        slack_user_id: None,
-        updated_at: None,
+        ..EmployeeChanges::default()
     };
     audited!(state, posted.signed, |conn| {
         employees::update(conn, id, changes)

@@ -3,9 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use maud::html;
 
-use super::{ConsoleResult, Done, Section, Signed, done_message, page, see_other};
-use crate::auth::{Oversight, oversight};
-use crate::models::praise;
+use super::{ConsoleResult, Done, Section, Signed, done_message, nav, page_with, see_other};
 use crate::state::AppState;
 
 #[get("")]
@@ -20,11 +18,7 @@ pub async fn home(
     done: web::Query<Done>,
 ) -> ConsoleResult {
     let mut conn = state.pool.get().await?;
-    let reach = oversight(&mut conn, &signed.member).await?;
-    let pending = match &reach {
-        Oversight::Nothing => None,
-        reach => Some(praise::count_pending(&mut conn, reach.clone().team_ids().as_deref()).await?),
-    };
+    let nav = nav(&mut conn, &signed).await?;
     drop(conn);
     let name = signed
         .member
@@ -36,14 +30,14 @@ pub async fn home(
     let body = html! {
         p class="lead" { "Welcome, " (name) "." }
         ul class="cards" {
-            @if signed.member.employee.is_some() {
+            @if nav.employee {
                 li { a href="/console/me" { strong { "My recognition" } span { "What you received and gave, your praise link and QR card, your e-mail and privacy choices, your data." } } }
             }
-            @if let Some(n) = pending {
+            @if let Some(n) = nav.pending {
                 li { a href="/console/moderation" { strong { "Moderation" } span { (n) " customer praise waiting for a decision." } } }
                 li { a href="/console/team" { strong { "Team report" } span { "Who is thanked, who never is, and which values your team lives, for any period." } } }
             }
-            @if signed.is_admin() {
+            @if nav.admin {
                 li { a href="/console/directory" { strong { "Directory" } span { "Teams and people, imports with a preview, SCIM tokens." } } }
                 li { a href="/console/campaigns" { strong { "Campaigns" } span { "Named periods with boards of their own." } } }
                 li { a href="/console/widget-keys" { strong { "Widget keys" } span { "Boards and feeds on intranet pages." } } }
@@ -52,13 +46,12 @@ pub async fn home(
             }
         }
     };
-    page(
-        &state,
+    Ok(page_with(
+        &nav,
         &signed,
         Section::Home,
-        "Shoutout console",
+        "Overview",
         done_message(done.done.as_deref()),
         body,
-    )
-    .await
+    ))
 }

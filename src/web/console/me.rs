@@ -73,9 +73,12 @@ pub fn recognition_list(
     }
 }
 
-async fn praise_url(state: &AppState, employee: Uuid) -> Result<String, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let handle = praise::handle_of(&mut conn, employee)
+async fn praise_url(
+    conn: &mut diesel_async::AsyncPgConnection,
+    state: &AppState,
+    employee: Uuid,
+) -> Result<String, ApiError> {
+    let handle = praise::handle_of(conn, employee)
         .await?
         .ok_or_else(|| ApiError::not_found("no such employee"))?;
     Ok(format!(
@@ -134,8 +137,8 @@ pub async fn page_me(
     let cheerers = shoutouts::cheerers(&mut conn, &ids).await?;
     let choices = mail::choices_of(&mut conn, me.id, state.config.mail_manager_copies).await?;
     let (show_on_boards, show_on_wall) = employees::privacy(&mut conn, me.id).await?;
+    let url = praise_url(&mut conn, &state, me.id).await?;
     drop(conn);
-    let url = praise_url(&state, me.id).await?;
     let mail_on = state.config.smtp_url.is_some() && state.config.mail_from.is_some();
     let body = html! {
         div class="columns" {
@@ -263,7 +266,9 @@ pub async fn save_privacy(
 #[get("/me/card")]
 pub async fn card(signed: Signed, state: web::Data<AppState>) -> ConsoleResult {
     let me = signed.employee()?.clone();
-    let url = praise_url(&state, me.id).await?;
+    let mut conn = state.pool.get().await?;
+    let url = praise_url(&mut conn, &state, me.id).await?;
+    drop(conn);
     let body = html! {
         p class="no-print" { a href="/console/me" { "← My recognition" } " · Print this page (Ctrl+P); the card fits an A6 sheet." }
         article class="praise-card" aria-label="Praise card" {

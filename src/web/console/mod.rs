@@ -31,7 +31,7 @@ pub use session::Signed;
 
 use crate::auth::{Oversight, oversight};
 use crate::error::{ApiError, FieldError};
-use crate::models::{praise, teams};
+use crate::models::praise;
 use crate::state::AppState;
 
 /// Every console route.
@@ -236,27 +236,32 @@ pub enum Section {
     Audit,
 }
 
-/// What the navigation shows a person: only what they may open.
-struct Nav {
-    pending: Option<i64>,
-    team: bool,
-    admin: bool,
-    employee: bool,
+/// What the navigation shows a person: only what they may open. Managing a team and
+/// moderating are the same reach (the oversight rule), so one look-up decides both.
+pub struct Nav {
+    /// Customer praise waiting within their reach; `None` when they oversee nothing.
+    pub pending: Option<i64>,
+    pub admin: bool,
+    pub employee: bool,
 }
 
-async fn nav(conn: &mut AsyncPgConnection, signed: &Signed) -> Result<Nav, ApiError> {
+pub async fn nav(conn: &mut AsyncPgConnection, signed: &Signed) -> Result<Nav, ApiError> {
     let reach = oversight(conn, &signed.member).await?;
-    let pending = match &reach {
+    nav_for(conn, signed, reach).await
+}
+
+/// [`nav`] for a page that has already looked up what the person oversees.
+pub async fn nav_for(
+    conn: &mut AsyncPgConnection,
+    signed: &Signed,
+    reach: Oversight,
+) -> Result<Nav, ApiError> {
+    let pending = match reach {
         Oversight::Nothing => None,
-        reach => Some(praise::count_pending(conn, reach.clone().team_ids().as_deref()).await?),
-    };
-    let team = match &signed.member.employee {
-        Some(me) => !teams::managed_by(conn, me.id).await?.is_empty() || signed.is_admin(),
-        None => signed.is_admin(),
+        reach => Some(praise::count_pending(conn, reach.team_ids().as_deref()).await?),
     };
     Ok(Nav {
         pending,
-        team,
         admin: signed.is_admin(),
         employee: signed.member.employee.is_some(),
     })
@@ -274,6 +279,19 @@ pub async fn page(
 ) -> ConsoleResult {
     let mut conn = state.pool.get().await?;
     let nav = nav(&mut conn, signed).await?;
+    drop(conn);
+    Ok(page_with(&nav, signed, here, title, done, body))
+}
+
+/// [`page`] with the navigation already looked up.
+pub fn page_with(
+    nav: &Nav,
+    signed: &Signed,
+    here: Section,
+    title: &str,
+    done: Option<&str>,
+    body: Markup,
+) -> HttpResponse {
     let link = |section: Section, href: &str, label: Markup| {
         html! {
             li {
@@ -305,7 +323,7 @@ pub async fn page(
                             span class="visually-hidden" { " waiting" }
                         }))
                     }
-                    @if nav.team {
+                    @if nav.pending.is_some() {
                         (link(Section::Team, "/console/team", html! { "Team report" }))
                     }
                     @if nav.admin {
@@ -332,9 +350,9 @@ pub async fn page(
         }
     };
     let mut response = HttpResponse::Ok();
-    Ok(crate::web::page_headers(&mut response)
+    crate::web::page_headers(&mut response)
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(document(title, markup).into_string()))
+        .body(document(title, markup).into_string())
 }
 
 /// The hidden field every form of a session carries.
@@ -382,7 +400,6 @@ pub fn done_message(key: Option<&str>) -> Option<&'static str> {
         "rejected" => "Rejected: the praise stays hidden.",
         "saved" => "Saved.",
         "deactivated" => "Deactivated: they can no longer give or be thanked.",
-        "imported" => "Imported.",
         "created" => "Created.",
         "closed" => "Closed: the campaign ends today.",
         "revoked" => "Revoked, on every instance.",

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::session::Posted;
-use super::{ConsoleResult, Done, Section, Signed, csrf, done_message, page, see_other, time};
+use super::{
+    ConsoleResult, Done, Section, Signed, csrf, done_message, nav_for, page_with, see_other, time,
+};
 use crate::domain::fields::{ExternalId, Reason};
 use crate::domain::{HeartValue, ShoutoutStatus, suggest};
 use crate::error::{ApiError, FieldError};
@@ -32,7 +34,7 @@ pub async fn queue(
         &mut conn,
         &QueueFilter {
             status: ShoutoutStatus::Pending,
-            team_ids: reach.team_ids(),
+            team_ids: reach.clone().team_ids(),
             after: None,
             limit: PAGE,
         },
@@ -40,6 +42,7 @@ pub async fn queue(
     .await?;
     let ids: Vec<Uuid> = rows.iter().map(|(_, p, _)| p.employee_id).collect();
     let people = employees::find_many(&mut conn, &ids).await?;
+    let nav = nav_for(&mut conn, &signed, reach).await?;
     drop(conn);
     let body = html! {
         p class="hint" id="keys" {
@@ -110,15 +113,14 @@ pub async fn queue(
             }
         }
     };
-    page(
-        &state,
+    Ok(page_with(
+        &nav,
         &signed,
         Section::Moderation,
         "Moderation",
         done_message(done.done.as_deref()),
         body,
-    )
-    .await
+    ))
 }
 
 #[derive(Deserialize)]

@@ -290,13 +290,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
                 .into());
             }
             let body = body.await.map_err(|e| {
-                ApiError::PayloadTooLarge(format!("the form could not be read: {e}"))
+                ApiError::PayloadTooLarge(format!(
+                    "the form could not be read (at most 2 MiB): {e}"
+                ))
             })?;
-            if body.len() > FORM_LIMIT {
-                return Err(
-                    ApiError::PayloadTooLarge("the form is larger than 2 MiB".into()).into(),
-                );
-            }
             let token: Token = serde_urlencoded::from_bytes(&body).unwrap_or(Token { csrf: None });
             let sent = token.csrf.unwrap_or_default();
             if !constant_time_eq(sent.as_bytes(), signed.csrf.as_bytes()) {
@@ -315,4 +312,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_returns_only_to_the_console() {
+        assert_eq!(
+            safe_return(Some("/console/moderation?x=1")),
+            "/console/moderation?x=1"
+        );
+        assert_eq!(safe_return(Some("/console")), "/console");
+        for elsewhere in [
+            "https://evil.example/console/",
+            "//evil.example/console/",
+            "/console//evil.example",
+            "/console/\\evil.example",
+            "/consolex",
+            "/api/v1/me",
+            "/console/\nSet-Cookie: x",
+        ] {
+            assert_eq!(safe_return(Some(elsewhere)), "/console/", "{elsewhere:?}");
+        }
+        assert_eq!(safe_return(None), "/console/");
+    }
 }

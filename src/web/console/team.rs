@@ -28,8 +28,13 @@ const PERIODS: &[(&str, &str)] = &[
     ("custom", "Dates of my choice"),
 ];
 
-#[get("/team")]
-pub async fn report(signed: Signed, state: web::Data<AppState>, req: HttpRequest) -> ConsoleResult {
+/// The team (if named), the range's fields as given, and the range.
+type ReportQuery = (Option<Uuid>, Vec<(String, String)>, Range);
+
+/// The report form's query: the team (if named), the range's own fields as given (for the
+/// form and the printable link) and the range. Empty fields are "not given"; the period is the
+/// month by default; `at` and the custom dates share the form, each period keeps what it takes.
+fn read_query(req: &HttpRequest, state: &AppState) -> Result<ReportQuery, ApiError> {
     let mut team_id = None;
     let mut range_pairs = Vec::new();
     for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
@@ -40,7 +45,6 @@ pub async fn report(signed: Signed, state: web::Data<AppState>, req: HttpRequest
                         .map_err(|_| ApiError::invalid("team_id", "not a team id"))?,
                 )
             }
-            // An empty field of the form means "not given".
             _ if v.is_empty() => {}
             _ => range_pairs.push((k.into_owned(), v.into_owned())),
         }
@@ -48,7 +52,6 @@ pub async fn report(signed: Signed, state: web::Data<AppState>, req: HttpRequest
     if !range_pairs.iter().any(|(k, _)| k == "period") {
         range_pairs.push(("period".into(), "month".into()));
     }
-    // `at` and the custom dates share the form; each period keeps only what it takes.
     let custom = range_pairs
         .iter()
         .any(|(k, v)| k == "period" && v == "custom");
@@ -65,6 +68,12 @@ pub async fn report(signed: Signed, state: web::Data<AppState>, req: HttpRequest
             .finish(),
     )?;
     let range = Range::parse(&range_query, state.config.timezone)?;
+    Ok((team_id, range_pairs, range))
+}
+
+#[get("/team")]
+pub async fn report(signed: Signed, state: web::Data<AppState>, req: HttpRequest) -> ConsoleResult {
+    let (team_id, range_pairs, range) = read_query(&req, &state)?;
     let mut conn = state.reads.get(None).await?;
     let reach = oversight(&mut conn, &signed.member).await?;
     let tree = teams::tree(&mut conn).await?;
@@ -152,22 +161,8 @@ pub async fn report(signed: Signed, state: web::Data<AppState>, req: HttpRequest
 /// The printable report (the same page a signed report link opens), for a signed-in manager.
 #[get("/team/print")]
 pub async fn print(signed: Signed, state: web::Data<AppState>, req: HttpRequest) -> ConsoleResult {
-    let mut team_id = None;
-    let mut range_pairs = Vec::new();
-    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
-        if k == "team_id" {
-            team_id = Uuid::parse_str(&v).ok();
-        } else if !v.is_empty() {
-            range_pairs.push((k.into_owned(), v.into_owned()));
-        }
-    }
+    let (team_id, _, range) = read_query(&req, &state)?;
     let team_id = team_id.ok_or_else(|| ApiError::invalid("team_id", "name the team"))?;
-    let range_query: RangeQuery = parse_query(
-        &form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&range_pairs)
-            .finish(),
-    )?;
-    let range = Range::parse(&range_query, state.config.timezone)?;
     let mut conn = state.reads.get(None).await?;
     reports::authorize(&mut conn, &signed.member, team_id).await?;
     let built = reports::build(&mut conn, state.config.timezone, team_id, range).await?;

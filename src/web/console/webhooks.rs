@@ -234,7 +234,7 @@ pub async fn endpoint_page(
                             td {
                                 form method="post" action={ "/console/webhooks/" (endpoint.id) "/deliveries/" (d.id) "/redeliver" } {
                                     (csrf(&signed))
-                                    button type="submit" { "Send again" span class="visually-hidden" { " " (d.event_type) " of " (when_text(d.created_at)) } }
+                                    button type="submit" { "Send again" span class="visually-hidden" { " " (d.event_type) " of " (super::when(d.created_at)) } }
                                 }
                             }
                         }
@@ -252,10 +252,6 @@ pub async fn endpoint_page(
         body,
     )
     .await
-}
-
-fn when_text(at: chrono::DateTime<chrono::Utc>) -> String {
-    super::when(at)
 }
 
 #[post("/webhooks/{id}/test")]
