@@ -236,15 +236,15 @@ def oha(url, auth, rate=None, duration=4, connections=16, requests=None):
     }
 
 
-def board_urls(cluster, campaign_id, end=None):
+def board_urls(cluster, campaign_id, end=None, periods=None):
     """Every board x period x filter; as of `end` (`at`, and a custom span ending there) when
-    given, and then without the campaign, whose days are its own."""
+    given, and then without the campaign, whose days are its own. `periods`: only these."""
     team = cluster.psql("SELECT id FROM teams WHERE name = 'Department 3.4'")
     last = end or dt.date.today()
     urls = []
     for board in BOARDS:
         for period in PERIODS:
-            if end and period == "campaign":
+            if (end and period == "campaign") or (periods and period not in periods):
                 continue
             for variant in ["none", "value", "team"]:
                 q = f"period={period}"
@@ -273,12 +273,12 @@ def as_of_dates(today=None):
             january]
 
 
-def measure_as_of(cluster, admin, dates, size, requests):
+def measure_as_of(cluster, admin, dates, size, requests, periods=None):
     """Each board alone (one connection, `requests` in a row: p50 and p99) as of each date,
     beside the naive GROUP BY over the same days."""
     out = []
     for end in dates:
-        for board, period, variant, url in board_urls(cluster, None, end):
+        for board, period, variant, url in board_urls(cluster, None, end, periods):
             oha(url, admin, duration=None, connections=1, requests=3)  # warm this board's pages
             alone = oha(url, admin, duration=None, connections=1, requests=requests)
             entry = {"as_of": str(end), "board": board, "period": period, "variant": variant,
@@ -474,7 +474,8 @@ def measure(size, args):
             dates = (as_of_dates() if args.as_of == "auto"
                      else [dt.date.fromisoformat(d) for d in args.as_of.split(",")])
             result = {"size": size, "load": loaded,
-                      "as_of": measure_as_of(cluster, admin, dates, size, args.requests),
+                      "as_of": measure_as_of(cluster, admin, dates, size, args.requests,
+                                             args.periods and args.periods.split(",")),
                       "campaign": measure_campaign_alone(cluster, admin, size, args.requests),
                       "server_peak_rss_mib": server.peak_rss_mib(),
                       "storage": storage(cluster, size)}
@@ -876,6 +877,9 @@ def main():
     parser.add_argument("--as-of", nargs="?", const="auto", default=None,
                         help="measure each board alone as of these dates (comma-separated; "
                         "default: today, the first, middle and last day of last month, 2 January)")
+    parser.add_argument("--periods", default=None,
+                        help="with --as-of, only these periods (comma-separated, e.g. "
+                        "rolling_7d,rolling_30d,rolling_365d,custom)")
     parser.add_argument("--requests", type=int, default=20,
                         help="requests in a row per board with --as-of")
     parser.add_argument("--webhooks", action="store_true",
