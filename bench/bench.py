@@ -475,8 +475,9 @@ def measure(size, args):
                      else [dt.date.fromisoformat(d) for d in args.as_of.split(",")])
             result = {"size": size, "load": loaded,
                       "as_of": measure_as_of(cluster, admin, dates, size, args.requests,
-                                             args.periods and args.periods.split(",")),
-                      "campaign": measure_campaign_alone(cluster, admin, size, args.requests),
+                                             args.periods),
+                      "campaign": (measure_campaign_alone(cluster, admin, size, args.requests)
+                                   if not args.periods or "campaign" in args.periods else []),
                       "server_peak_rss_mib": server.peak_rss_mib(),
                       "storage": storage(cluster, size)}
             (WORK / f"result-as-of-{size}.json").write_text(json.dumps(result))
@@ -862,6 +863,16 @@ def webhooks_report(result, args):
     log("wrote", out)
 
 
+def period_list(text):
+    """`--periods`: known period names only, so a typo is an error rather than an empty run."""
+    periods = [p for p in text.split(",") if p]
+    unknown = [p for p in periods if p not in PERIODS]
+    if unknown or not periods:
+        raise argparse.ArgumentTypeError(
+            f"unknown period {', '.join(unknown) or '(none given)'}; known: {', '.join(PERIODS)}")
+    return periods
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=100_000)
@@ -877,7 +888,7 @@ def main():
     parser.add_argument("--as-of", nargs="?", const="auto", default=None,
                         help="measure each board alone as of these dates (comma-separated; "
                         "default: today, the first, middle and last day of last month, 2 January)")
-    parser.add_argument("--periods", default=None,
+    parser.add_argument("--periods", default=None, type=period_list,
                         help="with --as-of, only these periods (comma-separated, e.g. "
                         "rolling_7d,rolling_30d,rolling_365d,custom)")
     parser.add_argument("--requests", type=int, default=20,
@@ -888,6 +899,8 @@ def main():
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the last measurements kept in BENCH_DIR")
     args = parser.parse_args()
+    if args.periods and not args.as_of:
+        parser.error("--periods goes with --as-of")
     WORK.mkdir(parents=True, exist_ok=True)
     if args.report_only:
         sizes = [args.small] + ([args.large] if args.large != args.small else [])
