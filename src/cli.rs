@@ -174,7 +174,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config,
         } => {
             let mut config = *config;
-            resolve_jwt_secret(&mut config)?;
+            resolve_jwt_secret(&mut config, false)?;
             let roles: Vec<Role> = roles.into_iter().map(Into::into).collect();
             let token =
                 auth::mint_token(&config, &sub, &roles, chrono::Duration::hours(ttl_hours))?;
@@ -295,7 +295,7 @@ fn suggester(action: SuggesterAction, data: &Path) -> anyhow::Result<()> {
 async fn serve(mut config: Config) -> anyhow::Result<()> {
     telemetry::init(config.log_format);
     let embedded = use_embedded_if_unset(&mut config).await?;
-    resolve_jwt_secret(&mut config)?;
+    resolve_jwt_secret(&mut config, embedded.is_some())?;
     let demo_data = config.demo;
     let timezone = config.timezone;
     let printable_config = config.clone();
@@ -336,14 +336,16 @@ async fn use_embedded_if_unset(
 
 /// With the embedded database and no `SHOUTOUT_JWT_SECRET`, a random secret is generated once
 /// into the data folder, so `serve` and `token` agree without any set-up. With a real database
-/// the secret must be configured.
-fn resolve_jwt_secret(config: &mut Config) -> anyhow::Result<()> {
+/// the secret must be configured. `embedded`: the database is the embedded one, started for
+/// this run (its address is not always under the data folder: a deep folder puts its socket
+/// in a short one elsewhere).
+fn resolve_jwt_secret(config: &mut Config, embedded: bool) -> anyhow::Result<()> {
     if config.jwt_secret.is_some() {
         config.checked_jwt_secret()?;
         return Ok(());
     }
     if config.mode == crate::config::Mode::Production
-        || (config.database_url.is_some() && !is_embedded_url(config))
+        || (config.database_url.is_some() && !embedded)
     {
         anyhow::bail!(
             "SHOUTOUT_JWT_SECRET is not set (at least 32 bytes; e.g. `openssl rand -hex 32`)"
@@ -351,13 +353,6 @@ fn resolve_jwt_secret(config: &mut Config) -> anyhow::Result<()> {
     }
     config.jwt_secret = Some(SecretString::from(dev_secret(&config.data_dir)?));
     Ok(())
-}
-
-fn is_embedded_url(config: &Config) -> bool {
-    config.database_url.as_ref().is_some_and(|u| {
-        u.expose_secret()
-            .contains(&config.data_dir.join("postgres").display().to_string())
-    })
 }
 
 fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {

@@ -544,11 +544,13 @@ async fn a_clean_stop_on_the_embedded_database_logs_no_warning() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let base = loop {
         let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "exited early: {:?}",
-            child.wait()
-        );
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let status = child.wait();
+            panic!(
+                "exited early: {status:?}; it logged:\n{}",
+                logs.join().unwrap()
+            );
+        }
         if let Some(rest) = line.split("running at ").nth(1) {
             break rest.trim().to_owned();
         }
