@@ -104,6 +104,7 @@ impl Application {
 
         let registry = Registry::new();
         let pool_gauges = PoolGauges::register(&registry)?;
+        let board_metrics = crate::telemetry::BoardMetrics::register(&registry)?;
         let outbox_metrics = OutboxMetrics::register(&registry)?;
         reads.register(&registry)?;
         let listener =
@@ -143,6 +144,7 @@ impl Application {
             config,
             registry,
             pool_gauges,
+            board_metrics,
             outbox_metrics,
             openapi_json,
             praise,

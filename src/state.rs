@@ -23,6 +23,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub registry: Registry,
     pub pool_gauges: PoolGauges,
+    pub board_metrics: crate::telemetry::BoardMetrics,
     pub outbox_metrics: OutboxMetrics,
     pub openapi_json: String,
     pub praise: Arc<Praise>,

@@ -23,6 +23,36 @@ pub fn init(format: LogFormat) {
     };
 }
 
+/// How the boards' threshold algorithm fared (see `models::tallies::ThresholdLog`), brought
+/// up to date at scrape time.
+#[derive(Clone)]
+pub struct BoardMetrics {
+    threshold: IntCounterVec,
+}
+
+impl BoardMetrics {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let threshold = IntCounterVec::new(
+            Opts::new(
+                "shoutout_board_threshold_total",
+                "Span boards tried with the threshold algorithm, by outcome (settled: answered \
+                 without adding everyone up; gave_up: added up whole after all)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(threshold.clone()))?;
+        Ok(Self { threshold })
+    }
+
+    /// Brings the counters up to the log's totals.
+    pub fn sample(&self, (settled, gave_up): (u64, u64)) {
+        for (outcome, total) in [("settled", settled), ("gave_up", gave_up)] {
+            let counter = self.threshold.with_label_values(&[outcome]);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+    }
+}
+
 /// Database pool gauges, sampled at scrape time.
 pub struct PoolGauges {
     size: IntGauge,

@@ -13,6 +13,7 @@ use crate::state::AppState;
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state.pool_gauges.sample(state.pool.status());
+    state.board_metrics.sample(state.threshold_log.outcomes());
     // The outbox's backlog is every instance's: read from the database, when it answers.
     if let Ok(mut conn) = state.pool.get().await
         && let Ok(backlog) = crate::models::webhooks::backlog(&mut conn).await

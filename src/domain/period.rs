@@ -240,6 +240,21 @@ impl Period {
                 _ => tiles.days.push((day, day, sign)),
             }
         }
+        for &(first, last, sign) in &tiles.days {
+            // Summing a span reads its days' rows too.
+            if sign > 0 {
+                let rows = rows_cost(density.day_rows((last - first).num_days() + 1));
+                tiles.added_rows = tiles.added_rows.saturating_add(rows);
+            }
+            let mut week = week_start(first);
+            while sign > 0 && week <= last {
+                let bucket = bucket(Grain::Week, week);
+                if !tiles.day_weeks.contains(&bucket) {
+                    tiles.day_weeks.push(bucket);
+                }
+                week = next_start(Grain::Week, week);
+            }
+        }
         tiles
     }
 
@@ -262,11 +277,15 @@ impl Period {
 pub struct Tiles {
     pub buckets: Vec<(i32, i32)>,
     pub days: Vec<(NaiveDate, NaiveDate, i32)>,
-    /// About how many rows the buckets added up hold, as the tiling weighed them with the
-    /// density it was given (`u64::MAX` for a bucket it cannot weigh: all time, campaigns).
+    /// About how many rows the buckets and days added up hold, as the tiling weighed them with
+    /// the density it was given (`u64::MAX` for a bucket it cannot weigh: all time, campaigns).
     /// Thanks falling at random spread over the most people, so a board where they
     /// concentrate holds fewer.
     pub added_rows: u64,
+    /// The week buckets that hold the days added: what anyone counts in those days is at most
+    /// what they count in these weeks, which are ranked (the threshold algorithm's bound for
+    /// the days, without adding them up).
+    pub day_weeks: Vec<i32>,
 }
 
 /// Whole buckets that tile `from..=to`, greedily from the left: at each day the largest grain
@@ -556,6 +575,8 @@ mod tests {
             ]
         );
         assert_eq!(tiles.days, vec![(d(2026, 11, 1), d(2026, 11, 3), -1)]);
+        // Days taken away need no bound: they only lower a sum.
+        assert!(tiles.day_weeks.is_empty());
         // November whole, and the three days December has had.
         assert_eq!(
             tiles.added_rows,
@@ -569,8 +590,16 @@ mod tests {
         // Seven days from a Wednesday: only days, one run.
         let week = Period::custom(d(2026, 10, 7), d(2026, 10, 13)).tiles_through(today, BUSY);
         assert!(week.buckets.is_empty(), "{week:?}");
-        assert_eq!(week.added_rows, 0);
+        assert_eq!(week.added_rows, rows_cost(BUSY.day_rows(7)));
         assert_eq!(week.days, vec![(d(2026, 10, 7), d(2026, 10, 13), 1)]);
+        // Wednesday 7 to Tuesday 13 October: the weeks of Monday 5 and Monday 12.
+        assert_eq!(
+            week.day_weeks,
+            vec![
+                bucket(Grain::Week, d(2026, 10, 5)),
+                bucket(Grain::Week, d(2026, 10, 12))
+            ]
+        );
     }
 
     #[test]

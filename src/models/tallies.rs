@@ -11,6 +11,7 @@
 //! (see the migration `day_edges_from_rows`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -56,6 +57,8 @@ pub struct BoardQuery {
     /// Runs of days counted from the shout-outs themselves: (first instant, the instant after
     /// the last day, sign).
     pub days: Vec<(DateTime<Utc>, DateTime<Utc>, i32)>,
+    /// The week buckets holding the days added (see [`crate::domain::period::Tiles`]).
+    pub day_weeks: Vec<i32>,
     /// (source, sign): `[(0, 1)]` for every source, `[(2, 1)]` for customers, and
     /// `[(0, 1), (2, -1)]` for staff only.
     pub sources: Vec<(i16, i32)>,
@@ -69,9 +72,9 @@ pub struct BoardQuery {
     /// whole, without trying the threshold algorithm first. 0: always try it, whatever it
     /// costs (the tests use this to check its answers on small data).
     pub sum_below: i64,
-    /// About how many rows the added buckets hold, by the span's tiling (an upper bound
-    /// in expectation; `u64::MAX` when not known): well below `sum_below`, they are summed
-    /// whole without counting them first.
+    /// About how many rows the added buckets and days hold, by the span's tiling (an upper
+    /// bound in expectation; `u64::MAX` when not known): well below `sum_below`, they are
+    /// summed whole without counting them first.
     pub added_rows: u64,
     /// How the threshold algorithm fared lately on boards like this one.
     pub threshold_log: Arc<ThresholdLog>,
@@ -90,6 +93,9 @@ pub struct BoardQuery {
 #[derive(Debug, Default)]
 pub struct ThresholdLog {
     rests: Mutex<HashMap<Shape, u32>>,
+    /// Tries that settled the page, and tries that gave up (for `/metrics`).
+    settled: AtomicU64,
+    gave_up: AtomicU64,
 }
 
 type Shape = (i16, &'static str, i16);
@@ -114,7 +120,22 @@ impl ThresholdLog {
         }
     }
 
+    /// Tries so far: (settled, gave up).
+    pub fn outcomes(&self) -> (u64, u64) {
+        // (Spelled out: diesel's `RunQueryDsl::load` is in scope.)
+        (
+            AtomicU64::load(&self.settled, Ordering::Relaxed),
+            AtomicU64::load(&self.gave_up, Ordering::Relaxed),
+        )
+    }
+
     fn record(&self, query: &BoardQuery, settled: bool) {
+        let outcome = if settled {
+            &self.settled
+        } else {
+            &self.gave_up
+        };
+        outcome.fetch_add(1, Ordering::Relaxed);
         let mut rests = self.rests.lock().unwrap_or_else(|e| e.into_inner());
         if settled {
             rests.remove(&Self::shape(query));
@@ -257,9 +278,12 @@ impl BoardQuery {
         // Each window's rows are read by their own range scan of the time index, and only
         // then filtered (`OFFSET 0` keeps the subquery apart): joined freely, the planner
         // would rather hash a team's people against every line ever written.
+        // Only what is counted and filtered on: a subject's own rows are then read from its
+        // index alone (see the migration `subject_days`).
         let columns = match self.board {
             BoardKind::Givers => "r.giver_id, r.value, r.source",
-            _ => "r.recipient_id, r.recipient_team_id, r.value, r.source",
+            BoardKind::Recipients => "r.recipient_id, r.value, r.source",
+            BoardKind::Teams => "r.recipient_team_id, r.value, r.source",
         };
         format!(
             "SELECT {subject} AS subject_id, r.value, {sign} AS sign FROM {windows} \
@@ -285,11 +309,21 @@ impl BoardQuery {
         )
     }
 
-    /// `days`: each subject's signed counts over the days (see [`BoardQuery::day_counts`]);
-    /// empty when the board has no days. For the threshold algorithm's heads, which need the
-    /// days' own ranking.
+    /// `days`: each subject's signed count of the ranked column over the days, as
+    /// (subject_id, n); empty when the board has no days. For the threshold algorithm, which
+    /// needs the days' own ranking and the candidates' counts: one column is summed, not the
+    /// six of a line (at 10M the days of a span's edges are ~100,000 rows, and each `FILTER`
+    /// sum costs about as much per row as reading it).
     fn days_cte(&self) -> String {
-        format!("days AS ({})", Self::day_counts(&self.day_rows(None)))
+        let value = match self.value {
+            Some(value) => format!(" AND d.value = '{}'", value.code()),
+            None => String::new(),
+        };
+        format!(
+            "days AS MATERIALIZED (SELECT d.subject_id, sum(d.sign)::int4 AS n \
+             FROM ({rows}) d WHERE true{value} GROUP BY d.subject_id)",
+            rows = self.day_rows(None),
+        )
     }
 }
 
@@ -578,21 +612,35 @@ async fn count_above(
     Ok((counts.above, counts.before))
 }
 
+/// Whose sums a summing statement adds up.
+#[derive(Debug, Clone, Copy)]
+enum Subjects {
+    /// Everyone's.
+    All,
+    /// Only those in the parameter `$n`, whose counts over the days are in `$n+1` (in the
+    /// same order), already summed.
+    DaysGiven(usize),
+    /// Only those in the parameter `$n`, whose days are read for them alone.
+    DaysRead(usize),
+}
+
 /// The summing path: every subject's sum of the ranked column over the buckets, the days and
 /// the signed sources, as rows (subject_id, count, score, members), subjects summing to
 /// nothing left out. One number each: grouping by id is cheap, sorting 50,000 names is not.
 /// Rows whose ranked count is 0 add nothing, so only the others are read: for one value, that
 /// is the value's own (partial) ranking index, often a small part of the bucket. `subjects`:
-/// the parameter holding the only subjects to sum, if any.
+/// whose sums ([`Subjects`]).
 ///
 /// The statement is cut to the board: one stored source counted once needs no join with the
 /// sources, and a sum of buckets none of which is taken away needs no sign per row (on the
 /// benchmark's givers, each of these costs as much per row as reading it).
-fn scored_sql(query: &BoardQuery, subjects: Option<usize>) -> String {
+fn scored_sql(query: &BoardQuery, subjects: Subjects) -> String {
     let col = query.column();
     let only = |expr: &str| match subjects {
-        Some(param) => format!(" AND {expr} = ANY(${param})"),
-        None => String::new(),
+        Subjects::DaysGiven(param) | Subjects::DaysRead(param) => {
+            format!(" AND {expr} = ANY(${param})")
+        }
+        Subjects::All => String::new(),
     };
     let mut parts = Vec::new();
     if !query.buckets.is_empty() {
@@ -620,16 +668,28 @@ fn scored_sql(query: &BoardQuery, subjects: Option<usize>) -> String {
             only = only("t.subject_id"),
         ));
     }
-    if !query.days.is_empty() {
-        let value = match query.value {
-            Some(value) => format!(" AND d.value = '{}'", value.code()),
-            None => String::new(),
-        };
-        parts.push(format!(
-            "SELECT d.subject_id, d.sign AS n FROM ({rows}) d WHERE true{value}{only}",
+    let value = match query.value {
+        Some(value) => format!(" AND d.value = '{}'", value.code()),
+        None => String::new(),
+    };
+    match subjects {
+        _ if query.days.is_empty() => {}
+        // The chosen subjects' counts over the days, already summed (the threshold
+        // algorithm's heads statement summed every subject's days once; reading them again
+        // for a few hundred subjects would read all of them again).
+        Subjects::DaysGiven(param) => parts.push(format!(
+            "SELECT d.subject_id, d.n FROM unnest(${param}::uuid[], ${counts}::int4[]) AS d (subject_id, n)",
+            counts = param + 1,
+        )),
+        // Each chosen subject's own rows of the days, through its own index.
+        Subjects::DaysRead(param) => parts.push(format!(
+            "SELECT d.subject_id, d.sign AS n FROM ({rows}) d WHERE true{value}",
+            rows = query.day_rows(Some(&format!("ANY(${param}::uuid[])"))),
+        )),
+        Subjects::All => parts.push(format!(
+            "SELECT d.subject_id, d.sign AS n FROM ({rows}) d WHERE true{value}",
             rows = query.day_rows(None),
-            only = only("d.subject_id"),
-        ));
+        )),
     }
     if parts.is_empty() {
         parts.push("SELECT NULL::uuid AS subject_id, 0 AS n WHERE false".to_string());
@@ -691,9 +751,37 @@ fn with_values(query: &BoardQuery, rows: &str) -> String {
             |column| format!("v.{column} + coalesce(dd.{column}, 0) AS {column}"),
         )
     };
+    // A span of days alone (seven days to a Thursday) has no buckets to probe: each line's
+    // probe would read its every tally to find none.
+    let buckets = if query.buckets.is_empty() {
+        format!(
+            "SELECT 0 AS total, {}",
+            VALUE_COLUMNS
+                .split(", ")
+                .map(|column| format!("0 AS {column}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        bucket_values()
+    };
     format!(
         "SELECT l.*, {total}, {h}, {e}, {a}, {r}, {t} FROM ({rows}) l CROSS JOIN LATERAL ( \
-             SELECT coalesce(sum(s.sign * t.total), 0)::int4 AS total, \
+             {buckets} \
+         ) v{days}",
+        total = plus_days("total"),
+        h = plus_days("helping_others"),
+        e = plus_days("exceeding_expectations"),
+        a = plus_days("achieving_goals"),
+        r = plus_days("responding_with_care"),
+        t = plus_days("thriving_through_teamwork"),
+    )
+}
+
+/// A line's counts per value over the buckets (`l.subject_id`'s rows, signed).
+fn bucket_values() -> String {
+    format!(
+        "SELECT coalesce(sum(s.sign * t.total), 0)::int4 AS total, \
                     coalesce(sum(s.sign * t.helping_others), 0)::int4 AS helping_others, \
                     coalesce(sum(s.sign * t.exceeding_expectations), 0)::int4 AS exceeding_expectations, \
                     coalesce(sum(s.sign * t.achieving_goals), 0)::int4 AS achieving_goals, \
@@ -702,14 +790,7 @@ fn with_values(query: &BoardQuery, rows: &str) -> String {
              FROM tallies t \
              JOIN unnest($2::int2[], $3::int4[]) AS x (source, sign) ON x.source = t.source \
              CROSS JOIN LATERAL (SELECT x.sign * {BUCKET_SIGN} AS sign) s \
-             WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.subject_id = l.subject_id \
-         ) v{days}",
-        total = plus_days("total"),
-        h = plus_days("helping_others"),
-        e = plus_days("exceeding_expectations"),
-        a = plus_days("achieving_goals"),
-        r = plus_days("responding_with_care"),
-        t = plus_days("thriving_through_teamwork"),
+             WHERE t.board = $1 AND t.bucket = ANY({BUCKET_ROWS}) AND t.subject_id = l.subject_id"
     )
 }
 
@@ -721,7 +802,7 @@ fn with_values(query: &BoardQuery, rows: &str) -> String {
 /// `$12` scores between theirs and the cursor's. Nothing holds every subject's sum at once:
 /// at a million shout-outs, keeping the sums to read them twice cost as much as adding
 /// them up.
-fn summed_page_sql(query: &BoardQuery, subjects: Option<usize>, cursor: bool) -> String {
+fn summed_page_sql(query: &BoardQuery, subjects: Subjects, cursor: bool) -> String {
     let (above, choose) = if cursor {
         (
             ", count(*) FILTER (WHERE s.score >= $9) OVER (ORDER BY s.score DESC) AS above",
@@ -777,7 +858,7 @@ fn summed_around_sql(query: &BoardQuery) -> String {
          SELECT lines.*, (SELECT r.rank FROM ranks r WHERE r.score = lines.score) AS rank \
          FROM lines \
          WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $9)) <= $10",
-        scored = scored_sql(query, None),
+        scored = scored_sql(query, Subjects::All),
         named = named(query.board, "near"),
     );
     format!("{} ORDER BY l.position", with_values(query, &around))
@@ -848,7 +929,10 @@ async fn summed_page(
         return Ok(rows);
     }
     Prepared(bind_cursor(
-        bind_summed(query, summed_page_sql(query, None, after.is_some())),
+        bind_summed(
+            query,
+            summed_page_sql(query, Subjects::All, after.is_some()),
+        ),
         after,
         limit,
     ))
@@ -912,9 +996,17 @@ async fn bucket_rows(
 /// of every bucket; anyone not yet seen has at most, in each bucket, the last count read there,
 /// so at most their sum (the threshold). Once the `limit`-th best exact sum among those seen is
 /// above the threshold, nobody unseen can reach the page (or tie with it), and ranks among
-/// those seen are exact. Staff-only boards read the every-source lists, an upper bound. The
-/// days are one more list (pseudo-bucket 0): each subject's exact signed count over them, of
-/// which the top `depth` are read like a bucket's.
+/// those seen are exact. Staff-only boards read the every-source lists, an upper bound.
+///
+/// The days (which have no buckets) are bounded in one of two ways. On the people's boards,
+/// by the week buckets that hold them (list `-week`): nobody counts more in some days than in
+/// their week, and a week's ranking index is read like any bucket's; the candidates' own days
+/// are then read for them alone, through each one's own index. At 10M shout-outs the days at
+/// a span's edges are ~100,000 rows, and adding them up for 30,000 people cost more than the
+/// rest of the board. Teams are too few for that (each has hundreds of rows a day, so their
+/// candidates' days are most of the days): theirs are one more list (pseudo-bucket 0), each
+/// team's exact signed count over the days, summed once for every team, the candidates' exact
+/// sums reusing it.
 /// Gives up (None) when the lists are too flat to stop early; the caller then sums everything.
 async fn top_by_threshold(
     conn: &mut AsyncPgConnection,
@@ -944,43 +1036,85 @@ async fn top_by_threshold(
     // at the board's average rate over its history; twice it still below `sum_below` leaves
     // room for a busier time than average, and spares the count.
     let surely_small = query.added_rows.saturating_mul(2) < query.sum_below.unsigned_abs();
-    if added.is_empty()
+    let by_weeks = query.board != BoardKind::Teams;
+    // The lists read: the buckets added, and the weeks around the days (negated, so that a
+    // week both added and holding days would be two lists). A span of days alone is bounded
+    // by its weeks.
+    let mut read = added.clone();
+    if by_weeks && !query.days.is_empty() {
+        read.extend(query.day_weeks.iter().map(|&week| -week));
+    }
+    // (The weeks' rows stand for their days' in the count: about as many on the people's
+    // boards, where few are thanked twice in a week.)
+    let counted: Vec<i32> = read.iter().map(|b| b.abs()).collect();
+    if read.is_empty()
         || (query.sum_below > 0 && surely_small)
         || (query.sum_below > 0 && !log.should_try(query))
         || (query.sum_below > 0
-            && bucket_rows(conn, query, bound_source, &added, query.sum_below).await?
+            && bucket_rows(conn, query, bound_source, &counted, query.sum_below).await?
                 < query.sum_below)
     {
         return Ok(None);
     }
-    let heads_sql = format!(
-        "WITH {days} \
-         SELECT l.bucket, l.subject_id, l.score FROM unnest($5::int4[]) AS b (bucket) \
+    let heads = format!(
+        "SELECT l.bucket, l.subject_id, l.score FROM unnest($5::int4[]) AS b (bucket) \
          CROSS JOIN LATERAL ( \
              SELECT b.bucket, t.subject_id, t.{col} AS score FROM tallies t \
-             WHERE t.board = $1 AND t.bucket = b.bucket AND t.source = $9 \
+             WHERE t.board = $1 AND t.bucket = abs(b.bucket) AND t.source = $9 \
                AND t.{col} > 0{team_filter} \
              ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT $10 \
-         ) l \
-         UNION ALL \
-         (SELECT 0, dd.subject_id, dd.{col} FROM days dd WHERE dd.{col} <> 0 \
-          ORDER BY dd.{col} DESC LIMIT $10)",
-        days = query.days_cte(),
+         ) l"
     );
+    // Without weeks: the heads of every list, and (as list -1) every candidate's exact count
+    // over the days: the days are summed once, here, and the exact sums take them as they are.
+    let candidates_days = if query.days.is_empty() {
+        ""
+    } else {
+        " UNION ALL SELECT -1, c.subject_id, coalesce(dd.n, 0) \
+          FROM (SELECT DISTINCT h.subject_id FROM heads h) c \
+          LEFT JOIN days dd ON dd.subject_id = c.subject_id"
+    };
+    let heads_sql = if by_weeks || query.days.is_empty() {
+        heads
+    } else {
+        format!(
+            "WITH {days}, heads AS MATERIALIZED ( \
+                 {heads} \
+                 UNION ALL \
+                 (SELECT 0, dd.subject_id, dd.n FROM days dd WHERE dd.n <> 0 \
+                  ORDER BY dd.n DESC LIMIT $10) \
+             ) SELECT h.bucket, h.subject_id, h.score FROM heads h{candidates_days}",
+            days = query.days_cte(),
+        )
+    };
     // The candidates' exact sums, ranked among themselves: where the page settles, everyone
     // who ranks above or ties with a line on it is a candidate, so those ranks are exact.
-    let exact_sql = summed_page_sql(query, Some(13), false);
+    let exact_sql = summed_page_sql(
+        query,
+        if by_weeks {
+            Subjects::DaysRead(13)
+        } else {
+            Subjects::DaysGiven(13)
+        },
+        false,
+    );
     // One read: where it does not settle, the lists are flat (many equal counts), and reading
     // deeper costs more than summing everything (the exact sums cost one index probe per
     // bucket and candidate).
     let depth = (4 * limit).max(64);
-    let heads: Vec<Head> = Prepared(
-        bind_summed_with(query, heads_sql, query.added_buckets())
+    let (days_of, heads): (Vec<Head>, Vec<Head>) = Prepared(
+        bind_summed_with(query, heads_sql, read.clone())
             .bind::<SmallInt, _>(bound_source)
             .bind::<BigInt, _>(depth),
     )
-    .load(conn)
-    .await?;
+    .load::<Head>(conn)
+    .await?
+    .into_iter()
+    .partition(|h| h.bucket == -1);
+    let days_of: HashMap<Uuid, i32> = days_of
+        .into_iter()
+        .map(|h| (h.subject_id, h.score))
+        .collect();
     // Per bucket: the last count read, where the list was read to the depth (a list read to
     // its end bounds the unseen by nothing).
     let bound_of = |bucket: i32| -> i64 {
@@ -992,8 +1126,8 @@ async fn top_by_threshold(
     };
     // Buckets taken away only lower a sum: the bound is what the added ones (and the days)
     // allow.
-    let mut lists = query.added_buckets();
-    if !query.days.is_empty() {
+    let mut lists = read;
+    if !by_weeks && !query.days.is_empty() {
         lists.push(0);
     }
     let bounds: HashMap<i32, i64> = lists.iter().map(|&b| (b, bound_of(b).max(0))).collect();
@@ -1030,7 +1164,7 @@ async fn top_by_threshold(
     let truncated: Vec<i32> = lengths
         .iter()
         .filter(|&(&b, &n)| n == depth && b != 0)
-        .map(|(&b, _)| b)
+        .map(|(&b, _)| b.abs())
         .collect();
     // The count before the heads already found at least `sum_below` rows in these buckets:
     // only a larger `probes` needs counting again.
@@ -1043,12 +1177,19 @@ async fn top_by_threshold(
     }
     let mut candidates: Vec<Uuid> = most.into_keys().collect();
     candidates.sort_unstable();
-    let rows: Vec<BoardRow> = Prepared(
-        bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
-            .bind::<Array<SqlUuid>, _>(candidates),
-    )
-    .load(conn)
-    .await?;
+    let candidates_days: Vec<i32> = candidates
+        .iter()
+        .map(|id| days_of.get(id).copied().unwrap_or(0))
+        .collect();
+    let exact = bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
+        .bind::<Array<SqlUuid>, _>(candidates);
+    // (Only a board with days summed for every subject takes their counts.)
+    let exact = if by_weeks || query.days.is_empty() {
+        exact
+    } else {
+        exact.bind::<Array<Integer>, _>(candidates_days)
+    };
+    let rows: Vec<BoardRow> = Prepared(exact).load(conn).await?;
     let settled = match rows.get(limit as usize - 1) {
         Some(last_on_page) => last_on_page.score > threshold as f64,
         None => threshold == 0,
@@ -1201,6 +1342,7 @@ mod tests {
             board,
             buckets: vec![(3_046_264, 1)],
             days: Vec::new(),
+            day_weeks: Vec::new(),
             sources: vec![(SOURCE_ALL, 1)],
             value,
             team: None,
@@ -1261,7 +1403,7 @@ mod tests {
     #[test]
     fn summing_is_cut_to_the_board() {
         let mut q = query(BoardKind::Givers, None);
-        let plain = scored_sql(&q, None);
+        let plain = scored_sql(&q, Subjects::All);
         assert!(
             !plain.contains("unnest($2"),
             "one source needs no join: {plain}"
@@ -1272,10 +1414,10 @@ mod tests {
         );
         q.buckets.push((1, -1));
         q.sources = vec![(SOURCE_ALL, 1), (SOURCE_CUSTOMER, -1)];
-        let signed = scored_sql(&q, None);
+        let signed = scored_sql(&q, Subjects::All);
         assert!(signed.contains("unnest($2") && signed.contains("CASE WHEN"));
         q.buckets.clear();
-        let nothing = scored_sql(&q, None);
+        let nothing = scored_sql(&q, Subjects::All);
         assert!(nothing.contains("WHERE false"), "{nothing}");
     }
 }

@@ -261,6 +261,7 @@ pub async fn resolve(
     let query = BoardQuery {
         board: board.kind(),
         buckets: tiles.buckets,
+        day_weeks: tiles.day_weeks,
         days: tiles
             .days
             .into_iter()

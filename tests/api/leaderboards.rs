@@ -993,6 +993,26 @@ async fn spans_equal_a_plain_group_by() {
             }
         }
     }
+    // The answers above came from the algorithm itself, not from its fallback (adding
+    // everyone up): on this skewed company most spans settle, bounding their days by weeks.
+    let (settled, gave_up) = threshold_outcomes(&threshold).await;
+    assert!(
+        settled > 2 * gave_up && settled >= 20,
+        "settled {settled}, gave up {gave_up}"
+    );
+}
+
+/// How the threshold algorithm fared on `app` so far: (settled, gave up), from `/metrics`.
+async fn threshold_outcomes(app: &TestApp) -> (u64, u64) {
+    let metrics = app.metrics().await;
+    let count = |outcome: &str| {
+        let prefix = format!("shoutout_board_threshold_total{{outcome=\"{outcome}\"}} ");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .map_or(0, |n| n.trim().parse().unwrap())
+    };
+    (count("settled"), count("gave_up"))
 }
 
 /// Each line of a board with its count per value: `(name, count, rank, [count per value])`.
