@@ -457,6 +457,13 @@ fn cheapest(
         let left = cheapest(from, first - Days::new(1), today, density, grain, memo);
         let right = cheapest(start, to, today, density, grain, memo);
         best = best.better(inside.with(&left, 1).with(&right, 1));
+    } else if from < first && first <= to {
+        // No whole bucket inside, but a boundary: each side may be a bucket around it minus
+        // what it lacks (the 30 days to 1 November are October minus its first two days, plus
+        // 1 November; no bucket holds all of them but the quarter, which costs three months).
+        let left = cheapest(from, first - Days::new(1), today, density, grain, memo);
+        let right = cheapest(first, to, today, density, grain, memo);
+        best = best.better(left.with(&right, 1));
     }
     // The bucket of this grain around the span, minus the days it has and the span lacks.
     let around = grain_start(grain, from);
@@ -558,6 +565,26 @@ mod tests {
         );
         let year = Period::custom(d(2025, 1, 1), d(2025, 12, 31)).buckets();
         assert_eq!(year, vec![bucket(Grain::Year, d(2025, 1, 1))]);
+    }
+
+    #[test]
+    fn a_span_across_one_boundary_takes_the_bucket_on_each_side() {
+        // The 30 days to Sunday 1 November: October minus its first two days, plus 1
+        // November; not the fourth quarter minus November and December.
+        let today = d(2026, 12, 5);
+        let tiles =
+            Period::rolling(PeriodKind::Rolling30d, 30, d(2026, 11, 1)).tiles_through(today, BUSY);
+        assert_eq!(
+            tiles.buckets,
+            vec![(bucket(Grain::Month, d(2026, 10, 1)), 1)]
+        );
+        assert_eq!(
+            tiles.days,
+            vec![
+                (d(2026, 10, 1), d(2026, 10, 2), -1),
+                (d(2026, 11, 1), d(2026, 11, 1), 1)
+            ]
+        );
     }
 
     #[test]

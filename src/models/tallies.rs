@@ -84,7 +84,7 @@ pub struct BoardQuery {
 }
 
 /// How the threshold algorithm fared lately, per shape of board (which board, column, stored
-/// source and filter). On flat boards (givers: most people give about once a week) it
+/// source and size: [`Shape`]). On flat boards (givers: most people give about once a week) it
 /// cannot stop early, and each try costs a count, the heads and the candidates' sums before
 /// everything is summed anyway: a third of the request at a million shout-outs. After a
 /// failure, boards of that shape are summed whole for the next [`ThresholdLog::REST`]
@@ -98,14 +98,23 @@ pub struct ThresholdLog {
     gave_up: AtomicU64,
 }
 
-type Shape = (i16, &'static str, i16);
+/// (board, ranked column, stored source, size class): a short span is flatter than a long one
+/// on the same board (givers' counts over a month are mostly 0-2, over a year they spread),
+/// so a failure on one says nothing of the other. The size class is the binary order of the
+/// rows the tiling expects to add up.
+type Shape = (i16, &'static str, i16, u32);
 
 impl ThresholdLog {
     /// Requests summed whole after a failure before the algorithm is tried again.
     pub const REST: u32 = 31;
 
     fn shape(query: &BoardQuery) -> Shape {
-        (query.board as i16, query.column(), bound_source(query))
+        (
+            query.board as i16,
+            query.column(),
+            bound_source(query),
+            query.added_rows.checked_ilog2().unwrap_or(0),
+        )
     }
 
     /// Whether to try the algorithm on `query` now (counting down a rest).
@@ -1360,7 +1369,14 @@ mod tests {
         let givers = query(BoardKind::Givers, None);
         let recipients = query(BoardKind::Recipients, None);
         let one_value = query(BoardKind::Givers, Some(HeartValue::HelpingOthers));
+        let mut longer = query(BoardKind::Givers, None);
+        longer.added_rows = 400_000;
+        let mut shorter = query(BoardKind::Givers, None);
+        shorter.added_rows = 40_000;
         assert!(log.should_try(&givers));
+        log.record(&shorter, false);
+        assert!(log.should_try(&longer), "a flat month does not rest a year");
+        assert!(!log.should_try(&shorter));
         log.record(&givers, false);
         for _ in 0..ThresholdLog::REST {
             assert!(!log.should_try(&givers));
