@@ -644,3 +644,47 @@ fn committed_migrations_never_change() {
         );
     }
 }
+
+/// The service's connections run without JIT (whatever the server's default), and with its
+/// statement timeout: the session settings every pooled connection starts with.
+#[tokio::test]
+async fn pooled_connections_run_without_jit() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Settings {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        jit: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        timeout: String,
+    }
+    let app = TestApp::spawn().await;
+    // A database whose default is JIT on (PostgreSQL's own default, where it has LLVM).
+    let db = app.db().await;
+    let name: String = db
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    db.batch_execute(&format!("ALTER DATABASE \"{name}\" SET jit = on"))
+        .await
+        .unwrap();
+    let pool = shoutout::db::build_pool(
+        &app.database_url,
+        &shoutout::db::PoolSettings {
+            max_size: 1,
+            wait: std::time::Duration::from_secs(5),
+            statement_timeout: std::time::Duration::from_millis(1234),
+            verify: false,
+        },
+    )
+    .unwrap();
+    let mut conn = pool.get().await.unwrap();
+    let settings: Settings = diesel::sql_query(
+        "SELECT current_setting('jit') AS jit, current_setting('statement_timeout') AS timeout",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(settings.jit, "off");
+    assert_eq!(settings.timeout, "1234ms");
+}
