@@ -324,15 +324,21 @@ impl BoardQuery {
     /// six of a line (at 10M the days of a span's edges are ~100,000 rows, and each `FILTER`
     /// sum costs about as much per row as reading it).
     fn days_cte(&self) -> String {
-        let value = match self.value {
-            Some(value) => format!(" AND d.value = '{}'", value.code()),
-            None => String::new(),
-        };
         format!(
             "days AS MATERIALIZED (SELECT d.subject_id, sum(d.sign)::int4 AS n \
              FROM ({rows}) d WHERE true{value} GROUP BY d.subject_id)",
             rows = self.day_rows(None),
+            value = self.day_value_filter(),
         )
+    }
+
+    /// The condition on day rows `d` (a [`BoardQuery::day_rows`]) that keeps the counted
+    /// value's: nothing for every value.
+    fn day_value_filter(&self) -> String {
+        match self.value {
+            Some(value) => format!(" AND d.value = '{}'", value.code()),
+            None => String::new(),
+        }
     }
 }
 
@@ -677,10 +683,7 @@ fn scored_sql(query: &BoardQuery, subjects: Subjects) -> String {
             only = only("t.subject_id"),
         ));
     }
-    let value = match query.value {
-        Some(value) => format!(" AND d.value = '{}'", value.code()),
-        None => String::new(),
-    };
+    let value = query.day_value_filter();
     match subjects {
         _ if query.days.is_empty() => {}
         // The chosen subjects' counts over the days, already summed (the threshold
@@ -1074,15 +1077,9 @@ async fn top_by_threshold(
              ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT $10 \
          ) l"
     );
-    // Without weeks: the heads of every list, and (as list -1) every candidate's exact count
-    // over the days: the days are summed once, here, and the exact sums take them as they are.
-    let candidates_days = if query.days.is_empty() {
-        ""
-    } else {
-        " UNION ALL SELECT -1, c.subject_id, coalesce(dd.n, 0) \
-          FROM (SELECT DISTINCT h.subject_id FROM heads h) c \
-          LEFT JOIN days dd ON dd.subject_id = c.subject_id"
-    };
+    // Without weeks: the heads of every list, the days' own among them, and (as list -1) every
+    // candidate's exact count over the days: the days are summed once, here, and the exact
+    // sums take them as they are.
     let heads_sql = if by_weeks || query.days.is_empty() {
         heads
     } else {
@@ -1092,7 +1089,10 @@ async fn top_by_threshold(
                  UNION ALL \
                  (SELECT 0, dd.subject_id, dd.n FROM days dd WHERE dd.n <> 0 \
                   ORDER BY dd.n DESC LIMIT $10) \
-             ) SELECT h.bucket, h.subject_id, h.score FROM heads h{candidates_days}",
+             ) SELECT h.bucket, h.subject_id, h.score FROM heads h \
+             UNION ALL SELECT -1, c.subject_id, coalesce(dd.n, 0) \
+             FROM (SELECT DISTINCT h.subject_id FROM heads h) c \
+             LEFT JOIN days dd ON dd.subject_id = c.subject_id",
             days = query.days_cte(),
         )
     };
@@ -1190,7 +1190,7 @@ async fn top_by_threshold(
         .iter()
         .map(|id| days_of.get(id).copied().unwrap_or(0))
         .collect();
-    let exact = bind_cursor(bind_summed(query, exact_sql.clone()), None, limit)
+    let exact = bind_cursor(bind_summed(query, exact_sql), None, limit)
         .bind::<Array<SqlUuid>, _>(candidates);
     // (Only a board with days summed for every subject takes their counts.)
     let exact = if by_weeks || query.days.is_empty() {
