@@ -1161,6 +1161,73 @@ async fn givers_and_teams_over_spans_equal_a_plain_group_by() {
     }
 }
 
+/// A flat board's first page ends in a long tie (a week of givers: most gave once) and takes
+/// the first of the tied by name, then id. Whether the tied lines are named one by one (a few)
+/// or found by walking the directory in name order (many), the page equals the plain GROUP BY:
+/// names in mixed case, in an order unlike the ids' or the rows', and one name shared by many.
+#[tokio::test]
+async fn a_page_ending_in_a_long_tie_takes_the_first_names() {
+    let app = TestApp::spawn().await;
+    let threshold = app.spawn_beside(|c| c.board_sum_below = 0).await;
+    let db = app.db().await;
+    db.batch_execute(
+        "INSERT INTO employees (id, external_id, display_name, email)
+         SELECT gen_random_uuid(), 'f' || n,
+                CASE WHEN n % 40 = 0 THEN 'Same Name'
+                     WHEN n % 3 = 0 THEN lower(md5(n::text)) ELSE upper(md5(n::text)) END,
+                'f' || n || '@example.com'
+         FROM generate_series(1, 400) n;
+         CREATE TEMP TABLE flat AS
+         SELECT row_number() OVER (ORDER BY external_id) AS n, id FROM employees;
+         -- People 1-300 give once, 301-303 three times (three tie above the rest), yesterday.
+         INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at)
+         SELECT gen_random_uuid(), 'staff', f.id, 'helping_others', 'thanks', 'published',
+                now() - interval '1 day'
+         FROM flat f CROSS JOIN LATERAL generate_series(1, CASE WHEN f.n > 300 THEN 3 ELSE 1 END) g
+         WHERE f.n <= 303;
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id)
+         SELECT s.id, (SELECT id FROM flat WHERE n = 400), s.giver_id FROM shoutouts s;
+         -- The choice between the two ways weighs the ties against the directory's size.
+         ANALYZE employees;",
+    )
+    .await
+    .unwrap();
+    let expected: Vec<(String, i64, i64)> = db
+        .query(
+            "SELECT e.id::text, count(*), rank() OVER (ORDER BY count(*) DESC)
+             FROM shoutouts s JOIN employees e ON e.id = s.giver_id
+             GROUP BY e.id, e.display_name ORDER BY count(*) DESC, e.display_name, e.id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(expected.len(), 303);
+    let ids = |board: &Value| -> Vec<(String, i64, i64)> {
+        board["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["employee"]["id"].as_str().unwrap().to_owned(),
+                    e["count"].as_i64().unwrap(),
+                    e["rank"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // 2 of the 3 tied at three (named one by one), and 7 of the 300 tied at one (a walk).
+    for limit in [2, 10] {
+        for app in [&app, &threshold] {
+            let page = board(app, &format!("givers?period=rolling_7d&limit={limit}")).await;
+            assert_eq!(ids(&page), expected[..limit].to_vec(), "limit {limit}");
+        }
+    }
+}
+
 /// Summed boards (spans, staff only) page by cursor through long runs of ties, and a
 /// person's standing on them shows the same lines as the board: every page and every rank
 /// equal the plain GROUP BY.

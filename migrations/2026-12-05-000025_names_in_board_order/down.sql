@@ -1,0 +1,1 @@
+DROP INDEX employees_board_order;
