@@ -93,8 +93,8 @@ pub struct BoardQuery {
 /// algorithm is only an optimisation: answers are the same either way.
 #[derive(Debug, Default)]
 pub struct ThresholdLog {
-    /// Per shape: requests still to be summed whole, or 0 where the last try settled.
-    rests: Mutex<HashMap<Shape, u32>>,
+    /// How the last try on each shape ended.
+    lasts: Mutex<HashMap<Shape, LastTry>>,
     /// Tries that settled the page, and tries that gave up (for `/metrics`).
     settled: AtomicU64,
     gave_up: AtomicU64,
@@ -105,6 +105,15 @@ pub struct ThresholdLog {
 /// so a failure on one says nothing of the other. The size class is the binary order of the
 /// rows the tiling expects to add up.
 type Shape = (i16, &'static str, i16, u32);
+
+/// How the last try on a shape ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LastTry {
+    /// It settled its page.
+    Settled,
+    /// It gave up; this many requests are still to be summed whole.
+    GaveUp { rest: u32 },
+}
 
 impl ThresholdLog {
     /// Requests summed whole after a failure before the algorithm is tried again.
@@ -121,9 +130,9 @@ impl ThresholdLog {
 
     /// Whether to try the algorithm on `query` now (counting down a rest).
     fn should_try(&self, query: &BoardQuery) -> bool {
-        let mut rests = self.rests.lock().unwrap_or_else(|e| e.into_inner());
-        match rests.get_mut(&Self::shape(query)) {
-            Some(rest) if *rest > 0 => {
+        let mut lasts = self.lasts.lock().unwrap_or_else(|e| e.into_inner());
+        match lasts.get_mut(&Self::shape(query)) {
+            Some(LastTry::GaveUp { rest }) if *rest > 0 => {
                 *rest -= 1;
                 false
             }
@@ -135,8 +144,8 @@ impl ThresholdLog {
     /// enough to try (its rows were counted then), so counting them again before each try
     /// only costs time: 3 ms of a 17 ms board at 10M shout-outs.
     fn last_settled(&self, query: &BoardQuery) -> bool {
-        let rests = self.rests.lock().unwrap_or_else(|e| e.into_inner());
-        rests.get(&Self::shape(query)) == Some(&0)
+        let lasts = self.lasts.lock().unwrap_or_else(|e| e.into_inner());
+        lasts.get(&Self::shape(query)) == Some(&LastTry::Settled)
     }
 
     /// Tries so far: (settled, gave up).
@@ -155,12 +164,13 @@ impl ThresholdLog {
             &self.gave_up
         };
         outcome.fetch_add(1, Ordering::Relaxed);
-        let mut rests = self.rests.lock().unwrap_or_else(|e| e.into_inner());
-        if settled {
-            rests.insert(Self::shape(query), 0);
+        let last = if settled {
+            LastTry::Settled
         } else {
-            rests.insert(Self::shape(query), Self::REST);
-        }
+            LastTry::GaveUp { rest: Self::REST }
+        };
+        let mut lasts = self.lasts.lock().unwrap_or_else(|e| e.into_inner());
+        lasts.insert(Self::shape(query), last);
     }
 }
 
@@ -1434,6 +1444,7 @@ mod tests {
             assert!(log.should_try(&one_value));
         }
         assert!(log.should_try(&givers), "tried again after its rest");
+        assert!(!log.last_settled(&givers), "a rest run out is no success");
         log.record(&givers, false);
         assert!(!log.should_try(&givers));
         assert!(!log.last_settled(&givers));
