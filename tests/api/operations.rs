@@ -688,3 +688,54 @@ async fn pooled_connections_run_without_jit() {
     assert_eq!(settings.jit, "off");
     assert_eq!(settings.timeout, "1234ms");
 }
+
+/// The pool hands out the connection returned last: each connection keeps its own prepared
+/// statements, and PostgreSQL plans a statement afresh for its first five runs on a
+/// connection, so a steady load must keep meeting the same few warm connections rather than
+/// take every idle one in turn.
+#[tokio::test]
+async fn the_pool_hands_out_the_connection_used_last() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    async fn pid(conn: &mut diesel_async::AsyncPgConnection) -> i32 {
+        diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<Backend>(conn)
+            .await
+            .unwrap()
+            .pid
+    }
+    let app = TestApp::spawn().await;
+    let pool = shoutout::db::build_pool(
+        &app.database_url,
+        &shoutout::db::PoolSettings {
+            max_size: 3,
+            wait: std::time::Duration::from_secs(5),
+            statement_timeout: std::time::Duration::from_secs(5),
+            verify: false,
+        },
+    )
+    .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut conn = pool.get().await.unwrap();
+        let pid = pid(&mut conn).await;
+        held.push((pid, conn));
+    }
+    let order: Vec<i32> = held.iter().map(|(pid, _)| *pid).collect();
+    // Returned first to last; the last one back is the next one out, again and again.
+    for (_, conn) in held {
+        drop(conn);
+    }
+    for _ in 0..3 {
+        let mut conn = pool.get().await.unwrap();
+        assert_eq!(
+            pid(&mut conn).await,
+            order[2],
+            "returned in order {order:?}"
+        );
+    }
+}
