@@ -280,6 +280,10 @@ pub async fn resolve(
         sum_below: counting.sum_below,
         // Weighed only for spans (other periods are one bucket, weighed by counting it).
         added_rows: if span { tiles.added_rows } else { u64::MAX },
+        span_days: match resolved.days {
+            Some((from, to)) if span => u32::try_from((to - from).num_days() + 1).unwrap_or(0),
+            _ => 0,
+        },
         threshold_log: counting.threshold_log.clone(),
         shown_anyway: None,
     };
