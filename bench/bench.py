@@ -526,17 +526,30 @@ def storage(cluster, size):
             "bytes_per_shoutout": round(total / size), "tally_bytes_per_shoutout": round(tallies / size)}
 
 
+def git_commit():
+    """The short hash of the commit measured, `-dirty` when the work tree differs from it."""
+    head = run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+               capture_output=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", "HEAD"]).returncode != 0
+    return head + ("-dirty" if dirty else "")
+
+
 def as_of_report(results, args):
     """With --as-of: each board alone as of each date, beside the naive GROUP BY."""
     today = dt.date.today().isoformat()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = {"date": today, "machine": machine(), "postgres_settings": PG_SETTINGS,
+    commit = git_commit()
+    # Named by the commit too: a second run on the same day (another commit) must not
+    # overwrite the first.
+    name = f"{today}-as-of-{commit}"
+    data = {"date": today, "commit": commit, "machine": machine(),
+            "postgres_settings": PG_SETTINGS,
             "command": "bench/run " + " ".join(sys.argv[1:]), "runs": results}
-    (out_dir / f"{today}-as-of.json").write_text(json.dumps(data, indent=2) + "\n")
-    lines = [f"# Leaderboards as of several dates, {today}", "",
+    (out_dir / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    lines = [f"# Leaderboards as of several dates, {today} (commit {commit})", "",
              f"Command: `{data['command']}` (see bench/README.md). Raw numbers: "
-             f"`{today}-as-of.json`.", "", "## Machine", ""]
+             f"`{name}.json`.", "", "## Machine", ""]
     lines += [f"- {k}: {v}" for k, v in data["machine"].items()]
     lines += ["", f"Each board alone: one connection, {args.requests} requests in a row (oha), "
               "p50 and p99; `at` (or a custom span's `to`) is the date. Naive: the GROUP BY over "
@@ -577,8 +590,8 @@ def as_of_report(results, args):
                       f"{e.get('naive_ms', '')} | {e.get('ours_over_naive', '')} |"
                       for e in r["campaign"]]
             lines.append("")
-    (out_dir / f"{today}-as-of.md").write_text("\n".join(lines) + "\n")
-    log("wrote", out_dir / f"{today}-as-of.md")
+    (out_dir / f"{name}.md").write_text("\n".join(lines) + "\n")
+    log("wrote", out_dir / f"{name}.md")
 
 
 REPORT_TEAMS = [("Department 3.4", "a department"), ("Division 3", "a division")]
