@@ -540,9 +540,9 @@ def as_of_report(results, args):
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     commit = git_commit()
-    # Named by the commit too: a second run on the same day (another commit) must not
-    # overwrite the first.
-    name = f"{today}-as-of-{commit}"
+    # Named by the commit and the periods too: a second run on the same day (another commit,
+    # or other periods) must not overwrite the first.
+    name = f"{today}-as-of-{commit}" + ("-" + "+".join(args.periods) if args.periods else "")
     data = {"date": today, "commit": commit, "machine": machine(),
             "postgres_settings": PG_SETTINGS,
             "command": "bench/run " + " ".join(sys.argv[1:]), "runs": results}
