@@ -128,12 +128,14 @@ enum LastTry {
 impl ThresholdLog {
     /// Requests summed whole after a first failure before the algorithm is tried again.
     pub const REST: u32 = 31;
-    /// The longest rest, after six failures in a row or more.
-    pub const LONGEST_REST: u32 = (Self::REST + 1) * 32 - 1;
+    /// How many times the rest doubles at most.
+    const DOUBLINGS: u32 = 5;
+    /// The longest rest, after `DOUBLINGS + 1` failures in a row or more.
+    pub const LONGEST_REST: u32 = ((Self::REST + 1) << Self::DOUBLINGS) - 1;
 
-    /// The rest after the `failures`-th failure in a row: 31, 63, 127 ... 1023.
+    /// The rest after the `failures`-th failure in a row (from 1): 31, 63, 127 ... 1023.
     fn rest_after(failures: u32) -> u32 {
-        (Self::REST + 1) * (1 << failures.clamp(1, 6).saturating_sub(1)) - 1
+        ((Self::REST + 1) << failures.saturating_sub(1).min(Self::DOUBLINGS)) - 1
     }
 
     fn shape(query: &BoardQuery) -> Shape {

@@ -645,6 +645,24 @@ fn committed_migrations_never_change() {
     }
 }
 
+/// A pool built as the service builds its own, on the test's database.
+fn service_pool(
+    app: &TestApp,
+    max_size: usize,
+    statement_timeout: std::time::Duration,
+) -> shoutout::db::DbPool {
+    shoutout::db::build_pool(
+        &app.database_url,
+        &shoutout::db::PoolSettings {
+            max_size,
+            wait: std::time::Duration::from_secs(5),
+            statement_timeout,
+            verify: false,
+        },
+    )
+    .unwrap()
+}
+
 /// The service's connections run without JIT (whatever the server's default), and with its
 /// statement timeout: the session settings every pooled connection starts with.
 #[tokio::test]
@@ -668,16 +686,7 @@ async fn pooled_connections_run_without_jit() {
     db.batch_execute(&format!("ALTER DATABASE \"{name}\" SET jit = on"))
         .await
         .unwrap();
-    let pool = shoutout::db::build_pool(
-        &app.database_url,
-        &shoutout::db::PoolSettings {
-            max_size: 1,
-            wait: std::time::Duration::from_secs(5),
-            statement_timeout: std::time::Duration::from_millis(1234),
-            verify: false,
-        },
-    )
-    .unwrap();
+    let pool = service_pool(&app, 1, std::time::Duration::from_millis(1234));
     let mut conn = pool.get().await.unwrap();
     let settings: Settings = diesel::sql_query(
         "SELECT current_setting('jit') AS jit, current_setting('statement_timeout') AS timeout",
@@ -709,16 +718,7 @@ async fn the_pool_hands_out_the_connection_used_last() {
             .pid
     }
     let app = TestApp::spawn().await;
-    let pool = shoutout::db::build_pool(
-        &app.database_url,
-        &shoutout::db::PoolSettings {
-            max_size: 3,
-            wait: std::time::Duration::from_secs(5),
-            statement_timeout: std::time::Duration::from_secs(5),
-            verify: false,
-        },
-    )
-    .unwrap();
+    let pool = service_pool(&app, 3, std::time::Duration::from_secs(5));
     let mut held = Vec::new();
     for _ in 0..3 {
         let mut conn = pool.get().await.unwrap();
