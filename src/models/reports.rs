@@ -382,7 +382,7 @@ struct LastThanked {
 }
 
 /// When each of `people` was last thanked (published) before `until`; those never thanked are
-/// absent. One index probe per person (`shoutout_recipients_subject_days`).
+/// absent. One index probe per person (`shoutout_recipients_by_recipient`).
 pub async fn last_thanked(
     conn: &mut AsyncPgConnection,
     people: &[Uuid],

@@ -336,7 +336,7 @@ impl BoardQuery {
         // then filtered (`OFFSET 0` keeps the subquery apart): joined freely, the planner
         // would rather hash a team's people against every line ever written.
         // Only what is counted and filtered on: a subject's own rows are then read from its
-        // index alone (see the migration `subject_days`).
+        // index alone (see the migrations `subject_days` and `one_recipient_index`).
         let columns = match self.board {
             BoardKind::Givers => "r.giver_id, r.value, r.source",
             BoardKind::Recipients => "r.recipient_id, r.value, r.source",
