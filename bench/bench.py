@@ -522,8 +522,34 @@ def storage(cluster, size):
     total = int(cluster.psql("SELECT pg_database_size('shoutout')"))
     tallies = int(cluster.psql("SELECT pg_total_relation_size('tallies')"))
     rows = int(cluster.psql("SELECT count(*) FROM tallies"))
+    # Where the bytes are: each table of at least 1% of the database, its rows and its
+    # indexes, per shout-out (what the storage aim is weighed in).
+    by_table = json.loads(cluster.psql(
+        "SELECT coalesce(json_agg(t ORDER BY t.total DESC), '[]') FROM ("
+        " SELECT c.relname AS name, pg_total_relation_size(c.oid) AS total,"
+        "  pg_table_size(c.oid) AS heap,"
+        "  (SELECT coalesce(json_object_agg(i.relname, pg_relation_size(i.oid)"
+        "          ORDER BY pg_relation_size(i.oid) DESC), '{}')"
+        "   FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+        "   WHERE x.indrelid = c.oid) AS indexes"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+        "   AND pg_total_relation_size(c.oid) >= pg_database_size(current_database()) / 100"
+        ") t"))
     return {"database_bytes": total, "tallies_bytes": tallies, "tally_rows": rows,
-            "bytes_per_shoutout": round(total / size), "tally_bytes_per_shoutout": round(tallies / size)}
+            "bytes_per_shoutout": round(total / size), "tally_bytes_per_shoutout": round(tallies / size),
+            "by_table": by_table}
+
+
+def storage_lines(st, size):
+    """The storage breakdown as a Markdown table: bytes per shout-out, each table's rows
+    (heap, with TOAST) and each of its indexes."""
+    lines = ["| table | all | heap | indexes (bytes per shout-out) |", "|---|---|---|---|"]
+    for t in st.get("by_table", []):
+        indexes = ", ".join(f"{name} {round(b / size)}" for name, b in t["indexes"].items())
+        lines.append(f"| {t['name']} | {round(t['total'] / size):,} | {round(t['heap'] / size):,} "
+                     f"| {indexes} |")
+    return lines
 
 
 def git_commit():
@@ -562,6 +588,7 @@ def as_of_report(results, args):
                   f"({st['bytes_per_shoutout']:,} bytes per shout-out), tallies with indexes "
                   f"{st['tallies_bytes'] / 2**20:,.0f} MiB ({st['tally_rows']:,} rows, "
                   f"{st['tally_bytes_per_shoutout']:,} bytes per shout-out). Load: {r['load']}.", "",
+                  *storage_lines(st, r["size"]), "",
                   "| board | period | filter | " + " | ".join(
                       f"{d} p50 / p99 ms (naive)" for d in sorted({e['as_of'] for e in r['as_of']})) +
                   " | worst p99 | worst ours/naive |",
