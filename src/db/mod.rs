@@ -8,6 +8,7 @@ pub mod embedded;
 pub mod prepared;
 pub mod replicas;
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -39,6 +40,23 @@ pub struct PoolSettings {
     pub verify: bool,
 }
 
+/// The runtime that drives every pooled connection's socket, for as long as the process runs.
+///
+/// diesel-async hands a new connection's socket to a task spawned on whichever runtime opened
+/// it. Opened inside a request, that was one actix worker's runtime, shared by every worker
+/// through the pool; at a graceful stop each worker ends once its own requests are done, and
+/// the first to end took its connections with it, failing another worker's request in flight
+/// with "connection closed" (a 503 from an instance draining under load). One thread is
+/// plenty: the task only moves bytes between the socket and the connection's channels.
+static CONNECTIONS: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("shoutout-db")
+        .enable_all()
+        .build()
+        .expect("starting the database connections' runtime")
+});
+
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = settings.statement_timeout.as_millis();
     let mut manager_config = ManagerConfig::default();
@@ -55,18 +73,25 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
     // LLVM, as Debian's is) spent ~10 ms compiling a statement that then ran in 35 (the
     // givers' 7-day span at 10M shout-outs: p50 46 ms with JIT, 35 without).
     manager_config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
         async move {
-            let mut conn = AsyncPgConnection::establish(url).await?;
-            conn.batch_execute(&format!(
-                "SET application_name = 'shoutout'; \
-                 SET statement_timeout = {statement_timeout_ms}; \
-                 SET idle_in_transaction_session_timeout = 60000; \
-                 SET jit = off; \
-                 SET TIME ZONE 'UTC';"
-            ))
-            .await
-            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            Ok(conn)
+            // Opened on the connections' own runtime, where its socket is then driven.
+            let opened = CONNECTIONS.spawn(async move {
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                conn.batch_execute(&format!(
+                    "SET application_name = 'shoutout'; \
+                     SET statement_timeout = {statement_timeout_ms}; \
+                     SET idle_in_transaction_session_timeout = 60000; \
+                     SET jit = off; \
+                     SET TIME ZONE 'UTC';"
+                ))
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            });
+            opened
+                .await
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
         }
         .boxed()
     });

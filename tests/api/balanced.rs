@@ -3,6 +3,7 @@
 //! wall works for clients of either instance.
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,9 +25,13 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `shoutout serve` in a process of its own on `database_url`, answering on `port`.
-async fn instance(database_url: &str, port: u16) -> Child {
+/// `shoutout serve` in a process of its own on `database_url`, answering on `port`; its log
+/// (warnings and worse, which name the cause of any 503) goes to the returned file.
+async fn instance(database_url: &str, port: u16) -> (Child, PathBuf) {
     let data = scratch_dir(&format!("balanced-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&data).unwrap();
+    let log_path = data.join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_shoutout"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
@@ -36,13 +41,20 @@ async fn instance(database_url: &str, port: u16) -> Child {
         .env("SHOUTOUT_DAILY_LIMIT", "10000")
         .env("SHOUTOUT_SHUTDOWN_TIMEOUT_SECS", "10")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
         .kill_on_drop(true)
         .spawn()
         .expect("the service binary runs");
     ready(&format!("http://127.0.0.1:{port}/readyz")).await;
-    child
+    (child, log_path)
+}
+
+/// The last lines of an instance's log, for a failure message.
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 async fn ready(url: &str) {
@@ -92,8 +104,8 @@ async fn an_instance_stopped_under_load_loses_no_request_and_walls_work_on_eithe
     let (_, giver) = app.employee("gil", None).await;
     let (_, key) = mint(&app, &["boards", "feeds"], &[]).await;
     let (port_a, port_b, front) = (free_port(), free_port(), free_port());
-    let mut a = instance(&app.database_url, port_a).await;
-    let _b = instance(&app.database_url, port_b).await;
+    let (mut a, log_a) = instance(&app.database_url, port_a).await;
+    let (_b, log_b) = instance(&app.database_url, port_b).await;
     let _proxy = haproxy(front, [port_a, port_b]).await;
     let proxy = format!("http://127.0.0.1:{front}");
     let client = reqwest::Client::new();
@@ -187,10 +199,12 @@ async fn an_instance_stopped_under_load_loses_no_request_and_walls_work_on_eithe
     assert!(answers.len() > 100, "{} requests", answers.len());
     assert!(
         failed.is_empty(),
-        "{} of {} failed: {:?}",
+        "{} of {} failed: {:?}\nA's log:\n{}\nB's log:\n{}",
         failed.len(),
         answers.len(),
-        &failed[..failed.len().min(5)]
+        &failed[..failed.len().min(5)],
+        log_tail(&log_a),
+        log_tail(&log_b)
     );
     // Every 201 is one stored shout-out, and nothing else was stored (no retry wrote twice).
     assert_eq!(app.count("shoutouts").await, written + 1);

@@ -698,6 +698,51 @@ async fn pooled_connections_run_without_jit() {
     assert_eq!(settings.timeout, "1234ms");
 }
 
+/// A pooled connection outlives the runtime that opened it. Each actix worker runs its own
+/// runtime and all of them share the pool; at a graceful stop the workers end one by one, and a
+/// connection that died with the first (its socket was driven there) failed a request still
+/// running on another with "connection closed".
+#[tokio::test]
+async fn a_pooled_connection_outlives_the_runtime_that_opened_it() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct One {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        one: i32,
+    }
+    let app = TestApp::spawn().await;
+    let pool = service_pool(&app, 1, std::time::Duration::from_secs(5));
+    // The pool's one connection, opened and used on a worker's runtime; another worker takes
+    // it, and the first worker's runtime ends while the connection is out.
+    let (opened, taken) = (std::sync::mpsc::channel(), std::sync::mpsc::channel());
+    let worker_pool = pool.clone();
+    let worker = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut conn = worker_pool.get().await.unwrap();
+            diesel::sql_query("SELECT 1 AS one")
+                .get_result::<One>(&mut conn)
+                .await
+                .unwrap();
+        });
+        opened.0.send(()).unwrap();
+        taken.1.recv().unwrap();
+        drop(runtime);
+    });
+    opened.1.recv().unwrap();
+    let mut conn = pool.get().await.unwrap();
+    taken.0.send(()).unwrap();
+    worker.join().unwrap();
+    let answer = diesel::sql_query("SELECT 1 AS one")
+        .get_result::<One>(&mut conn)
+        .await
+        .expect("the connection still answers after its opener's runtime ended");
+    assert_eq!(answer.one, 1);
+}
+
 /// The pool hands out the connection returned last: each connection keeps its own prepared
 /// statements, and PostgreSQL plans a statement afresh for its first five runs on a
 /// connection, so a steady load must keep meeting the same few warm connections rather than
