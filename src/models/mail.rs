@@ -189,12 +189,19 @@ pub async fn unmailed_events(
     .await
 }
 
+/// Marks events read by the mail fan-out. Their rows are locked in id order first, the order in
+/// which the webhook fan-out updates them one by one: a plain `UPDATE ... WHERE id = ANY` locks
+/// in the order its scan meets the rows, which is the table's physical order once updates have
+/// moved rows, and the two fan-outs then waited on each other ("deadlock detected").
 pub async fn mark_mailed(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<()> {
-    diesel::sql_query("UPDATE outbox_events SET mailed_at = now() WHERE id = ANY($1)")
-        .bind::<Array<BigInt>, _>(ids)
-        .execute(conn)
-        .await
-        .map(drop)
+    diesel::sql_query(
+        "UPDATE outbox_events SET mailed_at = now() WHERE id IN \
+         (SELECT id FROM outbox_events WHERE id = ANY($1) ORDER BY id FOR UPDATE)",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// A mail to queue, rendered.

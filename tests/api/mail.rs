@@ -759,3 +759,102 @@ async fn a_managers_digest_tells_the_week_of_their_team() {
         .unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 digest(s) queued"));
 }
+
+/// The mail fan-out marks events read in id order, the order the webhook fan-out takes them in.
+/// Marked in the order a scan met them (the table's physical order, which updates shuffle), the
+/// two fan-outs each held a row the other wanted, and PostgreSQL aborted one of them.
+#[tokio::test]
+async fn marking_events_mailed_takes_them_in_the_webhook_fan_outs_order() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    // Workers that stay asleep: this test plays both fan-outs itself.
+    let app = TestApp::spawn_with(|c| {
+        c.mail_poll_ms = 3_600_000;
+        c.webhooks_poll_ms = 3_600_000;
+    })
+    .await;
+    let db = app.db().await;
+    db.batch_execute(
+        "INSERT INTO webhook_endpoints (id, url, events, format, secret, created_by) \
+         VALUES (gen_random_uuid(), 'https://hooks.example.org/in', \
+                 ARRAY['shoutout.published'], 'standard', 'whsec_test', 'test'); \
+         INSERT INTO outbox_events (event_type, endpoint_id) \
+         SELECT 'webhook.ping', id FROM webhook_endpoints, generate_series(1, 50);",
+    )
+    .await
+    .unwrap();
+    let ids: Vec<i64> = db
+        .query("SELECT id FROM outbox_events ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids.len(), 50);
+    let (first, last) = (ids[0], ids[49]);
+    // An update writes a new version of the row: the first event now lies after the others.
+    db.execute(
+        "UPDATE outbox_events SET actor_id = gen_random_uuid() WHERE id = $1",
+        &[&first],
+    )
+    .await
+    .unwrap();
+
+    // The webhook fan-out, in id order, has taken the first event...
+    let webhooks = app.db().await;
+    webhooks.batch_execute("BEGIN").await.unwrap();
+    webhooks
+        .execute(
+            "UPDATE outbox_events SET actor_id = NULL WHERE id = $1",
+            &[&first],
+        )
+        .await
+        .unwrap();
+    // ... when the mail fan-out marks all fifty, and waits for the first ...
+    let url = app.database_url.clone();
+    let marking = tokio::spawn(async move {
+        let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            shoutout::models::mail::mark_mailed(conn, &ids).await
+        })
+        .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = db
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the mail fan-out never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ... and the webhook fan-out goes on to the last one, which must not be held.
+    webhooks
+        .execute(
+            "UPDATE outbox_events SET actor_id = NULL WHERE id = $1",
+            &[&last],
+        )
+        .await
+        .expect("the webhook fan-out goes on");
+    webhooks.batch_execute("COMMIT").await.unwrap();
+    marking
+        .await
+        .unwrap()
+        .expect("the mail fan-out marks every event");
+    let mailed: i64 = db
+        .query_one(
+            "SELECT count(*) FROM outbox_events WHERE mailed_at IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(mailed, 50);
+}
