@@ -151,6 +151,7 @@ impl Application {
             stream,
             demo_key,
             threshold_log: Arc::default(),
+            board_statistics: Arc::default(),
         });
 
         let server = HttpServer::new(move || {

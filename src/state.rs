@@ -9,7 +9,7 @@ use prometheus::Registry;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::db::replicas::ReadPools;
-use crate::models::tallies::ThresholdLog;
+use crate::models::tallies::{Statistics, ThresholdLog};
 use crate::praise::Praise;
 use crate::telemetry::{OutboxMetrics, PoolGauges};
 use crate::widgets::stream::StreamHub;
@@ -32,4 +32,7 @@ pub struct AppState {
     pub demo_key: Option<String>,
     /// How the boards' threshold algorithm fared lately (see `models::tallies::ThresholdLog`).
     pub threshold_log: Arc<ThresholdLog>,
+    /// The planner's statistics the boards' spans are weighed with (see
+    /// `models::tallies::Statistics`).
+    pub board_statistics: Arc<Statistics>,
 }

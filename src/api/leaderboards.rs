@@ -219,7 +219,7 @@ pub async fn leaderboard(
     let mut conn = state.reads.get(read_after.0).await?;
     let page = boards::page(
         &mut conn,
-        boards::Counting::of(&state.config, &state.threshold_log),
+        boards::Counting::of(&state.config, &state.threshold_log, &state.board_statistics),
         board,
         &(&params).into(),
         after.as_ref(),
@@ -276,7 +276,8 @@ pub async fn standing(
     let params = params.0;
     let neighbours = params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS);
     let mut conn = state.reads.get(read_after.0).await?;
-    let counting = boards::Counting::of(&state.config, &state.threshold_log);
+    let counting =
+        boards::Counting::of(&state.config, &state.threshold_log, &state.board_statistics);
     let found = boards::standing(
         &mut conn,
         counting,

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use crate::domain::period::{self, Period, PeriodKind};
 use crate::error::{ApiError, ApiResult};
-use crate::models::tallies::{self, BoardKind, BoardQuery, BoardRow, RankKey, ThresholdLog};
+use crate::models::tallies::{
+    self, BoardKind, BoardQuery, BoardRow, RankKey, Statistics, ThresholdLog,
+};
 use crate::models::{campaigns, employees, teams};
 
 /// The longest custom period, in days (ten years).
@@ -136,21 +138,28 @@ pub fn campaign_dates(
 }
 
 /// How boards are counted: the organisation's time zone, below how many bucket rows a
-/// summed board is added up whole (`SHOUTOUT_BOARD_SUM_BELOW`), and how the threshold
-/// algorithm fared lately (kept by the application, shared by its requests).
+/// summed board is added up whole (`SHOUTOUT_BOARD_SUM_BELOW`), how the threshold
+/// algorithm fared lately and the planner's statistics a span is weighed with (both kept by
+/// the application, shared by its requests).
 #[derive(Debug, Clone)]
 pub struct Counting {
     pub tz: chrono_tz::Tz,
     pub sum_below: i64,
     pub threshold_log: Arc<ThresholdLog>,
+    pub statistics: Arc<Statistics>,
 }
 
 impl Counting {
-    pub fn of(config: &crate::config::Config, threshold_log: &Arc<ThresholdLog>) -> Self {
+    pub fn of(
+        config: &crate::config::Config,
+        threshold_log: &Arc<ThresholdLog>,
+        statistics: &Arc<Statistics>,
+    ) -> Self {
         Self {
             tz: config.timezone,
             sum_below: i64::from(config.board_sum_below),
             threshold_log: threshold_log.clone(),
+            statistics: statistics.clone(),
         }
     }
 }
@@ -254,7 +263,9 @@ pub async fn resolve(
     // Only a span weighs buckets against days: it needs to know how busy the board is.
     let span = resolved.kind.is_span();
     let density = match resolved.instants(tz) {
-        Some((since, until)) if span => tallies::density(conn, board.kind(), since, until).await?,
+        Some((since, until)) if span => {
+            tallies::density(conn, &counting.statistics, board.kind(), since, until).await?
+        }
         _ => period::Density::EXAMPLE,
     };
     let tiles = resolved.tiles_through(period::today(tz), density);

@@ -935,6 +935,37 @@ fn full_lines(board: &Value) -> Vec<(String, i64, i64)> {
         .collect()
 }
 
+/// A span is weighed with the planner's statistics as last read, kept for a while (they only
+/// weigh a tiling, and change only when ANALYZE runs), and read again once forgotten or stale.
+#[tokio::test]
+async fn spans_are_weighed_with_statistics_kept_for_a_while() {
+    use diesel_async::AsyncConnection;
+    use shoutout::models::tallies::{self, BoardKind, Statistics};
+    let app = TestApp::spawn().await;
+    let db = app.db().await;
+    let mut conn = diesel_async::AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    let statistics = Statistics::default();
+    let until = chrono::Utc::now();
+    let since = until - chrono::Duration::days(30);
+    let mut density = async |statistics: &Statistics| {
+        tallies::density(&mut conn, statistics, BoardKind::Givers, since, until)
+            .await
+            .unwrap()
+    };
+    let empty = density(&statistics).await;
+    assert_eq!(empty.per_day, 0.0, "no shout-outs yet: {empty:?}");
+    // 4,000 shout-outs over 700 days, analyzed.
+    seed_skewed_company(&db).await;
+    assert_eq!(density(&statistics).await, empty, "kept, not read again");
+    statistics.forget();
+    let busy = density(&statistics).await;
+    assert!(busy.per_day > 1.0, "read again once forgotten: {busy:?}");
+    // A fresh set reads them at once.
+    assert_eq!(density(&Statistics::default()).await, busy);
+}
+
 /// Boards over spans (several buckets added up, answered by the threshold algorithm) equal
 /// the plain GROUP BY over the raw rows, for skewed random data, with and without filters.
 #[tokio::test]
