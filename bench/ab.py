@@ -4,7 +4,9 @@ connection, 400 requests: p50 and p99) and under load (16 connections, 4 s: requ
 second). For a change that touches every request (the connection setup, say), where the board
 benchmark's single run cannot tell a small difference from noise.
 
-    bench/ab.py A_BINARY B_BINARY [SIZE] [ROUNDS]   # SIZE: a set bench/run loaded (100000)
+    bench/ab.py A_BINARY B_BINARY [SIZE] [ROUNDS] [PATH ...]
+        # SIZE: a set bench/run loaded (100000); PATH: under /api/v1 (default: a board of one
+        # bucket, a span, a team's board and the feed)
 """
 import statistics
 import sys
@@ -22,7 +24,7 @@ cluster = bench.Cluster(f"pg-{size}")
 cluster.ensure()
 admin = bench.token("bench-admin", ["admin"])
 team = cluster.psql("SELECT id FROM teams WHERE name = 'Department 3.4'")
-paths = {
+paths = {p: p for p in sys.argv[5:]} or {
     "recipients month": "leaderboards/recipients?period=month",
     "givers rolling_7d": "leaderboards/givers?period=rolling_7d",
     "teams all_time team": f"leaderboards/teams?period=all_time&team_id={team}",
