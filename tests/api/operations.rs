@@ -351,6 +351,29 @@ async fn a_database_outage_is_a_503_and_heals_by_itself() {
     );
 }
 
+/// Reads one HTTP/1.1 answer with a `Content-Length` off `stream`, leaving the connection open.
+fn read_one_answer(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    head + &String::from_utf8_lossy(&body)
+}
+
 /// SIGTERM lets a request that is still arriving finish and be answered, ends the live streams
 /// (which would otherwise hold the shutdown for its whole timeout), then the process exits
 /// cleanly. Every request leaves one JSON log line with its status and latency, and no token.
@@ -406,6 +429,16 @@ async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
     let (sent_half, half_sent) = std::sync::mpsc::channel();
     let client = std::thread::spawn(move || {
         let mut stream = std::net::TcpStream::connect(&address_for_client).unwrap();
+        // A connection still in the listen queue when the signal comes is not in flight: the
+        // server never saw it. One answered request first makes sure a worker holds it (on a
+        // busy machine, 300 ms after connecting was once not enough).
+        write!(
+            stream,
+            "GET /healthz HTTP/1.1\r\nHost: {address_for_client}\r\n\r\n"
+        )
+        .unwrap();
+        let healthy = read_one_answer(&mut stream);
+        assert!(healthy.starts_with("HTTP/1.1 200"), "{healthy}");
         write!(
             stream,
             "POST /api/v1/shoutouts HTTP/1.1\r\nHost: {address_for_client}\r\n\
@@ -470,7 +503,12 @@ async fn sigterm_finishes_in_flight_requests_and_logs_stay_clean() {
     for line in logs.lines() {
         let entry: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
-        if entry["fields"]["message"] == "request" && entry["fields"]["route"] != "/api/v1/stream" {
+        let route = &entry["fields"]["route"];
+        // The stream's line and the health check that made sure the connection was held.
+        if entry["fields"]["message"] == "request"
+            && route != "/api/v1/stream"
+            && route != "/healthz"
+        {
             request_lines += 1;
             assert_eq!(entry["fields"]["status"], 201, "{line}");
             assert!(entry["fields"]["latency_ms"].is_number(), "{line}");
