@@ -304,6 +304,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    tally_day_ceilings (board, day) {
+        board -> Int2,
+        day -> Date,
+        most -> Int4,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Uuid,
         name -> Text,
@@ -499,6 +507,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     spent_challenges,
     stream_events,
     tallies,
+    tally_day_ceilings,
     teams,
     webhook_attempts,
     webhook_deliveries,

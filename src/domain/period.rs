@@ -246,13 +246,17 @@ impl Period {
                 let rows = rows_cost(density.day_rows((last - first).num_days() + 1));
                 tiles.added_rows = tiles.added_rows.saturating_add(rows);
             }
-            let mut week = week_start(first);
-            while sign > 0 && week <= last {
-                let bucket = bucket(Grain::Week, week);
-                if !tiles.day_weeks.contains(&bucket) {
-                    tiles.day_weeks.push(bucket);
+            let mut day = first;
+            while sign > 0 && day <= last {
+                let bucket = bucket(Grain::Week, week_start(day));
+                match tiles.day_weeks.iter_mut().find(|w| w.bucket == bucket) {
+                    Some(week) => week.days.push(day),
+                    None => tiles.day_weeks.push(DayWeek {
+                        bucket,
+                        days: vec![day],
+                    }),
                 }
-                week = next_start(Grain::Week, week);
+                day = day + Days::new(1);
             }
         }
         tiles
@@ -282,10 +286,18 @@ pub struct Tiles {
     /// Thanks falling at random spread over the most people, so a board where they
     /// concentrate holds fewer.
     pub added_rows: u64,
-    /// The week buckets that hold the days added: what anyone counts in those days is at most
-    /// what they count in these weeks, which are ranked (the threshold algorithm's bound for
-    /// the days, without adding them up).
-    pub day_weeks: Vec<i32>,
+    /// The week buckets that hold the days added, with those days: what anyone counts in
+    /// those days is at most what they count in these weeks, which are ranked, and at most
+    /// the most anyone counted in each day (the threshold algorithm's bounds for the days,
+    /// without adding them up).
+    pub day_weeks: Vec<DayWeek>,
+}
+
+/// A week bucket and the days a span adds from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayWeek {
+    pub bucket: i32,
+    pub days: Vec<NaiveDate>,
 }
 
 /// Whole buckets that tile `from..=to`, greedily from the left: at each day the largest grain
@@ -623,8 +635,14 @@ mod tests {
         assert_eq!(
             week.day_weeks,
             vec![
-                bucket(Grain::Week, d(2026, 10, 5)),
-                bucket(Grain::Week, d(2026, 10, 12))
+                DayWeek {
+                    bucket: bucket(Grain::Week, d(2026, 10, 5)),
+                    days: (7..=11).map(|n| d(2026, 10, n)).collect(),
+                },
+                DayWeek {
+                    bucket: bucket(Grain::Week, d(2026, 10, 12)),
+                    days: vec![d(2026, 10, 12), d(2026, 10, 13)],
+                }
             ]
         );
     }

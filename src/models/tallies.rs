@@ -14,15 +14,17 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{
-    Array, BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
+    Array, BigInt, Bool, Date, Double, Integer, Nullable, SmallInt, Text, Timestamptz,
+    Uuid as SqlUuid,
 };
 use diesel::{OptionalExtension, QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::prepared::Prepared;
+use crate::domain::period::DayWeek;
 use crate::domain::{HeartValue, ShoutoutSource};
 
 /// Which board, as numbered in the database.
@@ -57,8 +59,9 @@ pub struct BoardQuery {
     /// Runs of days counted from the shout-outs themselves: (first instant, the instant after
     /// the last day, sign).
     pub days: Vec<(DateTime<Utc>, DateTime<Utc>, i32)>,
-    /// The week buckets holding the days added (see [`crate::domain::period::Tiles`]).
-    pub day_weeks: Vec<i32>,
+    /// The week buckets holding the days added, with those days (see
+    /// [`crate::domain::period::Tiles`]).
+    pub day_weeks: Vec<DayWeek>,
     /// (source, sign): `[(0, 1)]` for every source, `[(2, 1)]` for customers, and
     /// `[(0, 1), (2, -1)]` for staff only.
     pub sources: Vec<(i16, i32)>,
@@ -1217,7 +1220,7 @@ async fn top_by_threshold(
     // by its weeks.
     let mut read = added.clone();
     if by_weeks && !query.days.is_empty() {
-        read.extend(query.day_weeks.iter().map(|&week| -week));
+        read.extend(query.day_weeks.iter().map(|week| -week.bucket));
     }
     // (The weeks' rows stand for their days' in the count: about as many on the people's
     // boards, where few are thanked twice in a week.)
@@ -1303,7 +1306,19 @@ async fn top_by_threshold(
     if !by_weeks && !query.days.is_empty() {
         lists.push(0);
     }
-    let bounds: HashMap<i32, i64> = lists.iter().map(|&b| (b, bound_of(b).max(0))).collect();
+    // A week standing for its days is also capped by the most anyone counted in each of them:
+    // a single day's counts are far lower than a week's on a flat board (where the week's
+    // own bound is about a page's last count, and the page would never settle).
+    let caps = if by_weeks && !query.day_weeks.is_empty() {
+        day_caps(conn, query).await?
+    } else {
+        HashMap::new()
+    };
+    let capped = |list: i32, count: i64| caps.get(&list).map_or(count, |&cap| count.min(cap));
+    let bounds: HashMap<i32, i64> = lists
+        .iter()
+        .map(|&b| (b, capped(b, bound_of(b)).max(0)))
+        .collect();
     let threshold: i64 = bounds.values().sum();
     // What each candidate could at most add up to: its counts where read, and the bound of
     // every other list. If fewer than a page can beat the threshold, the page cannot settle:
@@ -1311,7 +1326,7 @@ async fn top_by_threshold(
     let mut most: HashMap<Uuid, i64> = HashMap::new();
     for head in &heads {
         *most.entry(head.subject_id).or_insert(threshold) +=
-            i64::from(head.score) - bounds[&head.bucket];
+            capped(head.bucket, i64::from(head.score)) - bounds[&head.bucket];
     }
     if threshold > 0 && most.values().filter(|&&m| m > threshold).count() < limit as usize {
         log.record(query, false);
@@ -1374,6 +1389,48 @@ async fn top_by_threshold(
         return Ok(Some(rows));
     }
     Ok(None)
+}
+
+/// For each week that stands for some of a span's days (list `-week`, as in
+/// [`top_by_threshold`]), the most anyone can count in those days: the sum of each day's
+/// ceiling (the most any one person counted that day, kept by the migration `day_ceilings`,
+/// never below the truth). A day without a ceiling counted nobody.
+async fn day_caps(
+    conn: &mut AsyncPgConnection,
+    query: &BoardQuery,
+) -> QueryResult<HashMap<i32, i64>> {
+    #[derive(QueryableByName)]
+    struct Ceiling {
+        #[diesel(sql_type = Date)]
+        day: NaiveDate,
+        #[diesel(sql_type = Integer)]
+        most: i32,
+    }
+    let days: Vec<NaiveDate> = query
+        .day_weeks
+        .iter()
+        .flat_map(|week| week.days.iter().copied())
+        .collect();
+    let ceilings: HashMap<NaiveDate, i64> = Prepared(
+        diesel::sql_query(
+            "SELECT day, most FROM tally_day_ceilings WHERE board = $1 AND day = ANY($2)",
+        )
+        .bind::<SmallInt, _>(query.board as i16)
+        .bind::<Array<Date>, _>(days),
+    )
+    .load::<Ceiling>(conn)
+    .await?
+    .into_iter()
+    .map(|c| (c.day, i64::from(c.most)))
+    .collect();
+    Ok(query
+        .day_weeks
+        .iter()
+        .map(|week| {
+            let cap = week.days.iter().filter_map(|day| ceilings.get(day)).sum();
+            (-week.bucket, cap)
+        })
+        .collect())
 }
 
 /// One subject's line and up to `neighbours` lines either side; empty when the subject has

@@ -1537,3 +1537,159 @@ async fn a_campaign_board_defaults_to_the_campaign_running_today() {
     assert_eq!(b["period"]["campaign_id"], json!(campaign));
     assert_eq!(lines(&b), vec![l("ann", 1, 1)]);
 }
+
+/// The most each person counted in each day, per people's board, from the raw rows: what
+/// `tally_day_ceilings` must never fall below (and, with nothing retracted, equals).
+const DAY_MOSTS: &str = "SELECT board, day, max(n)::int4 AS most FROM ( \
+         SELECT 2::int2 AS board, giver_id, (created_at AT TIME ZONE tz)::date AS day, count(*) AS n \
+         FROM shoutouts, (SELECT timezone AS tz FROM leaderboard_settings) z \
+         WHERE status = 'published' AND giver_id IS NOT NULL GROUP BY 1, 2, 3 \
+         UNION ALL \
+         SELECT 1::int2, recipient_id, (created_at AT TIME ZONE tz)::date, count(*) \
+         FROM shoutout_recipients, (SELECT timezone AS tz FROM leaderboard_settings) z \
+         WHERE status = 'published' GROUP BY 1, 2, 3 \
+     ) c GROUP BY 1, 2";
+
+/// (board, day, ceiling, the most anyone counted) for every day either knows of.
+async fn ceilings_against_truth(db: &tokio_postgres::Client) -> Vec<(i16, String, i32, i32)> {
+    db.query(
+        &format!(
+            "SELECT coalesce(c.board, t.board), coalesce(c.day, t.day)::text, \
+                    coalesce(c.most, 0), coalesce(t.most, 0) \
+             FROM tally_day_ceilings c FULL JOIN ({DAY_MOSTS}) t USING (board, day) ORDER BY 1, 2"
+        ),
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect()
+}
+
+/// A span's edge days are bounded by the most anyone counted in each day. The ceilings follow
+/// every write (bulk inserts, gives over HTTP, moderation), stay a bound when a shout-out is
+/// retracted, are counted afresh by a rebuild, and two writers of one person's day at once
+/// never leave them below the truth: the second waits for the first (the person's week row
+/// in `tallies`) and counts its row.
+#[tokio::test]
+async fn day_ceilings_never_fall_below_what_anyone_counted_in_a_day() {
+    let app = TestApp::spawn_with(|c| c.daily_limit = 1000).await;
+    let db = app.db().await;
+    seed_skewed_company(&db).await;
+    let seeded = ceilings_against_truth(&db).await;
+    assert!(seeded.len() > 500, "{}", seeded.len());
+    for (board, day, ceiling, truth) in &seeded {
+        assert_eq!(ceiling, truth, "board {board}, {day}");
+    }
+    assert!(seeded.iter().any(|&(_, _, _, truth)| truth > 1));
+
+    // Someone gives four times today over HTTP, to the same colleague.
+    let team = app.team("Ceilings", None).await;
+    let giver = app.employee("ceiling-giver", Some(team)).await;
+    let thanked = app.employee("ceiling-thanked", Some(team)).await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let body = expect_status(
+            app.post(
+                "/api/v1/shoutouts",
+                &giver.1,
+                &json!({"recipient_ids": [thanked.0], "value": "helping_others", "message": format!("{MESSAGE} {i}")}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        ids.push(id_of(body));
+    }
+    let today_most = |board: i16| {
+        let db = &db;
+        async move {
+            db.query_one(
+                "SELECT coalesce((SELECT most FROM tally_day_ceilings c, leaderboard_settings z \
+                  WHERE c.board = $1 AND c.day = (now() AT TIME ZONE z.timezone)::date), 0)",
+                &[&board],
+            )
+            .await
+            .unwrap()
+            .get::<_, i32>(0)
+        }
+    };
+    assert!(today_most(2).await >= 4);
+    assert!(today_most(1).await >= 4);
+
+    // Retracted, they leave the ceilings where they were: still a bound.
+    for id in &ids {
+        let path = format!("/api/v1/shoutouts/{id}");
+        expect_status(app.delete(&path, &giver.1).await, StatusCode::NO_CONTENT).await;
+    }
+    for (board, day, ceiling, truth) in ceilings_against_truth(&db).await {
+        assert!(
+            ceiling >= truth,
+            "board {board}, {day}: {ceiling} < {truth}"
+        );
+    }
+    assert!(today_most(2).await >= 4);
+
+    // A customer's thanks counts once a moderator publishes it.
+    let handle = app.praise_handle(thanked.0).await;
+    for i in 0..6 {
+        let id = id_of(
+            expect_status(
+                app.praise(&handle, &format!("Thanks a lot, {i}"), json!({}))
+                    .await,
+                StatusCode::ACCEPTED,
+            )
+            .await,
+        );
+        let path = format!("/api/v1/shoutouts/{id}/approve");
+        expect_status(
+            app.post(&path, &app.admin_token(), &json!({})).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    assert!(today_most(1).await >= 6);
+
+    // Two writers of one giver's day at once, on a day nobody else wrote: the first holds its
+    // transaction open while the second writes, then commits.
+    let day = "2020-02-12 12:00:00+00";
+    let write = |id: Uuid| {
+        format!(
+            "INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at) \
+             VALUES ('{id}', 'staff', '{giver}', 'helping_others', 'racing', 'published', '{day}'); \
+             INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id) \
+             VALUES ('{id}', '{thanked}', '{giver}')",
+            giver = giver.0,
+            thanked = thanked.0,
+        )
+    };
+    let first = app.db().await;
+    let second = app.db().await;
+    first.batch_execute("BEGIN").await.unwrap();
+    first.batch_execute(&write(Uuid::new_v4())).await.unwrap();
+    let second_write = format!("BEGIN; {}; COMMIT", write(Uuid::new_v4()));
+    let racing = tokio::spawn(async move { second.batch_execute(&second_write).await });
+    // Long enough for the second to reach the first's row lock and wait there.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!racing.is_finished(), "the second writer did not wait");
+    first.batch_execute("COMMIT").await.unwrap();
+    racing.await.unwrap().unwrap();
+    for board in [1i16, 2] {
+        let most: i32 = db
+            .query_one(
+                "SELECT most FROM tally_day_ceilings WHERE board = $1 AND day = '2020-02-12'",
+                &[&board],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(most, 2, "board {board}");
+    }
+
+    // A rebuild counts them afresh: equal to the truth again.
+    db.batch_execute("SELECT tally_rebuild()").await.unwrap();
+    for (board, day, ceiling, truth) in ceilings_against_truth(&db).await {
+        assert_eq!(ceiling, truth, "board {board}, {day}");
+    }
+}

@@ -1,0 +1,11 @@
+DROP FUNCTION tally_rebuild();
+ALTER FUNCTION tally_rebuild_counts() RENAME TO tally_rebuild;
+DROP TRIGGER tally_shoutouts_updated_ceilings ON shoutouts;
+DROP TRIGGER tally_recipients_inserted_ceilings ON shoutout_recipients;
+DROP TRIGGER tally_shoutouts_inserted_ceilings ON shoutouts;
+DROP FUNCTION tally_ceilings_fill();
+DROP FUNCTION tally_shoutouts_updated_ceilings();
+DROP FUNCTION tally_recipients_inserted_ceilings();
+DROP FUNCTION tally_shoutouts_inserted_ceilings();
+DROP FUNCTION tally_raise_ceilings(smallint, uuid[], timestamptz[]);
+DROP TABLE tally_day_ceilings;
