@@ -1191,15 +1191,6 @@ async fn top_by_threshold(
     query: &BoardQuery,
     limit: i64,
 ) -> QueryResult<Option<Vec<BoardRow>>> {
-    #[derive(QueryableByName)]
-    struct Head {
-        #[diesel(sql_type = Integer)]
-        bucket: i32,
-        #[diesel(sql_type = SqlUuid)]
-        subject_id: Uuid,
-        #[diesel(sql_type = Integer)]
-        score: i32,
-    }
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
     let bound_source = bound_source(query);
@@ -1274,38 +1265,6 @@ async fn top_by_threshold(
         },
         false,
     );
-    // One read: where it does not settle, the lists are flat (many equal counts), and reading
-    // deeper costs more than summing everything (the exact sums cost one index probe per
-    // bucket and candidate).
-    let depth = (4 * limit).max(64);
-    let (days_of, heads): (Vec<Head>, Vec<Head>) = Prepared(
-        bind_summed_with(query, heads_sql, read.clone())
-            .bind::<SmallInt, _>(bound_source)
-            .bind::<BigInt, _>(depth),
-    )
-    .load::<Head>(conn)
-    .await?
-    .into_iter()
-    .partition(|h| h.bucket == -1);
-    let days_of: HashMap<Uuid, i32> = days_of
-        .into_iter()
-        .map(|h| (h.subject_id, h.score))
-        .collect();
-    // Per bucket: the last count read, where the list was read to the depth (a list read to
-    // its end bounds the unseen by nothing).
-    let bound_of = |bucket: i32| -> i64 {
-        let list: Vec<&Head> = heads.iter().filter(|h| h.bucket == bucket).collect();
-        match list.last() {
-            Some(last) if list.len() as i64 == depth => i64::from(last.score),
-            _ => 0,
-        }
-    };
-    // Buckets taken away only lower a sum: the bound is what the added ones (and the days)
-    // allow.
-    let mut lists = read;
-    if !by_weeks && !query.days.is_empty() {
-        lists.push(0);
-    }
     // A week standing for its days is also capped by the most anyone counted in each of them:
     // a single day's counts are far lower than a week's on a flat board (where the week's
     // own bound is about a page's last count, and the page would never settle).
@@ -1314,81 +1273,170 @@ async fn top_by_threshold(
     } else {
         HashMap::new()
     };
-    let capped = |list: i32, count: i64| caps.get(&list).map_or(count, |&cap| count.min(cap));
-    let bounds: HashMap<i32, i64> = lists
-        .iter()
-        .map(|&b| (b, capped(b, bound_of(b)).max(0)))
-        .collect();
-    let threshold: i64 = bounds.values().sum();
-    // What each candidate could at most add up to: its counts where read, and the bound of
-    // every other list. If fewer than a page can beat the threshold, the page cannot settle:
-    // skip the exact sums and let the caller sum everything.
-    let mut most: HashMap<Uuid, i64> = HashMap::new();
-    for head in &heads {
-        *most.entry(head.subject_id).or_insert(threshold) +=
-            capped(head.bucket, i64::from(head.score)) - bounds[&head.bucket];
-    }
-    if threshold > 0 && most.values().filter(|&&m| m > threshold).count() < limit as usize {
-        log.record(query, false);
-        return Ok(None);
-    }
-    // The exact sums cost an index probe per candidate and bucket; summing everything costs
-    // a row per subject and bucket, read in order, about a tenth of a probe (measured on the
-    // benchmark's 100k set: ~3 µs a probe, ~0.2 µs a row). On small buckets (a small company, a
-    // quiet span) summing is cheaper: find out how many rows the lists not read to their end
-    // hold, counting no further than the probes would cost.
-    const ROWS_PER_PROBE: i64 = 10;
-    let probes = most.len() as i64 * query.buckets.len() as i64 * ROWS_PER_PROBE;
-    // (The days' list, read to its depth, counts as that long: it is summed whole anyway.)
-    let lengths: HashMap<i32, i64> = lists
-        .iter()
-        .map(|&b| (b, heads.iter().filter(|h| h.bucket == b).count() as i64))
-        .collect();
-    let read_whole: i64 = lengths
-        .iter()
-        .filter(|&(&b, &n)| n < depth || b == 0)
-        .map(|(_, &n)| n)
-        .sum();
-    let truncated: Vec<i32> = lengths
-        .iter()
-        .filter(|&(&b, &n)| n == depth && b != 0)
-        .map(|(&b, _)| b.abs())
-        .collect();
-    // The count before the heads already found at least `sum_below` rows in these buckets:
-    // only a larger `probes` needs counting again.
-    if query.sum_below > 0
-        && probes > query.sum_below
-        && read_whole + bucket_rows(conn, query, bound_source, &truncated, probes).await? < probes
-    {
-        log.record(query, false);
-        return Ok(None);
-    }
-    let mut candidates: Vec<Uuid> = most.into_keys().collect();
-    candidates.sort_unstable();
-    let candidates_days: Vec<i32> = candidates
-        .iter()
-        .map(|id| days_of.get(id).copied().unwrap_or(0))
-        .collect();
-    let exact = bind_cursor(bind_summed(query, exact_sql), None, limit)
-        .bind::<Array<SqlUuid>, _>(candidates);
-    // (Only a board with days summed for every subject takes their counts.)
-    let exact = if by_weeks || query.days.is_empty() {
-        exact
-    } else {
-        exact.bind::<Array<Integer>, _>(candidates_days)
+    let read = Read {
+        heads_sql: &heads_sql,
+        exact_sql: &exact_sql,
+        lists: &read,
+        caps: &caps,
+        by_weeks,
+        bound_source,
+        limit,
     };
-    let rows: Vec<BoardRow> = Prepared(exact).load(conn).await?;
-    let settled = match rows.get(limit as usize - 1) {
-        Some(last_on_page) => last_on_page.score > threshold as f64,
-        None => threshold == 0,
-    };
-    log.record(query, settled);
-    if settled {
-        let mut rows = rows;
-        rows.truncate(limit as usize);
-        return Ok(Some(rows));
+    // Where the first read does not settle, a second four times as deep. The threshold falls
+    // with depth faster than a page's edge: on the 10M set's givers, a week's 84th count
+    // (14-17) leaves the threshold of two weeks above a page ending at 23-31, its 336th (7-9)
+    // well below it. Where even that is too flat, the lists are flat (many equal counts), and
+    // reading deeper still costs more than summing everything.
+    let first = (4 * limit).max(64);
+    for depth in [first, 4 * first] {
+        if let Some(rows) = read.to_depth(conn, query, depth).await? {
+            log.record(query, true);
+            return Ok(Some(rows));
+        }
     }
+    log.record(query, false);
     Ok(None)
+}
+
+/// A line read from the top of a list: its subject's count there (list -1: a candidate's
+/// exact count over the days).
+#[derive(QueryableByName)]
+struct Head {
+    #[diesel(sql_type = Integer)]
+    bucket: i32,
+    #[diesel(sql_type = SqlUuid)]
+    subject_id: Uuid,
+    #[diesel(sql_type = Integer)]
+    score: i32,
+}
+
+/// One read of the threshold algorithm's lists ([`top_by_threshold`]): the statements and
+/// what stays the same from one depth to the next.
+struct Read<'a> {
+    heads_sql: &'a str,
+    exact_sql: &'a str,
+    /// The lists read: buckets added, and `-week` for the weeks standing for days.
+    lists: &'a [i32],
+    /// What anyone counts in the days a `-week` list stands for, at most.
+    caps: &'a HashMap<i32, i64>,
+    by_weeks: bool,
+    bound_source: i16,
+    limit: i64,
+}
+
+impl Read<'_> {
+    /// The first `limit` lines, if reading every list to `depth` settles them.
+    async fn to_depth(
+        &self,
+        conn: &mut AsyncPgConnection,
+        query: &BoardQuery,
+        depth: i64,
+    ) -> QueryResult<Option<Vec<BoardRow>>> {
+        let (by_weeks, limit) = (self.by_weeks, self.limit);
+        let read = self.lists.to_vec();
+        let (days_of, heads): (Vec<Head>, Vec<Head>) = Prepared(
+            bind_summed_with(query, self.heads_sql.to_string(), read.clone())
+                .bind::<SmallInt, _>(self.bound_source)
+                .bind::<BigInt, _>(depth),
+        )
+        .load::<Head>(conn)
+        .await?
+        .into_iter()
+        .partition(|h| h.bucket == -1);
+        let days_of: HashMap<Uuid, i32> = days_of
+            .into_iter()
+            .map(|h| (h.subject_id, h.score))
+            .collect();
+        // Per bucket: the last count read, where the list was read to the depth (a list read to
+        // its end bounds the unseen by nothing).
+        let bound_of = |bucket: i32| -> i64 {
+            let list: Vec<&Head> = heads.iter().filter(|h| h.bucket == bucket).collect();
+            match list.last() {
+                Some(last) if list.len() as i64 == depth => i64::from(last.score),
+                _ => 0,
+            }
+        };
+        // Buckets taken away only lower a sum: the bound is what the added ones (and the days)
+        // allow.
+        let mut lists = read;
+        if !by_weeks && !query.days.is_empty() {
+            lists.push(0);
+        }
+        let capped =
+            |list: i32, count: i64| self.caps.get(&list).map_or(count, |&cap| count.min(cap));
+        let bounds: HashMap<i32, i64> = lists
+            .iter()
+            .map(|&b| (b, capped(b, bound_of(b)).max(0)))
+            .collect();
+        let threshold: i64 = bounds.values().sum();
+        // What each candidate could at most add up to: its counts where read, and the bound of
+        // every other list. If fewer than a page can beat the threshold, the page cannot settle:
+        // skip the exact sums and let the caller sum everything.
+        let mut most: HashMap<Uuid, i64> = HashMap::new();
+        for head in &heads {
+            *most.entry(head.subject_id).or_insert(threshold) +=
+                capped(head.bucket, i64::from(head.score)) - bounds[&head.bucket];
+        }
+        if threshold > 0 && most.values().filter(|&&m| m > threshold).count() < limit as usize {
+            return Ok(None);
+        }
+        // The exact sums cost an index probe per candidate and bucket; summing everything costs
+        // a row per subject and bucket, read in order, about a tenth of a probe (measured on the
+        // benchmark's 100k set: ~3 µs a probe, ~0.2 µs a row). On small buckets (a small company, a
+        // quiet span) summing is cheaper: find out how many rows the lists not read to their end
+        // hold, counting no further than the probes would cost.
+        const ROWS_PER_PROBE: i64 = 10;
+        let probes = most.len() as i64 * query.buckets.len() as i64 * ROWS_PER_PROBE;
+        // (The days' list, read to its depth, counts as that long: it is summed whole anyway.)
+        let lengths: HashMap<i32, i64> = lists
+            .iter()
+            .map(|&b| (b, heads.iter().filter(|h| h.bucket == b).count() as i64))
+            .collect();
+        let read_whole: i64 = lengths
+            .iter()
+            .filter(|&(&b, &n)| n < depth || b == 0)
+            .map(|(_, &n)| n)
+            .sum();
+        let truncated: Vec<i32> = lengths
+            .iter()
+            .filter(|&(&b, &n)| n == depth && b != 0)
+            .map(|(&b, _)| b.abs())
+            .collect();
+        // The count before the heads already found at least `sum_below` rows in these buckets:
+        // only a larger `probes` needs counting again.
+        if query.sum_below > 0
+            && probes > query.sum_below
+            && read_whole + bucket_rows(conn, query, self.bound_source, &truncated, probes).await?
+                < probes
+        {
+            return Ok(None);
+        }
+        let mut candidates: Vec<Uuid> = most.into_keys().collect();
+        candidates.sort_unstable();
+        let candidates_days: Vec<i32> = candidates
+            .iter()
+            .map(|id| days_of.get(id).copied().unwrap_or(0))
+            .collect();
+        let exact = bind_cursor(bind_summed(query, self.exact_sql.to_string()), None, limit)
+            .bind::<Array<SqlUuid>, _>(candidates);
+        // (Only a board with days summed for every subject takes their counts.)
+        let exact = if by_weeks || query.days.is_empty() {
+            exact
+        } else {
+            exact.bind::<Array<Integer>, _>(candidates_days)
+        };
+        let rows: Vec<BoardRow> = Prepared(exact).load(conn).await?;
+        let settled = match rows.get(limit as usize - 1) {
+            Some(last_on_page) => last_on_page.score > threshold as f64,
+            None => threshold == 0,
+        };
+        if settled {
+            let mut rows = rows;
+            rows.truncate(limit as usize);
+            return Ok(Some(rows));
+        }
+        Ok(None)
+    }
 }
 
 /// For each week that stands for some of a span's days (list `-week`, as in
