@@ -1178,14 +1178,16 @@ async fn bucket_rows(
 ///
 /// The days (which have no buckets) are bounded in one of two ways. On the people's boards,
 /// by the week buckets that hold them (list `-week`): nobody counts more in some days than in
-/// their week, and a week's ranking index is read like any bucket's; the candidates' own days
-/// are then read for them alone, through each one's own index. At 10M shout-outs the days at
+/// their week, and a week's ranking index is read like any bucket's; nor more than the days'
+/// ceilings add up to ([`day_caps`]), whichever is lower. The candidates' own days are then
+/// read for them alone, through each one's own index. At 10M shout-outs the days at
 /// a span's edges are ~100,000 rows, and adding them up for 30,000 people cost more than the
 /// rest of the board. Teams are too few for that (each has hundreds of rows a day, so their
 /// candidates' days are most of the days): theirs are one more list (pseudo-bucket 0), each
 /// team's exact signed count over the days, summed once for every team, the candidates' exact
 /// sums reusing it.
-/// Gives up (None) when the lists are too flat to stop early; the caller then sums everything.
+/// The lists are read to a depth, then, if that does not settle, four times as deep ([`Read`]).
+/// Gives up (None) when they are too flat to stop early; the caller then sums everything.
 async fn top_by_threshold(
     conn: &mut AsyncPgConnection,
     query: &BoardQuery,

@@ -1693,3 +1693,83 @@ async fn day_ceilings_never_fall_below_what_anyone_counted_in_a_day() {
         assert_eq!(ceiling, truth, "board {board}, {day}");
     }
 }
+
+/// Where the threshold algorithm's first read does not settle, a second, four times as deep,
+/// may. Two weeks: a hundred people give ten times in the first only, a hundred ten times in
+/// the second only, and thirty give eight in each. The first read (84 lines a list) ends among
+/// the ten-times givers of each week, a threshold of 20 that the thirty (16 each) cannot beat;
+/// the second (336) reads both lists to their end, and nobody is left unseen. The page is the
+/// first twenty of the thirty by name, as a plain GROUP BY orders them, and it settled.
+#[tokio::test]
+async fn a_second_deeper_read_settles_where_the_first_cannot() {
+    let app = TestApp::spawn().await;
+    let threshold = app.spawn_beside(|c| c.board_sum_below = 0).await;
+    let db = app.db().await;
+    db.batch_execute(
+        "INSERT INTO employees (id, external_id, display_name, email)
+         SELECT gen_random_uuid(), 'deep' || n, 'Deep ' || lpad(n::text, 3, '0'), 'deep' || n || '@example.com'
+         FROM generate_series(1, 230) n;
+         CREATE TEMP TABLE deep AS
+             SELECT row_number() OVER (ORDER BY display_name) AS n, id FROM employees WHERE external_id LIKE 'deep%';
+         CREATE TEMP TABLE gives AS
+             SELECT d.id AS giver, day
+             FROM deep d
+             CROSS JOIN LATERAL (
+                 -- 1-100: ten in the week of 24 March; 101-200: ten in the week of 31 March
+                 -- (from 1 April, so each week is also one month's); 201-230: eight in each.
+                 SELECT DATE '2025-03-24' + (k % 7) AS day FROM generate_series(1, 10) k WHERE d.n <= 100
+                 UNION ALL
+                 SELECT DATE '2025-04-01' + (k % 6) FROM generate_series(1, 10) k WHERE d.n BETWEEN 101 AND 200
+                 UNION ALL
+                 SELECT DATE '2025-03-24' + (k % 7) FROM generate_series(1, 8) k WHERE d.n > 200
+                 UNION ALL
+                 SELECT DATE '2025-04-01' + (k % 6) FROM generate_series(1, 8) k WHERE d.n > 200
+             ) g;
+         INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at)
+         SELECT gen_random_uuid(), 'staff', g.giver, 'helping_others', 'deep', 'published',
+                g.day + TIME '12:00' AT TIME ZONE 'UTC'
+         FROM gives g;
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id)
+         SELECT s.id, (SELECT id FROM deep WHERE deep.id <> s.giver_id ORDER BY n LIMIT 1), s.giver_id
+         FROM shoutouts s WHERE s.message = 'deep';
+         ANALYZE shoutouts, shoutout_recipients, employees;",
+    )
+    .await
+    .unwrap();
+    let expected: Vec<(String, i64)> = db
+        .query(
+            "SELECT e.display_name, count(*) FROM shoutouts s JOIN employees e ON e.id = s.giver_id \
+             WHERE s.status = 'published' AND s.created_at >= '2025-03-24' AND s.created_at < '2025-04-07' \
+             GROUP BY e.id, e.display_name ORDER BY count(*) DESC, e.display_name, e.id LIMIT 20",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(expected.first(), Some(&("Deep 201".to_owned(), 16)));
+    assert_eq!(expected.last(), Some(&("Deep 220".to_owned(), 16)));
+    let url = "givers?period=custom&from=2025-03-24&to=2025-04-06";
+    let (settled, gave_up) = threshold_outcomes(&threshold).await;
+    for app in [&app, &threshold] {
+        let got: Vec<(String, i64)> = board(app, url).await["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["employee"]["display_name"].as_str().unwrap().to_owned(),
+                    e["count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "{url}");
+    }
+    // One more settled, none given up: the second read answered, not the fallback.
+    assert_eq!(
+        threshold_outcomes(&threshold).await,
+        (settled + 1, gave_up),
+        "{url}"
+    );
+}
