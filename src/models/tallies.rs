@@ -1275,7 +1275,7 @@ async fn top_by_threshold(
     } else {
         HashMap::new()
     };
-    let read = Read {
+    let reader = Read {
         heads_sql: &heads_sql,
         exact_sql: &exact_sql,
         lists: &read,
@@ -1291,7 +1291,7 @@ async fn top_by_threshold(
     // reading deeper still costs more than summing everything.
     let first = (4 * limit).max(64);
     for depth in [first, 4 * first] {
-        if let Some(rows) = read.to_depth(conn, query, depth).await? {
+        if let Some(rows) = reader.to_depth(conn, query, depth).await? {
             log.record(query, true);
             return Ok(Some(rows));
         }
@@ -1335,9 +1335,9 @@ impl Read<'_> {
         depth: i64,
     ) -> QueryResult<Option<Vec<BoardRow>>> {
         let (by_weeks, limit) = (self.by_weeks, self.limit);
-        let read = self.lists.to_vec();
+        let mut lists = self.lists.to_vec();
         let (days_of, heads): (Vec<Head>, Vec<Head>) = Prepared(
-            bind_summed_with(query, self.heads_sql.to_string(), read.clone())
+            bind_summed_with(query, self.heads_sql.to_string(), lists.clone())
                 .bind::<SmallInt, _>(self.bound_source)
                 .bind::<BigInt, _>(depth),
         )
@@ -1360,7 +1360,6 @@ impl Read<'_> {
         };
         // Buckets taken away only lower a sum: the bound is what the added ones (and the days)
         // allow.
-        let mut lists = read;
         if !by_weeks && !query.days.is_empty() {
             lists.push(0);
         }

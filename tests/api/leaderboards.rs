@@ -1753,16 +1753,9 @@ async fn a_second_deeper_read_settles_where_the_first_cannot() {
     let url = "givers?period=custom&from=2025-03-24&to=2025-04-06";
     let (settled, gave_up) = threshold_outcomes(&threshold).await;
     for app in [&app, &threshold] {
-        let got: Vec<(String, i64)> = board(app, url).await["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["employee"]["display_name"].as_str().unwrap().to_owned(),
-                    e["count"].as_i64().unwrap(),
-                )
-            })
+        let got: Vec<(String, i64)> = full_lines(&board(app, url).await)
+            .into_iter()
+            .map(|(name, count, _)| (name, count))
             .collect();
         assert_eq!(got, expected, "{url}");
     }
