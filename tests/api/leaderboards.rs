@@ -1617,6 +1617,11 @@ async fn day_ceilings_never_fall_below_what_anyone_counted_in_a_day() {
     };
     assert!(today_most(2).await >= 4);
     assert!(today_most(1).await >= 4);
+    // Most gives are not counted (the week's count is not above the day's ceiling), yet every
+    // ceiling is still exactly the day's most: a skipped count was never above it.
+    for (board, day, ceiling, truth) in ceilings_against_truth(&db).await {
+        assert_eq!(ceiling, truth, "board {board}, {day}");
+    }
 
     // Retracted, they leave the ceilings where they were: still a bound.
     for id in &ids {
@@ -1650,6 +1655,25 @@ async fn day_ceilings_never_fall_below_what_anyone_counted_in_a_day() {
         .await;
     }
     assert!(today_most(1).await >= 6);
+    // The retracted four still count in today's ceilings (a bound); every other day is exact.
+    let today: String = db
+        .query_one(
+            "SELECT (now() AT TIME ZONE timezone)::date::text FROM leaderboard_settings",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    for (board, day, ceiling, truth) in ceilings_against_truth(&db).await {
+        if day == today {
+            assert!(
+                ceiling >= truth,
+                "board {board}, {day}: {ceiling} < {truth}"
+            );
+        } else {
+            assert_eq!(ceiling, truth, "board {board}, {day}");
+        }
+    }
 
     // Two writers of one giver's day at once, on a day nobody else wrote: the first holds its
     // transaction open while the second writes, then commits.
