@@ -1,0 +1,1 @@
+ALTER FUNCTION tally_raise_ceilings(smallint, uuid[], timestamptz[]) RESET plan_cache_mode;
