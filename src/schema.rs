@@ -201,17 +201,20 @@ diesel::table! {
 }
 
 diesel::table! {
-    use diesel::sql_types::*;
-    use super::sql_types::HeartValue;
-    use super::sql_types::ShoutoutSource;
-
-    report_team_days (team_id, day, side, value, source) {
+    report_team_days (team_id, day, side) {
         team_id -> Uuid,
         day -> Date,
         side -> Int2,
-        value -> HeartValue,
-        source -> ShoutoutSource,
-        n -> Int4,
+        staff_helping_others -> Int4,
+        staff_exceeding_expectations -> Int4,
+        staff_achieving_goals -> Int4,
+        staff_responding_with_care -> Int4,
+        staff_thriving_through_teamwork -> Int4,
+        customer_helping_others -> Int4,
+        customer_exceeding_expectations -> Int4,
+        customer_achieving_goals -> Int4,
+        customer_responding_with_care -> Int4,
+        customer_thriving_through_teamwork -> Int4,
     }
 }
 

@@ -182,7 +182,8 @@ pub fn split_months(from: NaiveDate, to: NaiveDate) -> (Option<DayRange>, Vec<Da
 /// `from`.
 ///
 /// Team totals come from `report_team_days` (the team's own rows: each shout-out already
-/// counted once for the whole subtree); per-person counts from `report_person_months` for the
+/// counted once for the whole subtree), through `report_team_weeks` and `report_team_totals`,
+/// which know its columns; per-person counts from `report_person_months` for the
 /// whole months of the range and from the raw lines for the days at either end. The caller
 /// runs these statements in one repeatable-read transaction, so they all see the same moment.
 pub async fn gather(
@@ -194,10 +195,7 @@ pub async fn gather(
     tz: Tz,
 ) -> QueryResult<Gathered> {
     let weeks: Vec<TeamWeek> = diesel::sql_query(
-        "SELECT side, value, source, date_trunc('week', day::timestamp)::date AS week_start, \
-                sum(n)::bigint AS n \
-         FROM report_team_days WHERE team_id = $1 AND day >= $2 AND day <= $3 \
-         GROUP BY 1, 2, 3, 4",
+        "SELECT side, value, source, week_start, n FROM report_team_weeks($1, $2, $3)",
     )
     .bind::<SqlUuid, _>(root)
     .bind::<Date, _>(from)
@@ -208,7 +206,7 @@ pub async fn gather(
     let previous: Previous = diesel::sql_query(
         "SELECT coalesce(sum(n) FILTER (WHERE side = 1), 0)::bigint AS shoutouts, \
                 coalesce(sum(n) FILTER (WHERE side = 2), 0)::bigint AS given \
-         FROM report_team_days WHERE team_id = $1 AND day >= $2 AND day < $3",
+         FROM report_team_totals($1, $2, $3)",
     )
     .bind::<SqlUuid, _>(root)
     .bind::<Date, _>(previous_from)
