@@ -41,8 +41,10 @@ def schema_for(name):
                   stdout=subprocess.DEVNULL)
         cluster.psql(f"DELETE FROM __diesel_schema_migrations WHERE version = '{version}'")
     elif name == "B" and not applied:
+        started = bench.time.time()
         bench.run([str(builds["B"]), "migrate"], stdout=subprocess.DEVNULL,
                   env=dict(bench.os.environ, DATABASE_URL=cluster.url()))
+        bench.log("migrated by B in", round(bench.time.time() - started, 1), "s")
     cluster.psql("VACUUM ANALYZE")
 
 
