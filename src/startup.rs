@@ -51,31 +51,41 @@ impl Application {
         let tokens = TokenVerifier::from_config(&config).await?;
         db::run_migrations(&database_url).await?;
         sync_leaderboard_timezone(&database_url, config.timezone.name()).await?;
-        let pool = db::build_pool(
-            &database_url,
-            &PoolSettings {
-                max_size: config.db_pool_size as usize,
-                wait: config.db_wait(),
-                statement_timeout: Duration::from_millis(config.statement_timeout_ms),
-                verify: false,
-            },
-        )?;
+        let primary = PoolSettings {
+            max_size: config.db_pool_size as usize,
+            wait: config.db_wait(),
+            statement_timeout: Duration::from_millis(config.statement_timeout_ms),
+            verify: false,
+            generic_plans: false,
+        };
+        let pool = db::build_pool(&database_url, &primary)?;
+        // Each database also gets a pool for the boards' statements (see `db::replicas::Pools`).
+        let boards = |settings: &PoolSettings| PoolSettings {
+            generic_plans: true,
+            ..settings.clone()
+        };
+        let primary_pools = db::replicas::Pools {
+            general: pool.clone(),
+            boards: db::build_pool(&database_url, &boards(&primary))?,
+        };
         let mut replicas = Vec::new();
         for url in &config.read_database_urls {
             let url = url.expose_secret();
-            let replica = db::build_pool(
-                url,
-                &PoolSettings {
-                    max_size: config.db_pool_size as usize,
-                    wait: Duration::from_millis(config.replica_wait_ms),
-                    statement_timeout: Duration::from_millis(config.statement_timeout_ms),
-                    verify: true,
-                },
-            )?;
-            replicas.push((db::replicas::label(url), replica));
+            let settings = PoolSettings {
+                max_size: config.db_pool_size as usize,
+                wait: Duration::from_millis(config.replica_wait_ms),
+                statement_timeout: Duration::from_millis(config.statement_timeout_ms),
+                verify: true,
+                generic_plans: false,
+            };
+            let pools = db::replicas::Pools {
+                general: db::build_pool(url, &settings)?,
+                boards: db::build_pool(url, &boards(&settings))?,
+            };
+            replicas.push((db::replicas::label(url), pools));
         }
         let reads = Arc::new(ReadPools::new(
-            pool.clone(),
+            primary_pools,
             replicas,
             Duration::from_millis(config.replica_max_lag_ms),
         ));

@@ -216,7 +216,7 @@ pub async fn leaderboard(
     let limit = pagination::limit(params.limit);
     let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
-    let mut conn = state.reads.get(read_after.0).await?;
+    let mut conn = state.reads.get_for_boards(read_after.0).await?;
     let page = boards::page(
         &mut conn,
         boards::Counting::of(&state.config, &state.threshold_log, &state.board_statistics),
@@ -275,7 +275,7 @@ pub async fn standing(
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("no such employee or team"))?;
     let params = params.0;
     let neighbours = params.neighbours.unwrap_or(2).min(MAX_NEIGHBOURS);
-    let mut conn = state.reads.get(read_after.0).await?;
+    let mut conn = state.reads.get_for_boards(read_after.0).await?;
     let counting =
         boards::Counting::of(&state.config, &state.threshold_log, &state.board_statistics);
     let found = boards::standing(

@@ -38,6 +38,9 @@ pub struct PoolSettings {
     /// was stopped leaves dead connections in the pool, and a read must move on to another
     /// database rather than fail.
     pub verify: bool,
+    /// Run every prepared statement on its generic plan, planned once per connection: for the
+    /// boards' own pools only (see [`replicas::Pools`]).
+    pub generic_plans: bool,
 }
 
 /// The runtime that drives every pooled connection's socket, for as long as the process runs.
@@ -59,6 +62,11 @@ static CONNECTIONS: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
 
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
     let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let plan_cache_mode = if settings.generic_plans {
+        "force_generic_plan"
+    } else {
+        "auto"
+    };
     let mut manager_config = ManagerConfig::default();
     // No `SELECT 1` on every checkout (a round trip, twice per request): a connection whose
     // socket closed or whose transaction broke is already known as broken and replaced, and a
@@ -83,7 +91,8 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
                      SET statement_timeout = {statement_timeout_ms}; \
                      SET idle_in_transaction_session_timeout = 60000; \
                      SET jit = off; \
-                     SET TIME ZONE 'UTC';"
+                     SET TIME ZONE 'UTC'; \
+                     SET plan_cache_mode = {plan_cache_mode};"
                 ))
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -102,11 +111,11 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
     Pool::builder(manager)
         .max_size(settings.max_size)
         // The connection used last is handed out first. Each connection keeps its own prepared
-        // statements, and PostgreSQL plans a prepared statement afresh for its first five runs
-        // on a connection before it settles on a generic plan: planning a board's statement
-        // takes 1.1-2.3 ms, as long as running it at 100k shout-outs. Taken in turn (the
-        // default), every idle connection had to see a statement five times before any stopped
-        // planning it; taken last-first, the few connections a steady load needs stay warm.
+        // statements, and PostgreSQL plans a prepared statement afresh for at least its first
+        // five runs on a connection (a generic plan, once built, is kept per connection too).
+        // Taken in turn (the default), every idle connection had to see a statement five times
+        // before any could stop planning it; taken last-first, the few connections a steady
+        // load needs stay warm.
         .queue_mode(deadpool::managed::QueueMode::Lifo)
         .wait_timeout(Some(settings.wait))
         .create_timeout(Some(settings.wait))

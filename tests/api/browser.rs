@@ -167,6 +167,7 @@ async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
             wait: std::time::Duration::from_secs(5),
             statement_timeout: std::time::Duration::from_secs(30),
             verify: false,
+            generic_plans: false,
         },
     )
     .unwrap();

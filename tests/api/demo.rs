@@ -44,6 +44,7 @@ async fn every_board_of_the_demo_page_has_lines_on_any_date() {
                     wait: std::time::Duration::from_secs(5),
                     statement_timeout: std::time::Duration::from_secs(60),
                     verify: false,
+                    generic_plans: false,
                 },
             )
             .unwrap();

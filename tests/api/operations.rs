@@ -696,6 +696,7 @@ fn service_pool(
             wait: std::time::Duration::from_secs(5),
             statement_timeout,
             verify: false,
+            generic_plans: false,
         },
     )
     .unwrap()
@@ -734,6 +735,73 @@ async fn pooled_connections_run_without_jit() {
     .unwrap();
     assert_eq!(settings.jit, "off");
     assert_eq!(settings.timeout, "1234ms");
+}
+
+/// The boards read through pools of their own, whose connections plan a prepared statement
+/// once and run every call on that generic plan; every other read keeps PostgreSQL's choice
+/// (a plan per call for at least the first five). Checked on PostgreSQL's own count of each
+/// prepared statement's plans.
+#[tokio::test]
+async fn the_boards_pools_plan_each_statement_once() {
+    use diesel::sql_types::{BigInt, Integer};
+    use diesel_async::RunQueryDsl;
+    use shoutout::db::prepared::Prepared;
+    #[derive(diesel::QueryableByName)]
+    struct Plans {
+        #[diesel(sql_type = BigInt)]
+        generic_plans: i64,
+        #[diesel(sql_type = BigInt)]
+        custom_plans: i64,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = Integer)]
+        n: i32,
+    }
+    let app = TestApp::spawn().await;
+    let pool = |generic_plans| {
+        shoutout::db::build_pool(
+            &app.database_url,
+            &shoutout::db::PoolSettings {
+                max_size: 1,
+                wait: std::time::Duration::from_secs(5),
+                statement_timeout: std::time::Duration::from_secs(5),
+                verify: false,
+                generic_plans,
+            },
+        )
+        .unwrap()
+    };
+    let reads = shoutout::db::replicas::ReadPools::new(
+        shoutout::db::replicas::Pools {
+            general: pool(false),
+            boards: pool(true),
+        },
+        Vec::new(),
+        std::time::Duration::from_secs(1),
+    );
+    let statement =
+        "SELECT count(*)::int4 + $1 AS n FROM employees WHERE team_id IS DISTINCT FROM NULL";
+    for (mut conn, expected) in [
+        (reads.get_for_boards(None).await.unwrap(), (3, 0)),
+        (reads.get(None).await.unwrap(), (0, 3)),
+    ] {
+        for i in 0..3 {
+            let row: N = Prepared(diesel::sql_query(statement).bind::<Integer, _>(i))
+                .get_result(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(row.n, i, "the statement's answer does not hang on its plan");
+        }
+        let plans: Plans = diesel::sql_query(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+             WHERE statement LIKE 'SELECT count(*)::int4 + $1%'",
+        )
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!((plans.generic_plans, plans.custom_plans), expected);
+    }
 }
 
 /// A pooled connection outlives the runtime that opened it. Each actix worker runs its own
