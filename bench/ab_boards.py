@@ -65,7 +65,7 @@ def timed(conn, path):
 
 servers = {name: start(name, binary) for name, binary in builds.items()}
 try:
-    print(f"{size:,} shout-outs; {requests} requests per case and build, medians after {WARM}")
+    print(f"{size:,} shout-outs; {requests} requests per case and build, medians after {WARM}\n")
     print(f"| case | A ms | B ms | B/A |\n|---|---|---|---|")
     for line in cases.read_text().splitlines():
         if not line.strip() or line.startswith("#"):
