@@ -58,6 +58,10 @@ pub struct PoolGauges {
     size: IntGauge,
     available: IntGauge,
     waiting: IntGauge,
+    /// The same of the boards' pool on the primary (see `db::replicas::Pools`).
+    boards_size: IntGauge,
+    boards_available: IntGauge,
+    boards_waiting: IntGauge,
 }
 
 impl PoolGauges {
@@ -74,14 +78,29 @@ impl PoolGauges {
                 "shoutout_db_pool_waiting",
                 "Requests waiting for a connection",
             )?,
+            boards_size: gauge(
+                "shoutout_db_boards_pool_connections",
+                "Open database connections of the boards' pool on the primary",
+            )?,
+            boards_available: gauge(
+                "shoutout_db_boards_pool_idle",
+                "Idle database connections of the boards' pool on the primary",
+            )?,
+            boards_waiting: gauge(
+                "shoutout_db_boards_pool_waiting",
+                "Board requests waiting for a connection on the primary",
+            )?,
         })
     }
 
-    /// Samples the pool's state into the gauges.
-    pub fn sample(&self, status: deadpool::Status) {
-        self.size.set(status.size as i64);
-        self.available.set(status.available as i64);
-        self.waiting.set(status.waiting as i64);
+    /// Samples the pools' state into the gauges: the primary's general pool and its boards'.
+    pub fn sample(&self, general: deadpool::Status, boards: deadpool::Status) {
+        self.size.set(general.size as i64);
+        self.available.set(general.available as i64);
+        self.waiting.set(general.waiting as i64);
+        self.boards_size.set(boards.size as i64);
+        self.boards_available.set(boards.available as i64);
+        self.boards_waiting.set(boards.waiting as i64);
     }
 }
 

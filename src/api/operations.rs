@@ -12,7 +12,9 @@ use crate::state::AppState;
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    state.pool_gauges.sample(state.pool.status());
+    state
+        .pool_gauges
+        .sample(state.pool.status(), state.reads.primary_boards_status());
     state.board_metrics.sample(state.threshold_log.outcomes());
     // The outbox's backlog is every instance's: read from the database, when it answers.
     if let Ok(mut conn) = state.pool.get().await

@@ -212,6 +212,11 @@ impl ReadPools {
         }
     }
 
+    /// How the boards' pool on the primary stands (for `/metrics`).
+    pub fn primary_boards_status(&self) -> deadpool::Status {
+        self.primary.boards.status()
+    }
+
     /// The pool a streamed read (an export) should use, chosen as [`get`](Self::get) chooses.
     pub fn pool_for(&self, after: Option<Lsn>) -> DbPool {
         match self.eligible(after).next() {

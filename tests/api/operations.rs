@@ -42,6 +42,35 @@ async fn metrics_count_requests_by_route() {
     assert!(text.contains("shoutout_db_pool_connections"), "{text}");
 }
 
+/// The boards' own pool shows in `/metrics` beside the general one: a board read opens a
+/// connection there and leaves it idle.
+#[tokio::test]
+async fn metrics_show_the_boards_pool() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let gauge = |text: &str, name: &str| -> i64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    expect_status(
+        app.get("/api/v1/leaderboards/givers?period=week", &token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let text = app.metrics().await;
+    assert!(
+        gauge(&text, "shoutout_db_boards_pool_connections") >= 1,
+        "{text}"
+    );
+    assert!(gauge(&text, "shoutout_db_boards_pool_idle") >= 1, "{text}");
+    assert_eq!(gauge(&text, "shoutout_db_boards_pool_waiting"), 0, "{text}");
+}
+
 /// Every metric label comes from a closed set: requests with made-up methods are answered as no
 /// route takes them (405 with `Allow` on a route's path, 404 elsewhere) and leave `/metrics` as
 /// it was, however many arrive.
