@@ -70,8 +70,7 @@ pub struct Pools {
 struct Replica {
     /// Host, port and database: the label metrics carry (never the password).
     name: String,
-    pool: DbPool,
-    boards: DbPool,
+    pools: Pools,
     healthy: AtomicBool,
     /// The replay position the checker last saw.
     replayed: AtomicU64,
@@ -113,8 +112,7 @@ impl ReadPools {
                 .into_iter()
                 .map(|(name, pools)| Replica {
                     name,
-                    pool: pools.general,
-                    boards: pools.boards,
+                    pools,
                     // Not trusted until the checker has seen it.
                     healthy: AtomicBool::new(false),
                     replayed: AtomicU64::new(0),
@@ -174,23 +172,23 @@ impl ReadPools {
     /// last write), else on the primary. A replica that cannot hand out a connection within
     /// its pool's wait is marked down and the next one is tried.
     pub async fn get(&self, after: Option<Lsn>) -> Result<DbConn, PoolError> {
-        self.get_from(after, false).await
+        self.get_from(after, |pools| &pools.general).await
     }
 
     /// A connection for a board's statements, chosen as [`get`](Self::get) chooses, from the
     /// pools that plan them once per connection ([`Pools`]).
     pub async fn get_for_boards(&self, after: Option<Lsn>) -> Result<DbConn, PoolError> {
-        self.get_from(after, true).await
+        self.get_from(after, |pools| &pools.boards).await
     }
 
-    async fn get_from(&self, after: Option<Lsn>, boards: bool) -> Result<DbConn, PoolError> {
+    /// [`get`](Self::get) from the pool `pick` chooses of each database.
+    async fn get_from(
+        &self,
+        after: Option<Lsn>,
+        pick: fn(&Pools) -> &DbPool,
+    ) -> Result<DbConn, PoolError> {
         for replica in self.eligible(after) {
-            let pool = if boards {
-                &replica.boards
-            } else {
-                &replica.pool
-            };
-            match pool.get().await {
+            match pick(&replica.pools).get().await {
                 Ok(conn) => {
                     self.count(&replica.name);
                     return Ok(conn);
@@ -205,11 +203,7 @@ impl ReadPools {
             }
         }
         self.count("primary");
-        if boards {
-            self.primary.boards.get().await
-        } else {
-            self.primary.general.get().await
-        }
+        pick(&self.primary).get().await
     }
 
     /// How the boards' pool on the primary stands (for `/metrics`).
@@ -222,7 +216,7 @@ impl ReadPools {
         match self.eligible(after).next() {
             Some(replica) => {
                 self.count(&replica.name);
-                replica.pool.clone()
+                replica.pools.general.clone()
             }
             None => {
                 self.count("primary");
@@ -255,7 +249,7 @@ impl ReadPools {
         };
         for replica in &self.replicas {
             let verdict =
-                tokio::time::timeout(Duration::from_secs(2), measure(&replica.pool)).await;
+                tokio::time::timeout(Duration::from_secs(2), measure(&replica.pools.general)).await;
             let (healthy, lag_ms) = match verdict {
                 Ok(Ok(state)) if state.in_recovery => {
                     let replayed = Lsn::parse(&state.replayed).unwrap_or(Lsn(0));
