@@ -255,6 +255,19 @@ pub struct Member {
     pub employee: Option<EmployeeRow>,
 }
 
+impl Member {
+    /// The directory's half of the check, for a caller whose token is already verified: their
+    /// employee record, which must be active unless they are an admin. A handler may run it
+    /// beside its own first statement (see [`crate::widgets::keys::PendingViewer`]).
+    pub async fn confirm(req: &HttpRequest, caller: Caller) -> Result<Self, ApiError> {
+        let employee = load_employee(req, &caller).await?.filter(|e| e.active);
+        if employee.is_none() && !caller.is_admin() {
+            return Err(inactive(&caller));
+        }
+        Ok(Self { caller, employee })
+    }
+}
+
 impl FromRequest for Member {
     type Error = ApiError;
     type Future = Boxed<Self>;
@@ -263,11 +276,7 @@ impl FromRequest for Member {
         let req = req.clone();
         Box::pin(async move {
             let caller = Caller::authenticate(&req).await?;
-            let employee = load_employee(&req, &caller).await?.filter(|e| e.active);
-            if employee.is_none() && !caller.is_admin() {
-                return Err(inactive(&caller));
-            }
-            Ok(Self { caller, employee })
+            Self::confirm(&req, caller).await
         })
     }
 }

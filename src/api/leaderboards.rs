@@ -21,7 +21,7 @@ use crate::models::tallies::{BoardRow, RankKey};
 use crate::pagination::{self, Page};
 use crate::services::boards::{self, Board, Resolved};
 use crate::state::AppState;
-use crate::widgets::keys::{Boards, Viewer};
+use crate::widgets::keys::{Boards, PendingViewer, Viewer};
 
 /// Most neighbours shown either side of someone's own line.
 const MAX_NEIGHBOURS: u32 = 10;
@@ -204,7 +204,7 @@ fn entry(board: Board, per_head: bool, row: BoardRow) -> Entry {
 )]
 #[get("/leaderboards/{board}")]
 pub async fn leaderboard(
-    _viewer: Viewer<Boards>,
+    viewer: PendingViewer<Boards>,
     state: web::Data<AppState>,
     read_after: ReadAfter,
     req: HttpRequest,
@@ -216,16 +216,23 @@ pub async fn leaderboard(
     let limit = pagination::limit(params.limit);
     let after = pagination::after::<BoardKey>(params.cursor.as_deref())?
         .map(|BoardKey(count, name, id)| RankKey { count, name, id });
-    let mut conn = state.reads.get_for_boards(read_after.0).await?;
-    let page = boards::page(
-        &mut conn,
-        boards::Counting::of(&state.config, &state.threshold_log, &state.board_statistics),
-        board,
-        &(&params).into(),
-        after.as_ref(),
-        limit,
-    )
-    .await?;
+    // The directory look-up that admits the viewer runs beside the board's statement (on a
+    // connection of the general pool); its refusal, if any, is the answer.
+    let (admitted, page) = futures_util::future::join(viewer.confirm(), async {
+        let mut conn = state.reads.get_for_boards(read_after.0).await?;
+        boards::page(
+            &mut conn,
+            boards::Counting::of(&state.config, &state.threshold_log, &state.board_statistics),
+            board,
+            &(&params).into(),
+            after.as_ref(),
+            limit,
+        )
+        .await
+    })
+    .await;
+    admitted?;
+    let page = page?;
     let next_cursor = page.has_more.then(|| page.rows.last()).flatten().map(|r| {
         let key = r.key();
         pagination::encode(&BoardKey(key.count, key.name, key.id))

@@ -709,6 +709,64 @@ async fn a_deactivated_employee_cannot_give() {
     .await;
 }
 
+/// A board looks its viewer up in the directory beside its own statement (the two round trips
+/// overlap), so the refusal must still be the answer: a leaver or a stranger learns nothing of
+/// the board, not even that the campaign or team asked for does not exist, which a member is
+/// told (in either order of the two answers: the statement here fails as fast as the look-up).
+#[tokio::test]
+async fn a_board_answers_a_leaver_or_a_stranger_with_their_refusal_alone() {
+    let app = TestApp::spawn().await;
+    let (leaver_id, leaver) = app.employee("leaver", None).await;
+    let (_, member) = app.employee("member", None).await;
+    let ghost = app.token("ghost", &[Role::Employee]);
+    expect_status(
+        app.patch(
+            &format!("/api/v1/employees/{leaver_id}"),
+            &app.admin_token(),
+            &json!({"active": false}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let nil = Uuid::nil();
+    let missing_campaign =
+        format!("/api/v1/leaderboards/recipients?period=campaign&campaign_id={nil}");
+    let missing_team = format!("/api/v1/leaderboards/givers?period=rolling_30d&team_id={nil}");
+    let fine = "/api/v1/leaderboards/recipients?period=week";
+
+    // What the board itself says, to a member.
+    expect_problem(
+        app.get(&missing_campaign, &member).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("campaign_id"),
+    )
+    .await;
+    expect_problem(
+        app.get(&missing_team, &member).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("team_id"),
+    )
+    .await;
+    expect_status(app.get(fine, &member).await, StatusCode::OK).await;
+
+    for (who, token) in [("leaver", &leaver), ("ghost", &ghost)] {
+        for path in [&missing_campaign, &missing_team, &fine.to_owned()] {
+            let body =
+                expect_problem(app.get(path, token).await, StatusCode::FORBIDDEN, None).await;
+            assert!(
+                body["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("is not an active employee"),
+                "{who} on {path}: {body}"
+            );
+        }
+    }
+    // A token that does not verify never gets as far as the board.
+    expect_unauthorized(app.get(&missing_campaign, "not-a-token").await).await;
+}
+
 #[tokio::test]
 async fn me_returns_the_directory_record_and_roles() {
     let app = TestApp::spawn().await;
