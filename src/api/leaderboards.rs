@@ -270,7 +270,7 @@ pub async fn leaderboard(
 )]
 #[get("/leaderboards/{board}/{id}")]
 pub async fn standing(
-    viewer: Viewer<Boards>,
+    viewer: PendingViewer<Boards>,
     state: web::Data<AppState>,
     read_after: ReadAfter,
     req: HttpRequest,
@@ -292,9 +292,11 @@ pub async fn standing(
         &(&params).into(),
         id,
         neighbours,
-        match &viewer {
-            Viewer::Member(member) => member.employee.as_ref().map(|e| e.id),
-            Viewer::Key(..) => None,
+        async {
+            Ok(match viewer.confirm().await? {
+                Viewer::Member(member) => member.employee.map(|e| e.id),
+                Viewer::Key(..) => None,
+            })
         },
     )
     .await?;

@@ -2,6 +2,7 @@
 //! campaign's own dates, by default the campaign running today), which filters go together,
 //! and the query the tallies answer.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -352,12 +353,19 @@ pub async fn standing(
     choice: &Choice,
     subject: Uuid,
     neighbours: u32,
-    asked_by: Option<Uuid>,
+    asked_by: impl Future<Output = ApiResult<Option<Uuid>>>,
 ) -> ApiResult<Standing> {
-    let exists = match board {
-        Board::Teams => teams::find(conn, subject).await.map(drop),
-        _ => employees::find(conn, subject).await.map(drop),
-    };
+    // Who is asking (the viewer's directory look-up, on a connection of its own) is learnt
+    // while the subject's is made: the two round trips overlap. A refusal is the answer
+    // before anything the board would say, even that the subject does not exist.
+    let (asked_by, exists) = futures_util::future::join(asked_by, async {
+        match board {
+            Board::Teams => teams::find(conn, subject).await.map(drop),
+            _ => employees::find(conn, subject).await.map(drop),
+        }
+    })
+    .await;
+    let asked_by = asked_by?;
     exists.map_err(|e| ApiError::missing(e, "no such employee or team"))?;
     let mut resolved = resolve(conn, counting, board, choice).await?;
     // Someone hidden from boards still sees where they stand (among the people shown).

@@ -105,7 +105,8 @@ impl<S: Scope> FromRequest for Viewer<S> {
 /// valid token never reaches the handler's statement. A widget key is looked up before the
 /// handler runs, as [`Viewer`] does, since anyone can make up a well-formed key. The handler
 /// must answer the check's error in preference to its own, so that a caller turned away learns
-/// nothing from the statement (see `api::leaderboards::leaderboard`).
+/// nothing from the statement (see `api::leaderboards::leaderboard` and
+/// `services::boards::standing`).
 pub enum PendingViewer<S> {
     Member(Caller, HttpRequest),
     Ready(Viewer<S>),

@@ -709,8 +709,8 @@ async fn a_deactivated_employee_cannot_give() {
     .await;
 }
 
-/// A board looks its viewer up in the directory beside its own statement (the two round trips
-/// overlap), so the refusal must still be the answer: a leaver or a stranger learns nothing of
+/// A board (and someone's standing) looks its viewer up in the directory beside its own
+/// statement (the two round trips overlap), so the refusal must still be the answer: a leaver or a stranger learns nothing of
 /// the board, not even that the campaign or team asked for does not exist, which a member is
 /// told (in either order of the two answers: the statement here fails as fast as the look-up).
 #[tokio::test]
@@ -734,6 +734,8 @@ async fn a_board_answers_a_leaver_or_a_stranger_with_their_refusal_alone() {
         format!("/api/v1/leaderboards/recipients?period=campaign&campaign_id={nil}");
     let missing_team = format!("/api/v1/leaderboards/givers?period=rolling_30d&team_id={nil}");
     let fine = "/api/v1/leaderboards/recipients?period=week";
+    // Someone's standing looks the viewer up beside the subject, in the same way.
+    let missing_subject = format!("/api/v1/leaderboards/recipients/{nil}?period=week");
 
     // What the board itself says, to a member.
     expect_problem(
@@ -749,9 +751,20 @@ async fn a_board_answers_a_leaver_or_a_stranger_with_their_refusal_alone() {
     )
     .await;
     expect_status(app.get(fine, &member).await, StatusCode::OK).await;
+    expect_problem(
+        app.get(&missing_subject, &member).await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
 
     for (who, token) in [("leaver", &leaver), ("ghost", &ghost)] {
-        for path in [&missing_campaign, &missing_team, &fine.to_owned()] {
+        for path in [
+            &missing_campaign,
+            &missing_team,
+            &fine.to_owned(),
+            &missing_subject,
+        ] {
             let body =
                 expect_problem(app.get(path, token).await, StatusCode::FORBIDDEN, None).await;
             assert!(
