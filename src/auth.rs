@@ -258,7 +258,7 @@ pub struct Member {
 impl Member {
     /// The directory's half of the check, for a caller whose token is already verified: their
     /// employee record, which must be active unless they are an admin. A handler may run it
-    /// beside its own first statement (see [`crate::widgets::keys::PendingViewer`]).
+    /// beside its own first statement (the widget keys' `PendingViewer` does, for boards).
     pub async fn confirm(req: &HttpRequest, caller: Caller) -> Result<Self, ApiError> {
         let employee = load_employee(req, &caller).await?.filter(|e| e.active);
         if employee.is_none() && !caller.is_admin() {
