@@ -53,54 +53,63 @@ impl BoardMetrics {
     }
 }
 
-/// Database pool gauges, sampled at scrape time.
-pub struct PoolGauges {
+/// One pool's gauges: open connections, idle ones, requests waiting.
+struct PoolGauge {
     size: IntGauge,
     available: IntGauge,
     waiting: IntGauge,
-    /// The same of the boards' pool on the primary (see `db::replicas::Pools`).
-    boards_size: IntGauge,
-    boards_available: IntGauge,
-    boards_waiting: IntGauge,
 }
 
-impl PoolGauges {
-    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let gauge = |name: &str, help: &str| -> prometheus::Result<IntGauge> {
-            let g = IntGauge::new(name, help)?;
+impl PoolGauge {
+    /// The gauges `shoutout_db_{prefix}_connections`, `_idle` and `_waiting`; `of` says whose
+    /// (appended to each help text).
+    fn register(registry: &Registry, prefix: &str, of: &str) -> prometheus::Result<Self> {
+        let gauge = |suffix: &str, help: &str| -> prometheus::Result<IntGauge> {
+            let g = IntGauge::new(
+                format!("shoutout_db_{prefix}_{suffix}"),
+                format!("{help}{of}"),
+            )?;
             registry.register(Box::new(g.clone()))?;
             Ok(g)
         };
         Ok(Self {
-            size: gauge("shoutout_db_pool_connections", "Open database connections")?,
-            available: gauge("shoutout_db_pool_idle", "Idle database connections")?,
-            waiting: gauge(
-                "shoutout_db_pool_waiting",
-                "Requests waiting for a connection",
-            )?,
-            boards_size: gauge(
-                "shoutout_db_boards_pool_connections",
-                "Open database connections of the boards' pool on the primary",
-            )?,
-            boards_available: gauge(
-                "shoutout_db_boards_pool_idle",
-                "Idle database connections of the boards' pool on the primary",
-            )?,
-            boards_waiting: gauge(
-                "shoutout_db_boards_pool_waiting",
-                "Board requests waiting for a connection on the primary",
+            size: gauge("connections", "Open database connections")?,
+            available: gauge("idle", "Idle database connections")?,
+            waiting: gauge("waiting", "Requests waiting for a connection")?,
+        })
+    }
+
+    fn set(&self, status: deadpool::Status) {
+        self.size.set(status.size as i64);
+        self.available.set(status.available as i64);
+        self.waiting.set(status.waiting as i64);
+    }
+}
+
+/// Database pool gauges, sampled at scrape time: the primary's general pool
+/// (`shoutout_db_pool_*`) and its boards' pool (`shoutout_db_boards_pool_*`, see
+/// `db::replicas::Pools`).
+pub struct PoolGauges {
+    general: PoolGauge,
+    boards: PoolGauge,
+}
+
+impl PoolGauges {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        Ok(Self {
+            general: PoolGauge::register(registry, "pool", "")?,
+            boards: PoolGauge::register(
+                registry,
+                "boards_pool",
+                " (the boards' pool on the primary)",
             )?,
         })
     }
 
-    /// Samples the pools' state into the gauges: the primary's general pool and its boards'.
+    /// Samples the pools' state into the gauges.
     pub fn sample(&self, general: deadpool::Status, boards: deadpool::Status) {
-        self.size.set(general.size as i64);
-        self.available.set(general.available as i64);
-        self.waiting.set(general.waiting as i64);
-        self.boards_size.set(boards.size as i64);
-        self.boards_available.set(boards.available as i64);
-        self.boards_waiting.set(boards.waiting as i64);
+        self.general.set(general);
+        self.boards.set(boards);
     }
 }
 

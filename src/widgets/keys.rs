@@ -77,20 +77,14 @@ pub enum Viewer<S> {
     Key(Box<WidgetKeyRow>, PhantomData<S>),
 }
 
-impl<S: Scope> FromRequest for Viewer<S> {
+/// The whole check at once: [`PendingViewer`], confirmed before the handler runs.
+impl<S: Scope + 'static> FromRequest for Viewer<S> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let Some(secret) = presented_key(&req) else {
-            let member = Member::from_request(&req, payload);
-            return Box::pin(async move { Ok(Self::Member(Box::new(member.await?))) });
-        };
-        Box::pin(async move {
-            let key = check(&req, &secret?, S::NAME).await?;
-            Ok(Self::Key(Box::new(key), PhantomData))
-        })
+        let pending = PendingViewer::<S>::from_request(req, payload);
+        Box::pin(async move { pending.await?.confirm().await })
     }
 }
 
@@ -130,12 +124,14 @@ impl<S: Scope + 'static> FromRequest for PendingViewer<S> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        if presented_key(&req).is_some() {
-            let viewer = Viewer::<S>::from_request(&req, payload);
-            return Box::pin(async move { Ok(Self::Ready(viewer.await?)) });
-        }
-        let caller = Caller::from_request(&req, payload);
-        Box::pin(async move { Ok(Self::Member(caller.await?, req)) })
+        let Some(secret) = presented_key(&req) else {
+            let caller = Caller::from_request(&req, payload);
+            return Box::pin(async move { Ok(Self::Member(caller.await?, req)) });
+        };
+        Box::pin(async move {
+            let key = check(&req, &secret?, S::NAME).await?;
+            Ok(Self::Ready(Viewer::Key(Box::new(key), PhantomData)))
+        })
     }
 }
 
