@@ -1259,6 +1259,150 @@ async fn a_page_ending_in_a_long_tie_takes_the_first_names() {
     }
 }
 
+/// A standing on a summed board names only the lines that can be its neighbours, found in a
+/// tie either by naming the tie's lines (a short tie) or by walking the directory in name
+/// order from the person's own name (a long one). Wherever the person stands (first or last
+/// of a tie, in a tie of one name shared by many, at the top or the bottom) and however many
+/// neighbours are asked for, the lines equal the plain GROUP BY's around them; the same for
+/// teams, whose ties are always named.
+#[tokio::test]
+async fn a_standing_in_a_long_tie_shows_the_group_bys_neighbours() {
+    let app = TestApp::spawn().await;
+    let db = app.db().await;
+    db.batch_execute(
+        "-- Six teams called the same, each in a group of its own (siblings' names differ).
+         INSERT INTO teams (id, name) SELECT gen_random_uuid(), 'Group ' || n FROM generate_series(1, 6) n;
+         INSERT INTO teams (id, name, parent_id)
+         SELECT gen_random_uuid(), CASE WHEN n % 5 = 0 THEN 'Same Team' ELSE md5(n::text) END,
+                (SELECT id FROM teams WHERE name = 'Group ' || (n / 5))
+         FROM generate_series(1, 30) n;
+         INSERT INTO employees (id, external_id, display_name, email, team_id)
+         SELECT gen_random_uuid(), 's' || n,
+                CASE WHEN n % 40 = 0 THEN 'Same Name'
+                     WHEN n % 3 = 0 THEN lower(md5(n::text)) ELSE upper(md5(n::text)) END,
+                's' || n || '@example.com',
+                (SELECT id FROM teams WHERE name NOT LIKE 'Group %' ORDER BY id OFFSET n % 30 LIMIT 1)
+         FROM generate_series(1, 400) n;
+         CREATE TEMP TABLE flat AS
+         SELECT row_number() OVER (ORDER BY external_id) AS n, id FROM employees;
+         -- Ties of 300 (once), 27 (twice), 15 (three times) and 3 (four times), two days ago;
+         -- each thanks one of the 55 who give nothing, so that the teams tie too.
+         INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at)
+         SELECT gen_random_uuid(), 'staff', f.id, 'helping_others', 'thanks ' || f.n || '-' || g,
+                'published', now() - interval '2 days'
+         FROM flat f CROSS JOIN LATERAL generate_series(1,
+             CASE WHEN f.n > 342 THEN 4 WHEN f.n > 327 THEN 3 WHEN f.n > 300 THEN 2 ELSE 1 END) g
+         WHERE f.n <= 345;
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id)
+         SELECT s.id, (SELECT id FROM flat WHERE n = 346 + abs(hashtext(s.message)) % 55), s.giver_id
+         FROM shoutouts s;
+         ANALYZE employees;",
+    )
+    .await
+    .unwrap();
+    // (id, count, rank, name) in board order.
+    let expected = |sql: &'static str| {
+        let db = &db;
+        async move {
+            db.query(sql, &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<_, String>(0),
+                        r.get::<_, i64>(1),
+                        r.get::<_, i64>(2),
+                        r.get::<_, String>(3),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let givers = expected(
+        "SELECT e.id::text, count(*), rank() OVER (ORDER BY count(*) DESC), e.display_name
+         FROM shoutouts s JOIN employees e ON e.id = s.giver_id
+         GROUP BY e.id, e.display_name ORDER BY count(*) DESC, e.display_name, e.id",
+    )
+    .await;
+    assert_eq!(givers.len(), 345);
+    let teams = expected(
+        "SELECT t.id::text, count(*), rank() OVER (ORDER BY count(*) DESC), t.name
+         FROM shoutout_recipients r JOIN teams t ON t.id = r.recipient_team_id
+         GROUP BY t.id, t.name ORDER BY count(*) DESC, t.name, t.id",
+    )
+    .await;
+    assert!(teams.len() > 20, "{} teams thanked", teams.len());
+    let line = |e: &Value, subject: &str| {
+        (
+            e[subject]["id"].as_str().unwrap().to_owned(),
+            e["count"].as_i64().unwrap(),
+            e["rank"].as_i64().unwrap(),
+        )
+    };
+    // Every place near the ties' edges and the name shared by ten, and every seventh.
+    let places = |len: usize| -> Vec<usize> {
+        (0..len)
+            .filter(|&i| i % 7 == 0 || i < 20 || i + 3 >= len || (40..48).contains(&i))
+            .collect()
+    };
+    // Three days to yesterday: never one bucket (as a span through today can be, such as
+    // this month's first days), so always summed. All time (these are all the shout-outs):
+    // one bucket, walked along its ranking index.
+    let today = chrono::Utc::now().date_naive();
+    let summed = format!(
+        "period=custom&from={}&to={}",
+        today - chrono::Days::new(3),
+        today - chrono::Days::new(1)
+    );
+    for span in [summed.as_str(), "period=all_time"] {
+        for (board_name, subject, expected) in
+            [("givers", "employee", &givers), ("teams", "team", &teams)]
+        {
+            let mut places = places(expected.len());
+            if board_name == "givers" {
+                // The first and last of the tie of 300, and the people called Same Name.
+                places.extend([45, 46, 344]);
+                places.extend(
+                    expected
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, line)| line.3 == "Same Name")
+                        .map(|(i, _)| i),
+                );
+            }
+            for neighbours in [0usize, 2, 10] {
+                for &place in &places {
+                    let (id, count, rank, _) = &expected[place];
+                    let standing = board(
+                        &app,
+                        &format!("{board_name}/{id}?{span}&neighbours={neighbours}"),
+                    )
+                    .await;
+                    let got: Vec<_> = standing["entries"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| line(e, subject))
+                        .collect();
+                    let from = place.saturating_sub(neighbours);
+                    let to = (place + neighbours + 1).min(expected.len());
+                    let want: Vec<_> = expected[from..to]
+                        .iter()
+                        .map(|(id, count, rank, _)| (id.clone(), *count, *rank))
+                        .collect();
+                    assert_eq!(
+                        got, want,
+                        "{board_name} around place {place}, {neighbours} neighbours, {span}"
+                    );
+                    assert_eq!(standing["rank"].as_i64(), Some(*rank));
+                    assert_eq!(standing["count"].as_i64(), Some(*count));
+                }
+            }
+        }
+    }
+}
+
 /// Summed boards (spans, staff only) page by cursor through long runs of ties, and a
 /// person's standing on them shows the same lines as the board: every page and every rank
 /// equal the plain GROUP BY.
