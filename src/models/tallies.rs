@@ -1017,8 +1017,9 @@ fn summed_page_sql(query: &BoardQuery, subjects: Subjects, cursor: bool) -> Stri
 /// `up` (the score of the `$10`-th line above theirs: fewer than `$10` lines), and the last
 /// `$10` by name of `up`'s own lines; below, the same the other way round. So at most
 /// `6 × $10` lines are named, where naming every line between `up` and `down` named a whole
-/// tie: someone thanked once on a 30-day span of givers stands among thousands thanked once
-/// (2,600 names at 100k shout-outs, 20 ms; 13,000 at 1M, 160 ms).
+/// tie: someone who gave once in 30 days stands among thousands who gave once (about 2,500
+/// names at 100k shout-outs, 12-16 ms in all; 13,000 at 1M, 105 ms; now 8 and 44 ms,
+/// `bench/results/2026-12-07-ab-standings.md`).
 ///
 /// The sums between `down` and `up` (the band) are kept apart once, so that the ties are
 /// read from it rather than from every sum (19,000 at 1M on a 30-day span of givers).
@@ -1661,10 +1662,10 @@ pub async fn around(
 /// The index is ordered by count (descending), then name and id (ascending), so "after a
 /// line" is no single range of it: each walk is two, the line's own count after its name and
 /// the lower counts, each read from where it starts for as many lines as are wanted. (As one
-/// condition, `count < x OR (count = x AND (name, id) > ...)`, the walk read the bucket from
-/// its top and filtered: someone 40,000th in a month was 40,000 entries away.) What ranks the
-/// lines is counted from the index alone: the lines with a higher count, and the first line's
-/// tie before it.
+/// condition, `count < x OR (count = x AND (name, id) > ...)`, each walk read the bucket from
+/// one end and filtered: a standing on a month at 1M shout-outs took 40-58 ms, now about 1 ms,
+/// `bench/results/2026-12-07-ab-standings.md`.) What ranks the lines is counted from the index
+/// alone: the lines with a higher count, and the first line's tie before it.
 fn walked_around_sql(query: &BoardQuery) -> String {
     let col = query.column();
     let team_filter = query.team_filter("t", 4);
