@@ -641,57 +641,154 @@ pub async fn page(
     }
 }
 
-/// The fast path: rows straight off a ranking index, ranked from their position.
+/// The fast path: rows straight off a ranking index, ranked from their position. A page after
+/// a cursor also counts, in the same statement, how many lines rank above its first line and
+/// how many come before it (see [`lines_after`] and [`counted_before`]).
 async fn walk_page(
     conn: &mut AsyncPgConnection,
     query: &BoardQuery,
     after: Option<&RankKey>,
     limit: i64,
 ) -> QueryResult<Vec<BoardRow>> {
-    let col = query.column();
-    let team_filter = query.team_filter("t", 4);
-    let keyset = if after.is_some() {
-        format!(" AND (t.{col} < $5 OR (t.{col} = $5 AND (t.sort_name, t.subject_id) > ($6, $7)))")
-    } else {
-        String::new()
+    let Some(after) = after else {
+        let col = query.column();
+        let base = walk_base(query);
+        let sql = format!(
+            "WITH page AS ( \
+                 SELECT {line} FROM tallies t WHERE {base} \
+                 ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT $5 \
+             ) SELECT page.*, {join} ORDER BY page.score DESC, page.sort_name, page.subject_id",
+            line = walked_line(query),
+            join = subject_join(query.board, "page"),
+        );
+        let mut rows: Vec<BoardRow> = Prepared(bind_walk(query, sql).bind::<BigInt, _>(limit))
+            .load(conn)
+            .await?;
+        rank_walked(&mut rows, 0, 0);
+        return Ok(rows);
     };
     let sql = format!(
-        "WITH page AS ( \
-             SELECT t.subject_id, t.sort_name, t.team_id, t.total, {VALUE_COLUMNS}, \
-                    t.{col} AS count, t.{col}::float8 AS score, 0::int8 AS rank, NULL::int8 AS members \
-             FROM tallies t \
-             WHERE t.board = $1 AND t.bucket = $2 AND t.source = $3 AND t.{col} > 0{team_filter}{keyset} \
-             ORDER BY t.{col} DESC, t.sort_name, t.subject_id \
-             LIMIT $8 \
-         ) SELECT page.*, {join} ORDER BY page.score DESC, page.sort_name, page.subject_id",
+        "WITH page AS MATERIALIZED ({page}), \
+         first AS MATERIALIZED ( \
+             SELECT count, sort_name, subject_id FROM page \
+             ORDER BY score DESC, sort_name, subject_id LIMIT 1 \
+         ), counts AS MATERIALIZED ({counts}) \
+         SELECT page.*, c.above, c.above + c.tied_before AS before, {join} \
+         CROSS JOIN counts c ORDER BY page.score DESC, page.sort_name, page.subject_id",
+        page = lines_after(query, "$5", "($6, $7)", false, "$8"),
+        counts = counted_before(query, "first"),
         join = subject_join(query.board, "page"),
     );
-    let (count, name, id) = after
-        .map(|k| (k.count as i32, k.name.clone(), k.id))
-        .unwrap_or((0, String::new(), Uuid::nil()));
-    let mut rows: Vec<BoardRow> = Prepared(
-        diesel::sql_query(sql)
-            .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Integer, _>(query.buckets[0].0)
-            .bind::<SmallInt, _>(query.sources[0].0)
-            .bind::<Nullable<SqlUuid>, _>(query.team)
-            .bind::<Integer, _>(count)
-            .bind::<Text, _>(name)
-            .bind::<SqlUuid, _>(id)
+    let walked: Vec<Walked> = Prepared(
+        bind_walk(query, sql)
+            .bind::<Integer, _>(after.count as i32)
+            .bind::<Text, _>(after.name.clone())
+            .bind::<SqlUuid, _>(after.id)
             .bind::<BigInt, _>(limit),
     )
     .load(conn)
     .await?;
-    let Some(first) = <[BoardRow]>::first(&rows) else {
-        return Ok(rows);
-    };
-    // Ranks: 1 + how many rank strictly above. Within the page that follows from positions;
-    // the first row of a later page needs to know how many come before it.
-    let (above, before) = if after.is_some() {
-        count_above(conn, query, &first.key()).await?
-    } else {
-        (0, 0)
-    };
+    Ok(Walked::ranked(walked))
+}
+
+/// What every walk of a one-bucket board filters on: `$1` board, `$2` bucket, `$3` source, `$4`
+/// team (and the people hidden from boards).
+fn walk_base(query: &BoardQuery) -> String {
+    format!(
+        "t.board = $1 AND t.bucket = $2 AND t.source = $3 AND t.{col} > 0{team_filter}",
+        col = query.column(),
+        team_filter = query.team_filter("t", 4),
+    )
+}
+
+/// A tally `t` as a line of a one-bucket board (ranked afterwards).
+fn walked_line(query: &BoardQuery) -> String {
+    let col = query.column();
+    format!(
+        "t.subject_id, t.sort_name, t.team_id, t.total, {VALUE_COLUMNS}, \
+         t.{col} AS count, t.{col}::float8 AS score, 0::int8 AS rank, NULL::int8 AS members"
+    )
+}
+
+/// Binds `$1`-`$4` of a walk ([`walk_base`]).
+fn bind_walk(
+    query: &BoardQuery,
+    sql: String,
+) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
+{
+    diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<SmallInt, _>(query.board as i16)
+        .bind::<Integer, _>(query.buckets[0].0)
+        .bind::<SmallInt, _>(query.sources[0].0)
+        .bind::<Nullable<SqlUuid>, _>(query.team)
+}
+
+/// The first `limit` lines of a one-bucket board after the line (`count`, `key` = (name, id)),
+/// or from it (`inclusive`), in board order. The ranking index is ordered by count
+/// (descending), then name and id (ascending), so "after a line" is no single range of it but
+/// two, each read from where it starts: the line's own count after its name, and the lower
+/// counts. (As one condition, `count < x OR (count = x AND (name, id) > ...)`, the walk read
+/// the bucket from its top and filtered: a page or standing 40,000 lines down read 40,000
+/// entries first.)
+fn lines_after(query: &BoardQuery, count: &str, key: &str, inclusive: bool, limit: &str) -> String {
+    let col = query.column();
+    let base = walk_base(query);
+    let line = walked_line(query);
+    let cmp = if inclusive { ">=" } else { ">" };
+    format!(
+        "SELECT p.* FROM ( \
+             (SELECT {line} FROM tallies t \
+              WHERE {base} AND t.{col} = {count} AND (t.sort_name, t.subject_id) {cmp} {key} \
+              ORDER BY t.sort_name, t.subject_id LIMIT {limit}) \
+             UNION ALL \
+             (SELECT {line} FROM tallies t WHERE {base} AND t.{col} < {count} \
+              ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT {limit}) \
+         ) p ORDER BY p.score DESC, p.sort_name, p.subject_id LIMIT {limit}"
+    )
+}
+
+/// For the line in the one-row relation `line` (count, sort_name, subject_id): how many lines
+/// of its one-bucket board have a higher count (`above`), and how many of its own count come
+/// before it (`tied_before`). Counted from the ranking index alone, each a range of it.
+fn counted_before(query: &BoardQuery, line: &str) -> String {
+    let col = query.column();
+    let base = walk_base(query);
+    format!(
+        "SELECT (SELECT count(*) FROM tallies t WHERE {base} \
+                   AND t.{col} > (SELECT count FROM {line})) AS above, \
+                (SELECT count(*) FROM tallies t WHERE {base} \
+                   AND t.{col} = (SELECT count FROM {line}) \
+                   AND (t.sort_name, t.subject_id) \
+                       < ((SELECT sort_name FROM {line}), (SELECT subject_id FROM {line}))) AS tied_before"
+    )
+}
+
+/// A walked line with the counts that rank the first line read.
+#[derive(QueryableByName)]
+struct Walked {
+    #[diesel(embed)]
+    line: BoardRow,
+    #[diesel(sql_type = BigInt)]
+    above: i64,
+    #[diesel(sql_type = BigInt)]
+    before: i64,
+}
+
+impl Walked {
+    /// The lines, ranked from their first line's counts.
+    fn ranked(walked: Vec<Walked>) -> Vec<BoardRow> {
+        let (above, before) = <[Walked]>::first(&walked).map_or((0, 0), |w| (w.above, w.before));
+        let mut rows: Vec<BoardRow> = walked.into_iter().map(|w| w.line).collect();
+        rank_walked(&mut rows, above, before);
+        rows
+    }
+}
+
+/// Ranks lines read in board order: 1 + how many rank strictly above. The first line's is
+/// `above` + 1 (`above` lines have a higher count, `before` lines come before it); each later
+/// line's follows from its position.
+fn rank_walked(rows: &mut [BoardRow], above: i64, before: i64) {
     let mut rank = above + 1;
     let mut previous: Option<f64> = None;
     for (offset, row) in rows.iter_mut().enumerate() {
@@ -701,43 +798,6 @@ async fn walk_page(
         previous = Some(row.score);
         row.rank = rank;
     }
-    Ok(rows)
-}
-
-/// How many rows rank strictly above `key`'s count, and how many come before it in order.
-async fn count_above(
-    conn: &mut AsyncPgConnection,
-    query: &BoardQuery,
-    key: &RankKey,
-) -> QueryResult<(i64, i64)> {
-    #[derive(QueryableByName)]
-    struct Counts {
-        #[diesel(sql_type = BigInt)]
-        above: i64,
-        #[diesel(sql_type = BigInt)]
-        before: i64,
-    }
-    let col = query.column();
-    let team_filter = query.team_filter("t", 4);
-    let sql = format!(
-        "SELECT count(*) FILTER (WHERE t.{col} > $5) AS above, count(*) AS before \
-         FROM tallies t \
-         WHERE t.board = $1 AND t.bucket = $2 AND t.source = $3 AND t.{col} > 0{team_filter} \
-           AND (t.{col} > $5 OR (t.{col} = $5 AND (t.sort_name, t.subject_id) < ($6, $7)))"
-    );
-    let counts: Counts = Prepared(
-        diesel::sql_query(sql)
-            .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Integer, _>(query.buckets[0].0)
-            .bind::<SmallInt, _>(query.sources[0].0)
-            .bind::<Nullable<SqlUuid>, _>(query.team)
-            .bind::<Integer, _>(key.count as i32)
-            .bind::<Text, _>(key.name.clone())
-            .bind::<SqlUuid, _>(key.id),
-    )
-    .get_result(conn)
-    .await?;
-    Ok((counts.above, counts.before))
 }
 
 /// Whose sums a summing statement adds up.
@@ -1616,65 +1676,25 @@ pub async fn around(
         .load(conn)
         .await;
     }
-    // A line with the counts that rank the first line read.
-    #[derive(QueryableByName)]
-    struct Walked {
-        #[diesel(embed)]
-        line: BoardRow,
-        #[diesel(sql_type = BigInt)]
-        above: i64,
-        #[diesel(sql_type = BigInt)]
-        before: i64,
-    }
     let walked: Vec<Walked> = Prepared(
-        diesel::sql_query(walked_around_sql(query))
-            .bind::<SmallInt, _>(query.board as i16)
-            .bind::<Integer, _>(query.buckets[0].0)
-            .bind::<SmallInt, _>(query.sources[0].0)
-            .bind::<Nullable<SqlUuid>, _>(query.team)
+        bind_walk(query, walked_around_sql(query))
             .bind::<SqlUuid, _>(subject_id)
             .bind::<BigInt, _>(neighbours),
     )
     .load(conn)
     .await?;
-    let Some(first) = <[Walked]>::first(&walked) else {
-        return Ok(Vec::new());
-    };
-    // Ranks: 1 + how many rank strictly above the first line, then from positions.
-    let (above, before) = (first.above, first.before);
-    let mut rows: Vec<BoardRow> = walked.into_iter().map(|w| w.line).collect();
-    let mut rank = above + 1;
-    let mut previous: Option<f64> = None;
-    for (offset, row) in rows.iter_mut().enumerate() {
-        if previous.is_some_and(|p| p != row.score) {
-            rank = before + offset as i64 + 1;
-        }
-        previous = Some(row.score);
-        row.rank = rank;
-    }
-    Ok(rows)
+    Ok(Walked::ranked(walked))
 }
 
 /// One subject's line ($5) and `$6` lines either side on a one-bucket board, in one statement,
 /// straight off the ranking index, with how many lines score above the first line and how many
-/// come before it.
-///
-/// The index is ordered by count (descending), then name and id (ascending), so "after a
-/// line" is no single range of it: each walk is two, the line's own count after its name and
-/// the lower counts, each read from where it starts for as many lines as are wanted. (As one
-/// condition, `count < x OR (count = x AND (name, id) > ...)`, each walk read the bucket from
-/// one end and filtered: a standing on a month at 1M shout-outs took 40-58 ms, now about 1 ms,
-/// `bench/results/2026-12-07-ab-standings.md`.) What ranks the lines is counted from the index
-/// alone: the lines with a higher count, and the first line's tie before it.
+/// come before it. The lines above are read like the lines after ([`lines_after`]), the other
+/// way: the own count before the name, then the higher counts. (Each walk read the bucket from
+/// one end before: a standing on a month at 1M shout-outs took 40-58 ms, now about 1 ms,
+/// `bench/results/2026-12-07-ab-standings.md`.)
 fn walked_around_sql(query: &BoardQuery) -> String {
     let col = query.column();
-    let team_filter = query.team_filter("t", 4);
-    let base =
-        format!("t.board = $1 AND t.bucket = $2 AND t.source = $3 AND t.{col} > 0{team_filter}");
-    let key =
-        |cte: &str| format!("((SELECT sort_name FROM {cte}), (SELECT subject_id FROM {cte}))");
-    let count = |cte: &str| format!("(SELECT count FROM {cte})");
-    let wanted = "(SELECT count(*) FROM up) + 1 + $6";
+    let base = walk_base(query);
     format!(
         "WITH own AS MATERIALIZED ( \
              SELECT t.{col} AS count, t.sort_name, t.subject_id FROM tallies t \
@@ -1682,11 +1702,12 @@ fn walked_around_sql(query: &BoardQuery) -> String {
          ), up AS MATERIALIZED ( \
              SELECT u.* FROM ( \
                  (SELECT t.{col} AS count, t.sort_name, t.subject_id FROM tallies t \
-                  WHERE {base} AND t.{col} = {own_count} AND (t.sort_name, t.subject_id) < {own_key} \
+                  WHERE {base} AND t.{col} = (SELECT count FROM own) \
+                    AND (t.sort_name, t.subject_id) < ((SELECT sort_name FROM own), $5) \
                   ORDER BY t.sort_name DESC, t.subject_id DESC LIMIT $6) \
                  UNION ALL \
                  (SELECT t.{col}, t.sort_name, t.subject_id FROM tallies t \
-                  WHERE {base} AND t.{col} > {own_count} \
+                  WHERE {base} AND t.{col} > (SELECT count FROM own) \
                   ORDER BY t.{col}, t.sort_name DESC, t.subject_id DESC LIMIT $6) \
              ) u ORDER BY u.count, u.sort_name DESC, u.subject_id DESC LIMIT $6 \
          ), start AS MATERIALIZED ( \
@@ -1694,30 +1715,18 @@ fn walked_around_sql(query: &BoardQuery) -> String {
                  SELECT count, sort_name, subject_id, 0 AS o FROM up \
                  UNION ALL SELECT count, sort_name, subject_id, 1 FROM own \
              ) s ORDER BY s.o, s.count DESC, s.sort_name, s.subject_id LIMIT 1 \
-         ), counts AS MATERIALIZED ( \
-             SELECT (SELECT count(*) FROM tallies t WHERE {base} AND t.{col} > {start_count}) AS above, \
-                    (SELECT count(*) FROM tallies t WHERE {base} AND t.{col} = {start_count} \
-                       AND (t.sort_name, t.subject_id) < {start_key}) AS tied_before \
-         ), page AS MATERIALIZED ( \
-             SELECT p.* FROM ( \
-                 (SELECT {line} FROM tallies t \
-                  WHERE {base} AND t.{col} = {start_count} AND (t.sort_name, t.subject_id) >= {start_key} \
-                  ORDER BY t.sort_name, t.subject_id LIMIT {wanted}) \
-                 UNION ALL \
-                 (SELECT {line} FROM tallies t \
-                  WHERE {base} AND t.{col} < {start_count} \
-                  ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT {wanted}) \
-             ) p ORDER BY p.score DESC, p.sort_name, p.subject_id LIMIT {wanted} \
-         ) SELECT page.*, c.above, c.above + c.tied_before AS before, {join} \
+         ), counts AS MATERIALIZED ({counts}), \
+         page AS MATERIALIZED ({page}) \
+         SELECT page.*, c.above, c.above + c.tied_before AS before, {join} \
          CROSS JOIN counts c WHERE EXISTS (SELECT 1 FROM own) \
          ORDER BY page.score DESC, page.sort_name, page.subject_id",
-        own_count = count("own"),
-        own_key = key("own"),
-        start_count = count("start"),
-        start_key = key("start"),
-        line = format!(
-            "t.subject_id, t.sort_name, t.team_id, t.total, {VALUE_COLUMNS}, \
-             t.{col} AS count, t.{col}::float8 AS score, 0::int8 AS rank, NULL::int8 AS members"
+        counts = counted_before(query, "start"),
+        page = lines_after(
+            query,
+            "(SELECT count FROM start)",
+            "((SELECT sort_name FROM start), (SELECT subject_id FROM start))",
+            true,
+            "((SELECT count(*) FROM up) + 1 + $6)",
         ),
         join = subject_join(query.board, "page"),
     )
