@@ -294,6 +294,53 @@ def measure_as_of(cluster, admin, dates, size, requests, periods=None):
     return out
 
 
+STANDING_PERIODS = ["month", "all_time", "rolling_30d", "custom"]
+
+
+def standing_subjects(cluster, board, period, end):
+    """Who stands first, in the middle and last on a board (its plain GROUP BY of the period as
+    of `end`, by count and then id): the three places a standing is measured at."""
+    where = naive_sql(board, period, cluster, None, end).split(" WHERE ", 1)[1].split(" GROUP BY ")[0]
+    if board == "givers":
+        key, rows = "s.giver_id", "shoutouts s"
+    else:
+        key = "r.recipient_id" if board == "recipients" else "r.recipient_team_id"
+        rows = "shoutout_recipients r JOIN shoutouts s ON s.id = r.shoutout_id"
+    ranked = cluster.psql(
+        f"SELECT string_agg(k::text, ',' ORDER BY n DESC, k) FROM ("
+        f"SELECT {key} AS k, count(*) AS n FROM {rows} WHERE {where} AND {key} IS NOT NULL "
+        f"GROUP BY {key}) g").split(",")
+    if not ranked or ranked == [""]:
+        return []
+    return [("first", ranked[0]), ("middle", ranked[len(ranked) // 2]), ("last", ranked[-1])]
+
+
+def measure_standings(cluster, admin, end, size, requests):
+    """With --as-of: someone's standing ("around me", two neighbours) alone, first, in the middle
+    and last of each board, as of `end`, beside the naive GROUP BY of the whole board."""
+    out = []
+    for board in BOARDS:
+        for period in STANDING_PERIODS:
+            q = f"period={period}"
+            if period == "custom":
+                q += f"&from={end - dt.timedelta(days=89)}&to={end}"
+            elif period != "all_time":
+                q += f"&at={end}"
+            naive = pgbench(cluster, naive_sql(board, period, cluster, None, end), 1,
+                            transactions=3 if size >= 1_000_000 else 10)
+            for place, subject in standing_subjects(cluster, board, period, end):
+                url = f"http://127.0.0.1:{PORT}/api/v1/leaderboards/{board}/{subject}?{q}"
+                oha(url, admin, duration=None, connections=1, requests=3)
+                alone = oha(url, admin, duration=None, connections=1, requests=requests)
+                entry = {"as_of": str(end), "board": board, "period": period, "place": place,
+                         "p50_ms": alone["p50_ms"], "p99_ms": alone["p99_ms"],
+                         "non_200": alone["non_200"], "naive_ms": naive["latency_avg_ms"],
+                         "ours_over_naive": round(alone["p50_ms"] / naive["latency_avg_ms"], 3)}
+                log(size, "standing", end, board, period, place, entry)
+                out.append(entry)
+    return out
+
+
 def measure_campaign_alone(cluster, admin, size, requests):
     """With --as-of: the campaign boards (whose days are their own) alone, the same way."""
     campaign_id = ensure_campaign(admin)
@@ -478,6 +525,11 @@ def measure(size, args):
                                              args.periods),
                       "campaign": (measure_campaign_alone(cluster, admin, size, args.requests)
                                    if not args.periods or "campaign" in args.periods else []),
+                      # As of the last of the dates (by default the second of January: a year
+                      # of history on one side, a few days of it on the other).
+                      "standings": (measure_standings(cluster, admin, dates[-1], size,
+                                                      args.requests)
+                                    if not args.periods else []),
                       "server_peak_rss_mib": server.peak_rss_mib(),
                       "storage": storage(cluster, size)}
             (WORK / f"result-as-of-{size}.json").write_text(json.dumps(result))
@@ -616,6 +668,17 @@ def as_of_report(results, args):
             lines += [f"| {e['board']} | {e['variant']} | {e['p50_ms']} / {e['p99_ms']} | "
                       f"{e.get('naive_ms', '')} | {e.get('ours_over_naive', '')} |"
                       for e in r["campaign"]]
+            lines.append("")
+        if r.get("standings"):
+            lines += [f"Standings (`GET /api/v1/leaderboards/{{board}}/{{id}}`, two neighbours) as of "
+                      f"{r['standings'][0]['as_of']}, alone, of the first, the middle and the last "
+                      "line of the plain GROUP BY (by count, then id); naive: that GROUP BY of the "
+                      "whole board:", "",
+                      "| board | period | place | p50 / p99 ms | naive ms | ours/naive |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| {e['board']} | {e['period']} | {e['place']} | {e['p50_ms']} / "
+                      f"{e['p99_ms']} | {e['naive_ms']} | {e['ours_over_naive']} |"
+                      for e in r["standings"]]
             lines.append("")
     (out_dir / f"{name}.md").write_text("\n".join(lines) + "\n")
     log("wrote", out_dir / f"{name}.md")
