@@ -300,7 +300,7 @@ STANDING_PERIODS = ["month", "all_time", "rolling_30d", "custom"]
 def standing_subjects(cluster, board, period, end):
     """Who stands first, in the middle and last on a board (its plain GROUP BY of the period as
     of `end`, by count and then id): the three places a standing is measured at."""
-    where = naive_sql(board, period, cluster, None, end).split(" WHERE ", 1)[1].split(" GROUP BY ")[0]
+    where = f"s.status = 'published' AND {naive_where(period, None, end)}"
     if board == "givers":
         key, rows = "s.giver_id", "shoutouts s"
     else:
@@ -383,6 +383,19 @@ def ensure_campaign(admin):
 def naive_sql(board, period, cluster, campaign, end=None):
     """What a naive implementation runs: GROUP BY over the raw rows of the period that ends on
     (or holds) `end` (today by default)."""
+    where = naive_where(period, campaign, end)
+    if board == "givers":
+        return (f"SELECT s.giver_id, count(*) AS n FROM shoutouts s WHERE s.status = 'published' "
+                f"AND s.giver_id IS NOT NULL AND {where} GROUP BY s.giver_id ORDER BY n DESC LIMIT 20;")
+    key = "r.recipient_id" if board == "recipients" else "r.recipient_team_id"
+    return (f"SELECT {key}, count(*) AS n FROM shoutout_recipients r JOIN shoutouts s "
+            f"ON s.id = r.shoutout_id WHERE s.status = 'published' AND {where} "
+            f"GROUP BY {key} ORDER BY n DESC LIMIT 20;")
+
+
+def naive_where(period, campaign, end=None):
+    """The naive query's condition on a shout-out `s` for the days of the period that ends on
+    (or holds) `end` (today by default)."""
     end = end or dt.date.today()
     day = lambda d: f"'{d}'::timestamp AT TIME ZONE 'UTC'"
     calendar_start = {
@@ -412,13 +425,7 @@ def naive_sql(board, period, cluster, campaign, end=None):
                  f"s.created_at < '{campaign[1]}'::timestamp AT TIME ZONE 'UTC' + interval '1 day'")
     else:
         where = "true"
-    if board == "givers":
-        return (f"SELECT s.giver_id, count(*) AS n FROM shoutouts s WHERE s.status = 'published' "
-                f"AND s.giver_id IS NOT NULL AND {where} GROUP BY s.giver_id ORDER BY n DESC LIMIT 20;")
-    key = "r.recipient_id" if board == "recipients" else "r.recipient_team_id"
-    return (f"SELECT {key}, count(*) AS n FROM shoutout_recipients r JOIN shoutouts s "
-            f"ON s.id = r.shoutout_id WHERE s.status = 'published' AND {where} "
-            f"GROUP BY {key} ORDER BY n DESC LIMIT 20;")
+    return where
 
 
 def pgbench(cluster, script, clients, seconds=None, transactions=None):

@@ -643,7 +643,7 @@ pub async fn page(
 
 /// The fast path: rows straight off a ranking index, ranked from their position. A page after
 /// a cursor also counts, in the same statement, how many lines rank above its first line and
-/// how many come before it (see [`lines_after`] and [`counted_before`]).
+/// how many come before it (see [`lines_from`] and [`counted_before`]).
 async fn walk_page(
     conn: &mut AsyncPgConnection,
     query: &BoardQuery,
@@ -675,7 +675,14 @@ async fn walk_page(
          ), counts AS MATERIALIZED ({counts}) \
          SELECT page.*, c.above, c.above + c.tied_before AS before, {join} \
          CROSS JOIN counts c ORDER BY page.score DESC, page.sort_name, page.subject_id",
-        page = lines_after(query, "$5", "($6, $7)", false, "$8"),
+        page = lines_from(
+            query,
+            &walked_line(query),
+            "$5",
+            "($6, $7)",
+            Toward::Bottom { inclusive: false },
+            "$8"
+        ),
         counts = counted_before(query, "first"),
         join = subject_join(query.board, "page"),
     );
@@ -724,27 +731,47 @@ fn bind_walk(
         .bind::<Nullable<SqlUuid>, _>(query.team)
 }
 
-/// The first `limit` lines of a one-bucket board after the line (`count`, `key` = (name, id)),
-/// or from it (`inclusive`), in board order. The ranking index is ordered by count
+/// Which way a walk of a one-bucket board goes from a line ([`lines_from`]).
+#[derive(Clone, Copy)]
+enum Toward {
+    /// Down the board: the lines after the line (and the line itself, if `inclusive`).
+    Bottom { inclusive: bool },
+    /// Up the board: the lines before the line, nearest first.
+    Top,
+}
+
+/// The first `limit` lines (as `columns` of a tally `t`, among them `count`, `sort_name` and
+/// `subject_id`) of a one-bucket board from the line (`count`, `key` = (name, id)), going
+/// `toward` the top or the bottom, nearest first. The ranking index is ordered by count
 /// (descending), then name and id (ascending), so "after a line" is no single range of it but
 /// two, each read from where it starts: the line's own count after its name, and the lower
-/// counts. (As one condition, `count < x OR (count = x AND (name, id) > ...)`, the walk read
-/// the bucket from its top and filtered: a page or standing 40,000 lines down read 40,000
-/// entries first.)
-fn lines_after(query: &BoardQuery, count: &str, key: &str, inclusive: bool, limit: &str) -> String {
+/// counts (before a line: the same, the other way). (As one condition,
+/// `count < x OR (count = x AND (name, id) > ...)`, a walk read the bucket from one end and
+/// filtered: a page or standing 40,000 lines down read 40,000 entries first.)
+fn lines_from(
+    query: &BoardQuery,
+    columns: &str,
+    count: &str,
+    key: &str,
+    toward: Toward,
+    limit: &str,
+) -> String {
     let col = query.column();
     let base = walk_base(query);
-    let line = walked_line(query);
-    let cmp = if inclusive { ">=" } else { ">" };
+    let (own, other, names, counts) = match toward {
+        Toward::Bottom { inclusive: true } => (">=", "<", "", "DESC"),
+        Toward::Bottom { inclusive: false } => (">", "<", "", "DESC"),
+        Toward::Top => ("<", ">", "DESC", ""),
+    };
     format!(
         "SELECT p.* FROM ( \
-             (SELECT {line} FROM tallies t \
-              WHERE {base} AND t.{col} = {count} AND (t.sort_name, t.subject_id) {cmp} {key} \
-              ORDER BY t.sort_name, t.subject_id LIMIT {limit}) \
+             (SELECT {columns} FROM tallies t \
+              WHERE {base} AND t.{col} = {count} AND (t.sort_name, t.subject_id) {own} {key} \
+              ORDER BY t.sort_name {names}, t.subject_id {names} LIMIT {limit}) \
              UNION ALL \
-             (SELECT {line} FROM tallies t WHERE {base} AND t.{col} < {count} \
-              ORDER BY t.{col} DESC, t.sort_name, t.subject_id LIMIT {limit}) \
-         ) p ORDER BY p.score DESC, p.sort_name, p.subject_id LIMIT {limit}"
+             (SELECT {columns} FROM tallies t WHERE {base} AND t.{col} {other} {count} \
+              ORDER BY t.{col} {counts}, t.sort_name {names}, t.subject_id {names} LIMIT {limit}) \
+         ) p ORDER BY p.count {counts}, p.sort_name {names}, p.subject_id {names} LIMIT {limit}"
     )
 }
 
@@ -998,6 +1025,27 @@ fn bucket_values() -> String {
 /// line costs a primary-key probe (~2.5 µs): they cost the same near 0.08.
 const WALK_NAMES: f64 = 0.1;
 
+/// Whether to walk the directory in name order for `wanted` of `tied` lines (SQL expressions),
+/// rather than name each tied line ([`WALK_NAMES`]).
+fn walk_names(tied: &str, wanted: &str) -> String {
+    format!(
+        "coalesce({tied}, 0)::float8 ^ 2 > {WALK_NAMES} * {wanted} * (SELECT greatest(reltuples, 1) \
+         FROM pg_class WHERE oid = 'employees'::regclass)"
+    )
+}
+
+/// The first `limit` people of `members` (a query of ids) in name order (`dir`: `ASC` or
+/// `DESC`), from a bound (`AND (em.display_name, em.id) ...`, or nothing), by walking the
+/// directory's name index while `walk` (a one-off InitPlan) holds. The members are a hashed
+/// sub-plan; `IS TRUE` keeps them a filter on the ordered walk.
+fn name_walk(walk: &str, members: &str, bound: &str, dir: &str, limit: &str) -> String {
+    format!(
+        "SELECT em.id FROM employees em \
+         WHERE {walk} AND (em.id IN ({members})) IS TRUE{bound} \
+         ORDER BY em.display_name {dir}, em.id {dir} LIMIT {limit}"
+    )
+}
+
 /// A page of a summed board after the cursor ($9 score, $10 name, $11 id; all null for the
 /// first page), `$12` lines. The sums are ranked as they stream out of one sort (rank = 1 +
 /// how many score higher, which is the board's rank), and only the lines that can be on the
@@ -1026,23 +1074,23 @@ fn summed_page_sql(query: &BoardQuery, subjects: Subjects, cursor: bool) -> Stri
         (
             format!(
                 ", edge AS MATERIALIZED ( \
-                     SELECT e.score, e.above, \
-                            (e.lines - e.above)::float8 ^ 2 \
-                              > {WALK_NAMES} * $12 * (SELECT greatest(reltuples, 1) FROM pg_class \
-                                                   WHERE oid = 'employees'::regclass) AS walk \
+                     SELECT e.score, e.above, {walk} AS walk \
                      FROM (SELECT min(c.score) AS score, max(c.rank) - 1 AS above, \
                                   count(*) AS lines FROM chosen c) e \
-                 ), first_tied AS MATERIALIZED ( \
-                     SELECT em.id FROM employees em \
-                     WHERE (SELECT walk FROM edge) \
-                       AND (em.id IN (SELECT c.subject_id FROM chosen c \
-                                      WHERE c.score = (SELECT score FROM edge))) IS TRUE \
-                     ORDER BY em.display_name, em.id LIMIT (SELECT $12 - above FROM edge) \
-                 ), kept AS MATERIALIZED ( \
+                 ), first_tied AS MATERIALIZED ({first_tied}), \
+                 kept AS MATERIALIZED ( \
                      SELECT c.* FROM chosen c \
                      WHERE NOT (SELECT walk FROM edge) OR c.score > (SELECT score FROM edge) \
                         OR c.subject_id IN (SELECT id FROM first_tied) \
-                 )"
+                 )",
+                walk = walk_names("e.lines - e.above", "$12"),
+                first_tied = name_walk(
+                    "(SELECT walk FROM edge)",
+                    "SELECT c.subject_id FROM chosen c WHERE c.score = (SELECT score FROM edge)",
+                    "",
+                    "ASC",
+                    "(SELECT $12 - above FROM edge)",
+                ),
             ),
             "kept",
         )
@@ -1102,24 +1150,27 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         if !people {
             // Teams are few: their names are always read one by one.
             return format!(
-                "(SELECT c.subject_id FROM band c JOIN teams tm ON tm.id = c.subject_id \
+                "(SELECT c.subject_id AS id FROM band c JOIN teams tm ON tm.id = c.subject_id \
                  WHERE {set}{b} ORDER BY tm.name {dir}, c.subject_id {dir} LIMIT $10)",
                 b = bound("tm.name", "c.subject_id"),
             );
         }
-        // Exactly one of the two runs (`walk` is a one-off InitPlan): the walk reads the
-        // directory's name index from the bound, keeping the tie's lines (a hashed sub-plan;
-        // `IS TRUE` keeps it a filter on the ordered walk), the other names each line.
+        // Exactly one of the two runs (`walk` is a one-off InitPlan): the walk of the
+        // directory's name index from the bound, or the naming of each line.
         format!(
-            "(SELECT em.id AS subject_id FROM employees em \
-              WHERE {walk} AND (em.id IN (SELECT c.subject_id FROM band c WHERE {set})) IS TRUE{bw} \
-              ORDER BY em.display_name {dir}, em.id {dir} LIMIT $10) \
+            "({walked}) \
              UNION ALL \
-             (SELECT c.subject_id FROM band c CROSS JOIN LATERAL ( \
+             (SELECT c.subject_id AS id FROM band c CROSS JOIN LATERAL ( \
                   SELECT em.display_name FROM employees em WHERE em.id = c.subject_id OFFSET 0 \
               ) e WHERE NOT {walk} AND {set}{bc} \
               ORDER BY e.display_name {dir}, c.subject_id {dir} LIMIT $10)",
-            bw = bound("em.display_name", "em.id"),
+            walked = name_walk(
+                walk,
+                &format!("SELECT c.subject_id FROM band c WHERE {set}"),
+                &bound("em.display_name", "em.id"),
+                dir,
+                "$10",
+            ),
             bc = bound("e.display_name", "c.subject_id"),
         )
     };
@@ -1130,13 +1181,8 @@ fn summed_around_sql(query: &BoardQuery) -> String {
     };
     let own_key = "((SELECT name FROM own), $9::uuid)";
     let own_score = "(SELECT score FROM own)";
-    // Whether to walk a tie of `n` lines for `$10` of them (see `WALK_NAMES`).
-    let walk = |n: &str| {
-        format!(
-            "coalesce({n}, 0)::float8 ^ 2 > {WALK_NAMES} * $10 * (SELECT greatest(reltuples, 1) \
-             FROM pg_class WHERE oid = 'employees'::regclass)"
-        )
-    };
+    // Whether to walk a tie of `n` lines for `$10` of them.
+    let walk = |n: &str| walk_names(n, "$10");
     let tie = |score: &str| format!("(SELECT h.n FROM hist h WHERE h.score = {score})");
     let around = format!(
         "WITH scored AS MATERIALIZED ({scored}), \
@@ -1177,7 +1223,7 @@ fn summed_around_sql(query: &BoardQuery) -> String {
                  s.subject_id = $9 \
                  OR (s.score > {own_score} AND s.score < coalesce((SELECT score FROM up), 'infinity')) \
                  OR (s.score < {own_score} AND s.score > coalesce((SELECT score FROM down), '-infinity')) \
-                 OR s.subject_id IN (SELECT subject_id FROM chosen) \
+                 OR s.subject_id IN (SELECT id FROM chosen) \
              ) \
          ), lines AS MATERIALIZED ( \
              SELECT l.*, row_number() OVER (ORDER BY l.score DESC, l.sort_name, l.subject_id) AS position \
@@ -1688,8 +1734,8 @@ pub async fn around(
 
 /// One subject's line ($5) and `$6` lines either side on a one-bucket board, in one statement,
 /// straight off the ranking index, with how many lines score above the first line and how many
-/// come before it. The lines above are read like the lines after ([`lines_after`]), the other
-/// way: the own count before the name, then the higher counts. (Each walk read the bucket from
+/// come before it. The lines above and below are each two ranges of the ranking index
+/// ([`lines_from`]). (Each walk read the bucket from
 /// one end before: a standing on a month at 1M shout-outs took 40-58 ms, now about 1 ms,
 /// `bench/results/2026-12-07-ab-standings.md`.)
 fn walked_around_sql(query: &BoardQuery) -> String {
@@ -1699,18 +1745,8 @@ fn walked_around_sql(query: &BoardQuery) -> String {
         "WITH own AS MATERIALIZED ( \
              SELECT t.{col} AS count, t.sort_name, t.subject_id FROM tallies t \
              WHERE {base} AND t.subject_id = $5 \
-         ), up AS MATERIALIZED ( \
-             SELECT u.* FROM ( \
-                 (SELECT t.{col} AS count, t.sort_name, t.subject_id FROM tallies t \
-                  WHERE {base} AND t.{col} = (SELECT count FROM own) \
-                    AND (t.sort_name, t.subject_id) < ((SELECT sort_name FROM own), $5) \
-                  ORDER BY t.sort_name DESC, t.subject_id DESC LIMIT $6) \
-                 UNION ALL \
-                 (SELECT t.{col}, t.sort_name, t.subject_id FROM tallies t \
-                  WHERE {base} AND t.{col} > (SELECT count FROM own) \
-                  ORDER BY t.{col}, t.sort_name DESC, t.subject_id DESC LIMIT $6) \
-             ) u ORDER BY u.count, u.sort_name DESC, u.subject_id DESC LIMIT $6 \
-         ), start AS MATERIALIZED ( \
+         ), up AS MATERIALIZED ({up}), \
+         start AS MATERIALIZED ( \
              SELECT s.count, s.sort_name, s.subject_id FROM ( \
                  SELECT count, sort_name, subject_id, 0 AS o FROM up \
                  UNION ALL SELECT count, sort_name, subject_id, 1 FROM own \
@@ -1720,12 +1756,21 @@ fn walked_around_sql(query: &BoardQuery) -> String {
          SELECT page.*, c.above, c.above + c.tied_before AS before, {join} \
          CROSS JOIN counts c WHERE EXISTS (SELECT 1 FROM own) \
          ORDER BY page.score DESC, page.sort_name, page.subject_id",
-        counts = counted_before(query, "start"),
-        page = lines_after(
+        up = lines_from(
             query,
+            &format!("t.{col} AS count, t.sort_name, t.subject_id"),
+            "(SELECT count FROM own)",
+            "((SELECT sort_name FROM own), $5)",
+            Toward::Top,
+            "$6",
+        ),
+        counts = counted_before(query, "start"),
+        page = lines_from(
+            query,
+            &walked_line(query),
             "(SELECT count FROM start)",
             "((SELECT sort_name FROM start), (SELECT subject_id FROM start))",
-            true,
+            Toward::Bottom { inclusive: true },
             "((SELECT count(*) FROM up) + 1 + $6)",
         ),
         join = subject_join(query.board, "page"),
