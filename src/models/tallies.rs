@@ -837,6 +837,9 @@ enum Subjects {
     DaysGiven(usize),
     /// Only those in the parameter `$n`, whose days are read for them alone.
     DaysRead(usize),
+    /// Only the one subject an SQL expression names (a correlated probe such as `em.id`):
+    /// its bucket rows by primary key, its days through its own index.
+    One(&'static str),
 }
 
 /// The summing path: every subject's sum of the ranked column over the buckets, the days and
@@ -855,6 +858,7 @@ fn scored_sql(query: &BoardQuery, subjects: Subjects) -> String {
         Subjects::DaysGiven(param) | Subjects::DaysRead(param) => {
             format!(" AND {expr} = ANY(${param})")
         }
+        Subjects::One(subject) => format!(" AND {expr} = {subject}"),
         Subjects::All => String::new(),
     };
     let mut parts = Vec::new();
@@ -897,6 +901,10 @@ fn scored_sql(query: &BoardQuery, subjects: Subjects) -> String {
         Subjects::DaysRead(param) => parts.push(format!(
             "SELECT d.subject_id, d.sign AS n FROM ({rows}) d WHERE true{value}",
             rows = query.day_rows(Some(&format!("ANY(${param}::uuid[])"))),
+        )),
+        Subjects::One(subject) => parts.push(format!(
+            "SELECT d.subject_id, d.sign AS n FROM ({rows}) d WHERE true{value}",
+            rows = query.day_rows(Some(subject)),
         )),
         Subjects::All => parts.push(format!(
             "SELECT d.subject_id, d.sign AS n FROM ({rows}) d WHERE true{value}",
@@ -1025,13 +1033,22 @@ fn bucket_values() -> String {
 /// line costs a primary-key probe (~2.5 µs): they cost the same near 0.08.
 const WALK_NAMES: f64 = 0.1;
 
+/// Walk the directory for a standing's tie, probing each person walked, when (tied lines)²
+/// exceeds this times the lines wanted times the people in the directory. A probe sums the
+/// person's own rows (a primary-key probe per bucket, their own rows of the days: ~30 µs on
+/// the benchmark's 1M set), where naming a tied line costs ~2.5 µs: they cost the same near 12.
+const PROBE_NAMES: f64 = 10.0;
+
+/// The people in the directory, as the planner last counted them (a one-off InitPlan).
+const DIRECTORY_SIZE: &str =
+    "(SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'employees'::regclass)";
+
 /// Whether to walk the directory in name order for `wanted` of `tied` lines (SQL expressions),
-/// rather than name each tied line ([`WALK_NAMES`]).
-fn walk_names(tied: &str, wanted: &str) -> String {
-    format!(
-        "coalesce({tied}, 0)::float8 ^ 2 > {WALK_NAMES} * {wanted} * (SELECT greatest(reltuples, 1) \
-         FROM pg_class WHERE oid = 'employees'::regclass)"
-    )
+/// rather than name each tied line, for a walk that costs `weighing` times as much per person
+/// walked as naming costs per tied line ([`WALK_NAMES`], [`PROBE_NAMES`]). A walk meets a tied
+/// line every `people / tied` people, so it reads `wanted × people / tied` of them.
+fn walk_names(tied: &str, wanted: &str, weighing: f64) -> String {
+    format!("coalesce({tied}, 0)::float8 ^ 2 > {weighing} * {wanted} * {DIRECTORY_SIZE}")
 }
 
 /// The first `limit` people of `members` (a query of ids) in name order (`dir`: `ASC` or
@@ -1083,7 +1100,7 @@ fn summed_page_sql(query: &BoardQuery, subjects: Subjects, cursor: bool) -> Stri
                      WHERE NOT (SELECT walk FROM edge) OR c.score > (SELECT score FROM edge) \
                         OR c.subject_id IN (SELECT id FROM first_tied) \
                  )",
-                walk = walk_names("e.lines - e.above", "$12"),
+                walk = walk_names("e.lines - e.above", "$12", WALK_NAMES),
                 first_tied = name_walk(
                     "(SELECT walk FROM edge)",
                     "SELECT c.subject_id FROM chosen c WHERE c.score = (SELECT score FROM edge)",
@@ -1126,53 +1143,115 @@ fn summed_page_sql(query: &BoardQuery, subjects: Subjects, cursor: bool) -> Stri
 /// `$10` by name of `up`'s own lines; below, the same the other way round. So at most
 /// `6 × $10` lines are named, where naming every line between `up` and `down` named a whole
 /// tie: someone who gave once in 30 days stands among thousands who gave once (about 2,500
-/// names at 100k shout-outs, 12-16 ms in all; 13,000 at 1M, 105 ms; now 8 and 44 ms,
+/// names at 100k shout-outs, 12-16 ms in all; 13,000 at 1M, 105 ms; then 8 and 44 ms,
 /// `bench/results/2026-12-07-ab-standings.md`).
 ///
-/// The sums between `down` and `up` (the band) are kept apart once, so that the ties are
-/// read from it rather than from every sum (19,000 at 1M on a 30-day span of givers).
-/// Each tie's nearest names are found like a page's first tied lines (see [`WALK_NAMES`]):
-/// by naming every line of the tie when it is short, by walking the directory in name order
-/// from the subject's own name when it is long. Ranks come from a histogram of the scores
-/// (1 + how many score higher).
+/// A short tie's nearest names are found by naming its every line, from the band (the sums
+/// between `down` and `up`, kept apart once so that each short tie is not read from every sum)
+/// when the band is a small part of the board.
+/// A long tie's are found by walking the directory in name order from the bound (the subject's
+/// own name, or an end of the directory) and probing each person walked for their own sum
+/// ([`PROBE_NAMES`]): on a flat board a tie is thousands of lines (10,000 people gave twice in
+/// 90 days at 1M), and hashing them to test each person walked cost more than the whole rest
+/// of the statement but the sums. The walk stops after a few times the people it should need
+/// (`cap`); a tie whose names bunch away from the bound, so that the walk meets too few of its
+/// lines by then, is walked again testing each person against a hash of the tie. Ranks come
+/// from a histogram of the scores (1 + how many score higher).
 fn summed_around_sql(query: &BoardQuery) -> String {
     let people = query.board != BoardKind::Teams;
-    // The nearest `$10` lines by name of a tie (`set`, a condition on the sums `c`), after
-    // (or before, `descending`) a bound on (name, id) if any.
-    let nearest = |set: &str, walk: &str, bound: Option<&str>, descending: bool| -> String {
-        let dir = if descending { "DESC" } else { "ASC" };
-        let cmp = if descending { "<" } else { ">" };
+    // The sums the ties and the lines near are read from: on a person board, the band when it
+    // is at most half of them, kept apart on first reading, else every sum, read again. On a
+    // flat board the band is nearly every sum, and keeping it apart cost more than reading the
+    // sums twice; at the top of a board it is a few lines among thousands. Teams are few.
+    let pool = if people {
+        "(SELECT * FROM band WHERE (SELECT narrow FROM walks) \
+         UNION ALL SELECT * FROM scored WHERE NOT (SELECT narrow FROM walks))"
+    } else {
+        "band"
+    };
+    // How one tie's nearest `$10` names are found. `tie`: the CTE's name for the walk (u, b,
+    // a, d: up, before, after, down); `score`: the tie's score; `set`: which sums `c` are in
+    // it; `flag`: the `walks` column saying whether it is walked; `bound`: a bound on (name,
+    // id), if any, after which (before which, `descending`) to look.
+    struct Tie<'a> {
+        tie: &'a str,
+        score: &'a str,
+        set: String,
+        flag: &'a str,
+        bound: Option<&'a str>,
+        descending: bool,
+    }
+    // The tie's probing walk, as a CTE (people only), and the query of the ids it contributes.
+    let nearest = |t: &Tie| -> (Option<String>, String) {
+        let dir = if t.descending { "DESC" } else { "ASC" };
+        let cmp = if t.descending { "<" } else { ">" };
         let bound = |name: &str, id: &str| {
-            bound
+            t.bound
                 .map(|key| format!(" AND ({name}, {id}) {cmp} {key}"))
                 .unwrap_or_default()
         };
+        let set = &t.set;
         if !people {
             // Teams are few: their names are always read one by one.
-            return format!(
-                "(SELECT c.subject_id AS id FROM band c JOIN teams tm ON tm.id = c.subject_id \
-                 WHERE {set}{b} ORDER BY tm.name {dir}, c.subject_id {dir} LIMIT $10)",
-                b = bound("tm.name", "c.subject_id"),
+            return (
+                None,
+                format!(
+                    "(SELECT c.subject_id AS id FROM {pool} c JOIN teams tm ON tm.id = c.subject_id \
+                     WHERE {score} IS NOT NULL AND {set}{b} \
+                     ORDER BY tm.name {dir}, c.subject_id {dir} LIMIT $10)",
+                    score = t.score,
+                    b = bound("tm.name", "c.subject_id"),
+                ),
             );
         }
-        // Exactly one of the two runs (`walk` is a one-off InitPlan): the walk of the
-        // directory's name index from the bound, or the naming of each line.
-        format!(
-            "({walked}) \
+        let walk = format!("(SELECT {} FROM walks)", t.flag);
+        let cap = format!("(SELECT {}_cap FROM walks)", t.flag);
+        let em_bound = bound("em.display_name", "em.id");
+        let name = format!("walk_{}", t.tie);
+        // Each person walked is probed for their own sum (the same parts as everyone's, for
+        // them alone); people not on the board have none. The walk is read lazily: it stops at
+        // the `$10`-th line of the tie.
+        let probe = format!(
+            "{name} AS MATERIALIZED ( \
+                 SELECT w.id FROM ( \
+                     SELECT em.id, em.display_name, (SELECT p.score FROM ({one}) p) AS score \
+                     FROM employees em WHERE {walk}{em_bound} \
+                     ORDER BY em.display_name {dir}, em.id {dir} LIMIT {cap} \
+                 ) w WHERE w.score = {score} \
+                 ORDER BY w.display_name {dir}, w.id {dir} LIMIT $10 \
+             )",
+            one = scored_sql(query, Subjects::One("em.id")),
+            score = t.score,
+        );
+        // Too few lines of the tie within the cap, and the directory went on past it.
+        let short = format!(
+            "{walk} AND (SELECT count(*) FROM {name}) < $10 \
+             AND (SELECT count(*) FROM (SELECT 1 FROM employees em WHERE true{em_bound} \
+                  ORDER BY em.display_name {dir}, em.id {dir} LIMIT {cap}) c) >= {cap}"
+        );
+        // Exactly one of the three runs: the probing walk, the hashed walk after it fell
+        // short, or the naming of each line of a short tie. A tie that is not there (no one
+        // above, or below) reads nothing: naming reads the band, which is kept apart only
+        // when it is first read.
+        let ids = format!(
+            "SELECT id FROM {name} \
+             UNION ALL ({hashed}) \
              UNION ALL \
-             (SELECT c.subject_id AS id FROM band c CROSS JOIN LATERAL ( \
+             (SELECT c.subject_id AS id FROM {pool} c CROSS JOIN LATERAL ( \
                   SELECT em.display_name FROM employees em WHERE em.id = c.subject_id OFFSET 0 \
-              ) e WHERE NOT {walk} AND {set}{bc} \
+              ) e WHERE NOT {walk} AND {score} IS NOT NULL AND {set}{bc} \
               ORDER BY e.display_name {dir}, c.subject_id {dir} LIMIT $10)",
-            walked = name_walk(
-                walk,
-                &format!("SELECT c.subject_id FROM band c WHERE {set}"),
-                &bound("em.display_name", "em.id"),
+            score = t.score,
+            hashed = name_walk(
+                &format!("({short})"),
+                &format!("SELECT c.subject_id FROM {pool} c WHERE {set}"),
+                &em_bound,
                 dir,
                 "$10",
             ),
             bc = bound("e.display_name", "c.subject_id"),
-        )
+        );
+        (Some(probe), ids)
     };
     let own_name = if people {
         "(SELECT em.display_name FROM employees em WHERE em.id = $9)"
@@ -1181,9 +1260,55 @@ fn summed_around_sql(query: &BoardQuery) -> String {
     };
     let own_key = "((SELECT name FROM own), $9::uuid)";
     let own_score = "(SELECT score FROM own)";
-    // Whether to walk a tie of `n` lines for `$10` of them.
-    let walk = |n: &str| walk_names(n, "$10");
+    let up_score = "(SELECT score FROM up)";
+    let down_score = "(SELECT score FROM down)";
+    let ties = [
+        Tie {
+            tie: "u",
+            score: up_score,
+            set: format!("c.score = {up_score}"),
+            flag: "up",
+            bound: None,
+            descending: true,
+        },
+        Tie {
+            tie: "b",
+            score: own_score,
+            set: format!("c.score = {own_score} AND c.subject_id <> $9"),
+            flag: "own",
+            bound: Some(own_key),
+            descending: true,
+        },
+        Tie {
+            tie: "a",
+            score: own_score,
+            set: format!("c.score = {own_score} AND c.subject_id <> $9"),
+            flag: "own",
+            bound: Some(own_key),
+            descending: false,
+        },
+        Tie {
+            tie: "d",
+            score: down_score,
+            set: format!("c.score = {down_score}"),
+            flag: "down",
+            bound: None,
+            descending: false,
+        },
+    ];
+    let (walks, ids): (Vec<Option<String>>, Vec<String>) = ties.iter().map(nearest).unzip();
+    let walks: String = walks
+        .into_iter()
+        .flatten()
+        .map(|w| format!(", {w}"))
+        .collect();
+    // Whether to walk a tie of `n` lines for `$10` of them, and how far.
+    let walk = |n: &str| walk_names(n, "$10", PROBE_NAMES);
+    let cap = |n: &str| {
+        format!("(4 * $10 * {DIRECTORY_SIZE} / greatest(coalesce({n}, 0), 1))::int8 + 16")
+    };
     let tie = |score: &str| format!("(SELECT h.n FROM hist h WHERE h.score = {score})");
+    let own_tie = format!("{} - 1", tie(own_score));
     let around = format!(
         "WITH scored AS MATERIALIZED ({scored}), \
          own AS MATERIALIZED (SELECT s.score, {own_name} AS name FROM scored s WHERE s.subject_id = $9), \
@@ -1206,23 +1331,26 @@ fn summed_around_sql(query: &BoardQuery) -> String {
              ) b WHERE b.lines >= $10 \
          ), \
          walks AS MATERIALIZED ( \
-             SELECT {walk_up} AS up, {walk_own} AS own, {walk_down} AS down \
+             SELECT {walk_up} AS up, {walk_own} AS own, {walk_down} AS down, \
+                    {cap_up} AS up_cap, {cap_own} AS own_cap, {cap_down} AS down_cap, \
+                    (SELECT coalesce(sum(h.n), 0) FROM hist h \
+                     WHERE h.score >= coalesce({down_score}, '-infinity') \
+                       AND h.score <= coalesce({up_score}, 'infinity')) * 2 \
+                    < (SELECT sum(h.n) FROM hist h) AS narrow \
          ), \
          band AS MATERIALIZED ( \
              SELECT s.* FROM scored s \
              WHERE EXISTS (SELECT 1 FROM own) \
-               AND s.score >= coalesce((SELECT score FROM down), '-infinity') \
-               AND s.score <= coalesce((SELECT score FROM up), 'infinity') \
-         ), \
-         chosen AS MATERIALIZED ( \
-             {up_lines} UNION ALL {before} UNION ALL {after} UNION ALL {down_lines} \
-         ), \
+               AND s.score >= coalesce({down_score}, '-infinity') \
+               AND s.score <= coalesce({up_score}, 'infinity') \
+         ){walks}, \
+         chosen AS MATERIALIZED ({ids}), \
          near AS MATERIALIZED ( \
-             SELECT s.* FROM band s \
+             SELECT s.* FROM {pool} s \
              WHERE ( \
                  s.subject_id = $9 \
-                 OR (s.score > {own_score} AND s.score < coalesce((SELECT score FROM up), 'infinity')) \
-                 OR (s.score < {own_score} AND s.score > coalesce((SELECT score FROM down), '-infinity')) \
+                 OR (s.score > {own_score} AND s.score < coalesce({up_score}, 'infinity')) \
+                 OR (s.score < {own_score} AND s.score > coalesce({down_score}, '-infinity')) \
                  OR s.subject_id IN (SELECT id FROM chosen) \
              ) \
          ), lines AS MATERIALIZED ( \
@@ -1233,33 +1361,13 @@ fn summed_around_sql(query: &BoardQuery) -> String {
          FROM lines \
          WHERE abs(lines.position - (SELECT position FROM lines WHERE subject_id = $9)) <= $10",
         scored = scored_sql(query, Subjects::All),
-        walk_up = walk(&tie("(SELECT score FROM up)")),
-        walk_own = walk(&format!("{} - 1", tie(own_score))),
-        walk_down = walk(&tie("(SELECT score FROM down)")),
-        up_lines = nearest(
-            "c.score = (SELECT score FROM up)",
-            "(SELECT up FROM walks)",
-            None,
-            true
-        ),
-        before = nearest(
-            &format!("c.score = {own_score} AND c.subject_id <> $9"),
-            "(SELECT own FROM walks)",
-            Some(own_key),
-            true
-        ),
-        after = nearest(
-            &format!("c.score = {own_score} AND c.subject_id <> $9"),
-            "(SELECT own FROM walks)",
-            Some(own_key),
-            false
-        ),
-        down_lines = nearest(
-            "c.score = (SELECT score FROM down)",
-            "(SELECT down FROM walks)",
-            None,
-            false
-        ),
+        walk_up = walk(&tie(up_score)),
+        walk_own = walk(&own_tie),
+        walk_down = walk(&tie(down_score)),
+        cap_up = cap(&tie(up_score)),
+        cap_own = cap(&own_tie),
+        cap_down = cap(&tie(down_score)),
+        ids = ids.join(" UNION ALL "),
         named = named(query.board, "near"),
     );
     format!("{} ORDER BY l.position", with_values(query, &around))

@@ -1223,38 +1223,17 @@ async fn a_page_ending_in_a_long_tie_takes_the_first_names() {
     )
     .await
     .unwrap();
-    let expected: Vec<(String, i64, i64)> = db
-        .query(
-            "SELECT e.id::text, count(*), rank() OVER (ORDER BY count(*) DESC)
-             FROM shoutouts s JOIN employees e ON e.id = s.giver_id
-             GROUP BY e.id, e.display_name ORDER BY count(*) DESC, e.display_name, e.id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    let expected = givers_by_group_by(&db).await;
     assert_eq!(expected.len(), 303);
-    let ids = |board: &Value| -> Vec<(String, i64, i64)> {
-        board["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["employee"]["id"].as_str().unwrap().to_owned(),
-                    e["count"].as_i64().unwrap(),
-                    e["rank"].as_i64().unwrap(),
-                )
-            })
-            .collect()
-    };
     // 2 of the 3 tied at three (named one by one), and 7 of the 300 tied at one (a walk).
     for limit in [2, 10] {
         for app in [&app, &threshold] {
             let page = board(app, &format!("givers?period=rolling_7d&limit={limit}")).await;
-            assert_eq!(ids(&page), expected[..limit].to_vec(), "limit {limit}");
+            assert_eq!(
+                lines_by_id(&page),
+                expected[..limit].to_vec(),
+                "limit {limit}"
+            );
         }
     }
 }
@@ -1401,6 +1380,98 @@ async fn a_standing_in_a_long_tie_shows_the_group_bys_neighbours() {
             }
         }
     }
+}
+
+/// A long tie is walked in name order from the person's own name, probing each person met,
+/// and the walk stops after a few times the people it should need. When the tie's other names
+/// all lie far from the person's own (here: after a crowd who gave nothing), the walk meets
+/// too few of them by then and the tie is walked again against a hash of its lines: the
+/// standing still equals the plain GROUP BY's, from either side of the crowd.
+#[tokio::test]
+async fn a_standing_whose_tie_lies_past_a_crowd_still_finds_its_neighbours() {
+    let app = TestApp::spawn().await;
+    let db = app.db().await;
+    db.batch_execute(
+        "INSERT INTO employees (id, external_id, display_name, email)
+         SELECT gen_random_uuid(), 'c' || n,
+                CASE WHEN n = 1 THEN 'Aa Own'
+                     WHEN n <= 4 THEN 'Bb Top ' || n
+                     WHEN n <= 204 THEN 'Mm Quiet ' || lpad(n::text, 3, '0')
+                     ELSE 'Zz Tie ' || lpad(n::text, 3, '0') END,
+                'c' || n || '@example.com'
+         FROM generate_series(1, 404) n;
+         -- Aa Own and the 200 Zz Tie give once, the three Bb Top twice, the Mm Quiet never.
+         INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at)
+         SELECT gen_random_uuid(), 'staff', e.id, 'helping_others', 'thanks ' || e.external_id,
+                'published', now() - interval '2 days'
+         FROM employees e CROSS JOIN LATERAL generate_series(1,
+             CASE WHEN e.display_name LIKE 'Bb Top %' THEN 2 ELSE 1 END) g
+         WHERE e.display_name NOT LIKE 'Mm Quiet %';
+         INSERT INTO shoutout_recipients (shoutout_id, recipient_id, giver_id)
+         SELECT s.id, (SELECT id FROM employees WHERE external_id = 'c5'), s.giver_id
+         FROM shoutouts s;
+         ANALYZE employees;",
+    )
+    .await
+    .unwrap();
+    let expected = givers_by_group_by(&db).await;
+    assert_eq!(expected.len(), 204);
+    let today = chrono::Utc::now().date_naive();
+    let span = format!(
+        "period=custom&from={}&to={}",
+        today - chrono::Days::new(3),
+        today - chrono::Days::new(1)
+    );
+    // Aa Own (the tie's first, its others past the crowd), Zz Tie 205 (the next, Aa Own
+    // before the crowd), and one deep in the Zz Tie.
+    for place in [3usize, 4, 100] {
+        for neighbours in [0usize, 2, 5, 10] {
+            let (id, count, rank) = &expected[place];
+            let standing =
+                board(&app, &format!("givers/{id}?{span}&neighbours={neighbours}")).await;
+            let from = place.saturating_sub(neighbours);
+            let to = (place + neighbours + 1).min(expected.len());
+            assert_eq!(
+                lines_by_id(&standing),
+                expected[from..to].to_vec(),
+                "around place {place}, {neighbours} neighbours"
+            );
+            assert_eq!(standing["rank"].as_i64(), Some(*rank));
+            assert_eq!(standing["count"].as_i64(), Some(*count));
+        }
+    }
+}
+
+/// The givers' board as a plain GROUP BY over every shout-out: `(id, count, rank)` in board
+/// order (count, then name, then id).
+async fn givers_by_group_by(db: &tokio_postgres::Client) -> Vec<(String, i64, i64)> {
+    db.query(
+        "SELECT e.id::text, count(*), rank() OVER (ORDER BY count(*) DESC)
+         FROM shoutouts s JOIN employees e ON e.id = s.giver_id
+         GROUP BY e.id, e.display_name ORDER BY count(*) DESC, e.display_name, e.id",
+        &[],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+/// `(id, count, rank)` of each entry of a person board.
+fn lines_by_id(board: &Value) -> Vec<(String, i64, i64)> {
+    board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["employee"]["id"].as_str().unwrap().to_owned(),
+                e["count"].as_i64().unwrap(),
+                e["rank"].as_i64().unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// Summed boards (spans, staff only) page by cursor through long runs of ties, and a
