@@ -853,6 +853,39 @@ enum Subjects {
 /// sources, and a sum of buckets none of which is taken away needs no sign per row (on the
 /// benchmark's givers, each of these costs as much per row as reading it).
 fn scored_sql(query: &BoardQuery, subjects: Subjects) -> String {
+    let parts = summed_parts(query, subjects);
+    let (members_join, members, score) = if query.per_head {
+        (
+            " JOIN (SELECT team_id, count(*) AS members FROM employees \
+                    WHERE active AND team_id IS NOT NULL GROUP BY team_id) m \
+                  ON m.team_id = s.subject_id",
+            "m.members",
+            "s.count::float8 / m.members",
+        )
+    } else {
+        ("", "NULL::int8", "s.count::float8")
+    };
+    format!(
+        "SELECT s.subject_id, s.count, {score} AS score, {members} AS members FROM ( \
+             SELECT u.subject_id, sum(u.n)::int4 AS count FROM ({parts}) u \
+             GROUP BY u.subject_id HAVING sum(u.n) > 0 \
+         ) s{members_join}"
+    )
+}
+
+/// One person's score on a person board (never per head) as a scalar subquery: their
+/// [`summed_parts`] added up, null where they have nothing (as [`scored_sql`] leaves them
+/// out). `subject`: an SQL expression naming them. A plain sum, where grouping by subject
+/// would set up a hash table sized for the whole board each time the statement starts.
+fn person_score(query: &BoardQuery, subject: &'static str) -> String {
+    format!(
+        "(SELECT CASE WHEN sum(u.n) > 0 THEN sum(u.n)::float8 END FROM ({parts}) u)",
+        parts = summed_parts(query, Subjects::One(subject)),
+    )
+}
+
+/// The rows [`scored_sql`] adds up, as one `UNION ALL` of (subject_id, n).
+fn summed_parts(query: &BoardQuery, subjects: Subjects) -> String {
     let col = query.column();
     let only = |expr: &str| match subjects {
         Subjects::DaysGiven(param) | Subjects::DaysRead(param) => {
@@ -914,24 +947,7 @@ fn scored_sql(query: &BoardQuery, subjects: Subjects) -> String {
     if parts.is_empty() {
         parts.push("SELECT NULL::uuid AS subject_id, 0 AS n WHERE false".to_string());
     }
-    let (members_join, members, score) = if query.per_head {
-        (
-            " JOIN (SELECT team_id, count(*) AS members FROM employees \
-                    WHERE active AND team_id IS NOT NULL GROUP BY team_id) m \
-                  ON m.team_id = s.subject_id",
-            "m.members",
-            "s.count::float8 / m.members",
-        )
-    } else {
-        ("", "NULL::int8", "s.count::float8")
-    };
-    format!(
-        "SELECT s.subject_id, s.count, {score} AS score, {members} AS members FROM ( \
-             SELECT u.subject_id, sum(u.n)::int4 AS count FROM ({parts}) u \
-             GROUP BY u.subject_id HAVING sum(u.n) > 0 \
-         ) s{members_join}",
-        parts = parts.join(" UNION ALL "),
-    )
+    parts.join(" UNION ALL ")
 }
 
 /// Names (the tie-break), current teams and the rest of a line, for the few rows chosen.
@@ -1033,11 +1049,13 @@ fn bucket_values() -> String {
 /// line costs a primary-key probe (~2.5 µs): they cost the same near 0.08.
 const WALK_NAMES: f64 = 0.1;
 
-/// Walk the directory for a standing's tie, probing each person walked, when (tied lines)²
-/// exceeds this times the lines wanted times the people in the directory. A probe sums the
-/// person's own rows (a primary-key probe per bucket, their own rows of the days: ~30 µs on
-/// the benchmark's 1M set), where naming a tied line costs ~2.5 µs: they cost the same near 12.
-const PROBE_NAMES: f64 = 10.0;
+/// Walk the directory for a standing's tie probing each person walked, rather than testing
+/// them against a hash of the tie, when (tied lines)² exceeds this times the lines wanted
+/// times the people in the directory. A probe sums the person's own rows (a primary-key probe
+/// per bucket, their own rows of the days: ~30 µs on the benchmark's 1M set); the hash costs
+/// about 0.2 µs per tied line to read and build (the tie of 10,000 in a 90-day span of givers
+/// at 1M: about 3 ms a hash, and the person's own tie is walked both ways).
+const PROBE_NAMES: f64 = 150.0;
 
 /// The people in the directory, as the planner last counted them (a one-off InitPlan).
 const DIRECTORY_SIZE: &str =
@@ -1149,14 +1167,15 @@ fn summed_page_sql(query: &BoardQuery, subjects: Subjects, cursor: bool) -> Stri
 /// A short tie's nearest names are found by naming its every line, from the band (the sums
 /// between `down` and `up`, kept apart once so that each short tie is not read from every sum)
 /// when the band is a small part of the board.
-/// A long tie's are found by walking the directory in name order from the bound (the subject's
-/// own name, or an end of the directory) and probing each person walked for their own sum
-/// ([`PROBE_NAMES`]): on a flat board a tie is thousands of lines (10,000 people gave twice in
-/// 90 days at 1M), and hashing them to test each person walked cost more than the whole rest
-/// of the statement but the sums. The walk stops after a few times the people it should need
+/// A longer tie's are found by walking the directory in name order from the bound (the
+/// subject's own name, or an end of the directory), testing each person walked against a hash
+/// of the tie (see [`WALK_NAMES`]). On a flat board a tie is thousands of lines (10,000 people
+/// gave twice in 90 days at 1M), and those hashes cost more than the whole rest of the
+/// statement but the sums; there each person walked is probed for their own sum instead
+/// ([`PROBE_NAMES`]). A probing walk stops after a few times the people it should need
 /// (`cap`); a tie whose names bunch away from the bound, so that the walk meets too few of its
-/// lines by then, is walked again testing each person against a hash of the tie. Ranks come
-/// from a histogram of the scores (1 + how many score higher).
+/// lines by then, is walked again against the hash. Ranks come from a histogram of the scores
+/// (1 + how many score higher).
 fn summed_around_sql(query: &BoardQuery) -> String {
     let people = query.board != BoardKind::Teams;
     // The sums the ties and the lines near are read from: on a person board, the band when it
@@ -1204,7 +1223,9 @@ fn summed_around_sql(query: &BoardQuery) -> String {
                 ),
             );
         }
+        // Walked at all (else named), and walked with probes (else against a hash).
         let walk = format!("(SELECT {} FROM walks)", t.flag);
+        let probed = format!("(SELECT {}_probe FROM walks)", t.flag);
         let cap = format!("(SELECT {}_cap FROM walks)", t.flag);
         let em_bound = bound("em.display_name", "em.id");
         let name = format!("walk_{}", t.tie);
@@ -1214,25 +1235,25 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         let probe = format!(
             "{name} AS MATERIALIZED ( \
                  SELECT w.id FROM ( \
-                     SELECT em.id, em.display_name, (SELECT p.score FROM ({one}) p) AS score \
-                     FROM employees em WHERE {walk}{em_bound} \
+                     SELECT em.id, em.display_name, {one} AS score \
+                     FROM employees em WHERE {probed}{em_bound} \
                      ORDER BY em.display_name {dir}, em.id {dir} LIMIT {cap} \
                  ) w WHERE w.score = {score} \
                  ORDER BY w.display_name {dir}, w.id {dir} LIMIT $10 \
              )",
-            one = scored_sql(query, Subjects::One("em.id")),
+            one = person_score(query, "em.id"),
             score = t.score,
         );
         // Too few lines of the tie within the cap, and the directory went on past it.
         let short = format!(
-            "{walk} AND (SELECT count(*) FROM {name}) < $10 \
+            "{probed} AND (SELECT count(*) FROM {name}) < $10 \
              AND (SELECT count(*) FROM (SELECT 1 FROM employees em WHERE true{em_bound} \
                   ORDER BY em.display_name {dir}, em.id {dir} LIMIT {cap}) c) >= {cap}"
         );
-        // Exactly one of the three runs: the probing walk, the hashed walk after it fell
-        // short, or the naming of each line of a short tie. A tie that is not there (no one
-        // above, or below) reads nothing: naming reads the band, which is kept apart only
-        // when it is first read.
+        // Exactly one of the three runs: the probing walk (then the hashed walk if it fell
+        // short), the hashed walk, or the naming of each line of a short tie. A tie that is
+        // not there (no one above, or below) reads nothing: naming reads the band, which is
+        // kept apart only when it is first read.
         let ids = format!(
             "SELECT id FROM {name} \
              UNION ALL ({hashed}) \
@@ -1243,7 +1264,7 @@ fn summed_around_sql(query: &BoardQuery) -> String {
               ORDER BY e.display_name {dir}, c.subject_id {dir} LIMIT $10)",
             score = t.score,
             hashed = name_walk(
-                &format!("({short})"),
+                &format!("(({walk} AND NOT {probed}) OR ({short}))"),
                 &format!("SELECT c.subject_id FROM {pool} c WHERE {set}"),
                 &em_bound,
                 dir,
@@ -1303,7 +1324,8 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         .map(|w| format!(", {w}"))
         .collect();
     // Whether to walk a tie of `n` lines for `$10` of them, and how far.
-    let walk = |n: &str| walk_names(n, "$10", PROBE_NAMES);
+    let walk = |n: &str| walk_names(n, "$10", WALK_NAMES);
+    let probe = |n: &str| walk_names(n, "$10", PROBE_NAMES);
     let cap = |n: &str| {
         format!("(4 * $10 * {DIRECTORY_SIZE} / greatest(coalesce({n}, 0), 1))::int8 + 16")
     };
@@ -1332,6 +1354,8 @@ fn summed_around_sql(query: &BoardQuery) -> String {
          ), \
          walks AS MATERIALIZED ( \
              SELECT {walk_up} AS up, {walk_own} AS own, {walk_down} AS down, \
+                    {probe_up} AS up_probe, {probe_own} AS own_probe, \
+                    {probe_down} AS down_probe, \
                     {cap_up} AS up_cap, {cap_own} AS own_cap, {cap_down} AS down_cap, \
                     (SELECT coalesce(sum(h.n), 0) FROM hist h \
                      WHERE h.score >= coalesce({down_score}, '-infinity') \
@@ -1364,6 +1388,9 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         walk_up = walk(&tie(up_score)),
         walk_own = walk(&own_tie),
         walk_down = walk(&tie(down_score)),
+        probe_up = probe(&tie(up_score)),
+        probe_own = probe(&own_tie),
+        probe_down = probe(&tie(down_score)),
         cap_up = cap(&tie(up_score)),
         cap_own = cap(&own_tie),
         cap_down = cap(&tie(down_score)),

@@ -1240,10 +1240,11 @@ async fn a_page_ending_in_a_long_tie_takes_the_first_names() {
 
 /// A standing on a summed board names only the lines that can be its neighbours, found in a
 /// tie either by naming the tie's lines (a short tie) or by walking the directory in name
-/// order from the person's own name (a long one). Wherever the person stands (first or last
-/// of a tie, in a tie of one name shared by many, at the top or the bottom) and however many
-/// neighbours are asked for, the lines equal the plain GROUP BY's around them; the same for
-/// teams, whose ties are always named.
+/// order from the person's own name (a long one: with one neighbour, the tie of 300 among 400
+/// people is walked probing each person met; with more, against a hash of the tie). Wherever
+/// the person stands (first or last of a tie, in a tie of one name shared by many, at the top
+/// or the bottom) and however many neighbours are asked for, the lines equal the plain GROUP
+/// BY's around them; the same for teams, whose ties are always named.
 #[tokio::test]
 async fn a_standing_in_a_long_tie_shows_the_group_bys_neighbours() {
     let app = TestApp::spawn().await;
@@ -1350,7 +1351,7 @@ async fn a_standing_in_a_long_tie_shows_the_group_bys_neighbours() {
                         .map(|(i, _)| i),
                 );
             }
-            for neighbours in [0usize, 2, 10] {
+            for neighbours in [0usize, 1, 2, 10] {
                 for &place in &places {
                     let (id, count, rank, _) = &expected[place];
                     let standing = board(
@@ -1382,8 +1383,8 @@ async fn a_standing_in_a_long_tie_shows_the_group_bys_neighbours() {
     }
 }
 
-/// A long tie is walked in name order from the person's own name, probing each person met,
-/// and the walk stops after a few times the people it should need. When the tie's other names
+/// The longest ties are walked in name order from the person's own name probing each person
+/// met, and the walk stops after a few times the people it should need. When the tie's other names
 /// all lie far from the person's own (here: after a crowd who gave nothing), the walk meets
 /// too few of them by then and the tie is walked again against a hash of its lines: the
 /// standing still equals the plain GROUP BY's, from either side of the crowd.
@@ -1396,11 +1397,11 @@ async fn a_standing_whose_tie_lies_past_a_crowd_still_finds_its_neighbours() {
          SELECT gen_random_uuid(), 'c' || n,
                 CASE WHEN n = 1 THEN 'Aa Own'
                      WHEN n <= 4 THEN 'Bb Top ' || n
-                     WHEN n <= 204 THEN 'Mm Quiet ' || lpad(n::text, 3, '0')
-                     ELSE 'Zz Tie ' || lpad(n::text, 3, '0') END,
+                     WHEN n <= 904 THEN 'Mm Quiet ' || lpad(n::text, 4, '0')
+                     ELSE 'Zz Tie ' || lpad(n::text, 4, '0') END,
                 'c' || n || '@example.com'
-         FROM generate_series(1, 404) n;
-         -- Aa Own and the 200 Zz Tie give once, the three Bb Top twice, the Mm Quiet never.
+         FROM generate_series(1, 1904) n;
+         -- Aa Own and the 1,000 Zz Tie give once, the three Bb Top twice, the Mm Quiet never.
          INSERT INTO shoutouts (id, source, giver_id, value, message, status, created_at)
          SELECT gen_random_uuid(), 'staff', e.id, 'helping_others', 'thanks ' || e.external_id,
                 'published', now() - interval '2 days'
@@ -1415,17 +1416,18 @@ async fn a_standing_whose_tie_lies_past_a_crowd_still_finds_its_neighbours() {
     .await
     .unwrap();
     let expected = givers_by_group_by(&db).await;
-    assert_eq!(expected.len(), 204);
+    assert_eq!(expected.len(), 1004);
     let today = chrono::Utc::now().date_naive();
     let span = format!(
         "period=custom&from={}&to={}",
         today - chrono::Days::new(3),
         today - chrono::Days::new(1)
     );
-    // Aa Own (the tie's first, its others past the crowd), Zz Tie 205 (the next, Aa Own
-    // before the crowd), and one deep in the Zz Tie.
-    for place in [3usize, 4, 100] {
-        for neighbours in [0usize, 2, 5, 10] {
+    // Aa Own (the tie's first, its others past the crowd), Zz Tie 0905 (the next, Aa Own
+    // before the crowd), and one deep in the Zz Tie. One and two neighbours: the tie of 1,001
+    // among 1,904 people is walked with probes; five and ten: against its hash.
+    for place in [3usize, 4, 500] {
+        for neighbours in [0usize, 1, 2, 5, 10] {
             let (id, count, rank) = &expected[place];
             let standing =
                 board(&app, &format!("givers/{id}?{span}&neighbours={neighbours}")).await;
