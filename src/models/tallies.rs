@@ -1189,17 +1189,19 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         "band"
     };
     // How one tie's nearest `$10` names are found. `tie`: the CTE's name for the walk (u, b,
-    // a, d: up, before, after, down); `score`: the tie's score; `set`: which sums `c` are in
-    // it; `flag`: the `walks` column saying whether it is walked; `bound`: a bound on (name,
-    // id), if any, after which (before which, `descending`) to look.
+    // a, d: up, before, after, down); `score`: the tie's score; `flag`: the `walks` columns
+    // saying whether and how it is walked; `bound`: a bound on (name, id), if any, after which
+    // (before which, `descending`) to look. The bound is strict, so the subject's own line,
+    // which bounds its own tie, is never among the lines found.
     struct Tie<'a> {
         tie: &'a str,
         score: &'a str,
-        set: String,
         flag: &'a str,
         bound: Option<&'a str>,
         descending: bool,
     }
+    // Each person a probing walk meets, probed for their own sum.
+    let one = person_score(query, "em.id");
     // The tie's probing walk, as a CTE (people only), and the query of the ids it contributes.
     let nearest = |t: &Tie| -> (Option<String>, String) {
         let dir = if t.descending { "DESC" } else { "ASC" };
@@ -1209,7 +1211,7 @@ fn summed_around_sql(query: &BoardQuery) -> String {
                 .map(|key| format!(" AND ({name}, {id}) {cmp} {key}"))
                 .unwrap_or_default()
         };
-        let set = &t.set;
+        let set = format!("c.score = {}", t.score);
         if !people {
             // Teams are few: their names are always read one by one.
             return (
@@ -1241,7 +1243,6 @@ fn summed_around_sql(query: &BoardQuery) -> String {
                  ) w WHERE w.score = {score} \
                  ORDER BY w.display_name {dir}, w.id {dir} LIMIT $10 \
              )",
-            one = person_score(query, "em.id"),
             score = t.score,
         );
         // Too few lines of the tie within the cap, and the directory went on past it.
@@ -1287,7 +1288,6 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         Tie {
             tie: "u",
             score: up_score,
-            set: format!("c.score = {up_score}"),
             flag: "up",
             bound: None,
             descending: true,
@@ -1295,7 +1295,6 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         Tie {
             tie: "b",
             score: own_score,
-            set: format!("c.score = {own_score} AND c.subject_id <> $9"),
             flag: "own",
             bound: Some(own_key),
             descending: true,
@@ -1303,7 +1302,6 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         Tie {
             tie: "a",
             score: own_score,
-            set: format!("c.score = {own_score} AND c.subject_id <> $9"),
             flag: "own",
             bound: Some(own_key),
             descending: false,
@@ -1311,14 +1309,13 @@ fn summed_around_sql(query: &BoardQuery) -> String {
         Tie {
             tie: "d",
             score: down_score,
-            set: format!("c.score = {down_score}"),
             flag: "down",
             bound: None,
             descending: false,
         },
     ];
-    let (walks, ids): (Vec<Option<String>>, Vec<String>) = ties.iter().map(nearest).unzip();
-    let walks: String = walks
+    let (probes, ids): (Vec<Option<String>>, Vec<String>) = ties.iter().map(nearest).unzip();
+    let probes: String = probes
         .into_iter()
         .flatten()
         .map(|w| format!(", {w}"))
@@ -1367,7 +1364,7 @@ fn summed_around_sql(query: &BoardQuery) -> String {
              WHERE EXISTS (SELECT 1 FROM own) \
                AND s.score >= coalesce({down_score}, '-infinity') \
                AND s.score <= coalesce({up_score}, 'infinity') \
-         ){walks}, \
+         ){probes}, \
          chosen AS MATERIALIZED ({ids}), \
          near AS MATERIALIZED ( \
              SELECT s.* FROM {pool} s \

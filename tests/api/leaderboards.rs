@@ -919,20 +919,31 @@ fn span_ends(today: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
     ]
 }
 
-/// `(display name, count, rank)` of each entry of a people board.
-fn full_lines(board: &Value) -> Vec<(String, i64, i64)> {
+/// `(field, count, rank)` of each entry, the field read from its `subject` (`employee` or
+/// `team`), such as `id` or `display_name`.
+fn entry_lines(board: &Value, subject: &str, field: &str) -> Vec<(String, i64, i64)> {
     board["entries"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| {
             (
-                e["employee"]["display_name"].as_str().unwrap().to_owned(),
+                e[subject][field].as_str().unwrap().to_owned(),
                 e["count"].as_i64().unwrap(),
                 e["rank"].as_i64().unwrap(),
             )
         })
         .collect()
+}
+
+/// `(display name, count, rank)` of each entry of a people board.
+fn full_lines(board: &Value) -> Vec<(String, i64, i64)> {
+    entry_lines(board, "employee", "display_name")
+}
+
+/// `(id, count, rank)` of each entry of a people board.
+fn lines_by_id(board: &Value) -> Vec<(String, i64, i64)> {
+    entry_lines(board, "employee", "id")
 }
 
 /// A span is weighed with the planner's statistics as last read, kept for a while (they only
@@ -1313,13 +1324,6 @@ async fn a_standing_in_a_long_tie_shows_the_group_bys_neighbours() {
     )
     .await;
     assert!(teams.len() > 20, "{} teams thanked", teams.len());
-    let line = |e: &Value, subject: &str| {
-        (
-            e[subject]["id"].as_str().unwrap().to_owned(),
-            e["count"].as_i64().unwrap(),
-            e["rank"].as_i64().unwrap(),
-        )
-    };
     // Every place near the ties' edges and the name shared by ten, and every seventh.
     let places = |len: usize| -> Vec<usize> {
         (0..len)
@@ -1359,12 +1363,7 @@ async fn a_standing_in_a_long_tie_shows_the_group_bys_neighbours() {
                         &format!("{board_name}/{id}?{span}&neighbours={neighbours}"),
                     )
                     .await;
-                    let got: Vec<_> = standing["entries"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|e| line(e, subject))
-                        .collect();
+                    let got = entry_lines(&standing, subject, "id");
                     let from = place.saturating_sub(neighbours);
                     let to = (place + neighbours + 1).min(expected.len());
                     let want: Vec<_> = expected[from..to]
@@ -1458,22 +1457,6 @@ async fn givers_by_group_by(db: &tokio_postgres::Client) -> Vec<(String, i64, i6
     .iter()
     .map(|r| (r.get(0), r.get(1), r.get(2)))
     .collect()
-}
-
-/// `(id, count, rank)` of each entry of a person board.
-fn lines_by_id(board: &Value) -> Vec<(String, i64, i64)> {
-    board["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["employee"]["id"].as_str().unwrap().to_owned(),
-                e["count"].as_i64().unwrap(),
-                e["rank"].as_i64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 /// Summed boards (spans, staff only) page by cursor through long runs of ties, and a
