@@ -583,9 +583,15 @@ pub async fn forget_older_than(conn: &mut AsyncPgConnection, days: u32) -> Query
     .bind::<Int4, _>(days as i32)
     .execute(conn)
     .await?;
+    // Locked in id order, as the mail fan-out locks events (`mark_mailed`): deleted in scan
+    // order, an event rewritten since it was written comes after later ones, and each side
+    // could hold an event the other waits for.
     let events = diesel::sql_query(
-        "DELETE FROM outbox_events o WHERE fanned_out_at < now() - $1 * interval '1 day' \
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.id)",
+        "DELETE FROM outbox_events WHERE id IN ( \
+             SELECT o.id FROM outbox_events o \
+             WHERE o.fanned_out_at < now() - $1 * interval '1 day' \
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.id) \
+             ORDER BY o.id FOR UPDATE)",
     )
     .bind::<Int4, _>(days as i32)
     .execute(conn)

@@ -858,3 +858,166 @@ async fn marking_events_mailed_takes_them_in_the_webhook_fan_outs_order() {
         .get(0);
     assert_eq!(mailed, 50);
 }
+
+/// Two events that name `who` by id and name (frozen payloads, as the webhook fan-out leaves them), waiting for
+/// mail, of which the first (by id) is rewritten so that a scan of the table meets it last.
+/// `fanned_out_days_ago`: when they were fanned out, if they were.
+async fn two_events_naming(
+    app: &TestApp,
+    who: Uuid,
+    fanned_out_days_ago: Option<i32>,
+) -> (i64, i64) {
+    let db = app.db().await;
+    db.batch_execute(
+        "INSERT INTO webhook_endpoints (id, url, events, format, secret, created_by) \
+         VALUES (gen_random_uuid(), 'https://hooks.example.org/in', \
+                 ARRAY['shoutout.published'], 'standard', 'whsec_test', 'test')",
+    )
+    .await
+    .unwrap();
+    let ids: Vec<i64> = db
+        .query(
+            "INSERT INTO outbox_events (event_type, endpoint_id, payload, fanned_out_at) \
+             SELECT 'webhook.ping', e.id, \
+                    jsonb_build_object('recipient', jsonb_build_object( \
+                        'id', p.id, 'display_name', p.display_name)), \
+                    now() - $2::int4 * interval '1 day' \
+             FROM webhook_endpoints e, employees p, generate_series(1, 2) \
+             WHERE p.id = $1 \
+             RETURNING id",
+            &[&who, &fanned_out_days_ago],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let (first, second) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
+    db.execute(
+        "UPDATE outbox_events SET actor_id = gen_random_uuid() WHERE id = $1",
+        &[&first],
+    )
+    .await
+    .unwrap();
+    let scanned: Vec<i64> = db
+        .query("SELECT id FROM outbox_events ORDER BY ctid", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        scanned,
+        [second, first],
+        "a scan meets the first event last"
+    );
+    (first, second)
+}
+
+/// The mail fan-out marks `first` and `second` mailed, in one transaction, while `other` (started
+/// once the fan-out holds `first`, and left to wait for it) writes the same events; `other`'s
+/// outcome. The fan-out must finish: with `other` taking the events in scan order, it held
+/// `second` while waiting for `first`, the fan-out then waited for `second`, and PostgreSQL
+/// aborted one of them as a deadlock.
+async fn mark_mailed_beside<T>(
+    app: &TestApp,
+    (first, second): (i64, i64),
+    other: impl std::future::Future<Output = T>,
+) -> T {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let db = app.db().await;
+    let (holding, held) = tokio::sync::oneshot::channel::<()>();
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    let marking = conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        shoutout::models::mail::mark_mailed(conn, &[first]).await?;
+        holding.send(()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let waiting: i64 = db
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if waiting > 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the other writer never waited");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        shoutout::models::mail::mark_mailed(conn, &[first, second]).await
+    });
+    let other = async {
+        held.await.unwrap();
+        other.await
+    };
+    let (marked, other) = tokio::join!(marking, other);
+    marked.expect("the mail fan-out marks both events");
+    other
+}
+
+/// An erasure redacts the events that name the person in id order, as the mail fan-out marks
+/// them (migration `erasure_lock_order`).
+#[tokio::test]
+async fn erasing_someone_takes_their_events_in_the_mail_fan_outs_order() {
+    let app = TestApp::spawn_with(|c| {
+        c.mail_poll_ms = 3_600_000;
+        c.webhooks_poll_ms = 3_600_000;
+    })
+    .await;
+    let (zed, _) = app.employee("zed", None).await;
+    let events = two_events_naming(&app, zed, None).await;
+    let erased = mark_mailed_beside(
+        &app,
+        events,
+        app.post(
+            &format!("/api/v1/employees/{zed}/erase"),
+            &app.admin_token(),
+            &json!({}),
+        ),
+    )
+    .await;
+    expect_status(erased, StatusCode::OK).await;
+    let left: i64 = app
+        .db()
+        .await
+        .query_one(
+            "SELECT count(*) FROM outbox_events \
+             WHERE mailed_at IS NOT NULL AND payload->'recipient'->>'id' = $1::text \
+               AND payload->'recipient'->>'display_name' = 'Erased person'",
+            &[&zed.to_string()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 2, "both events mailed, and neither gives the name");
+}
+
+/// Forgetting old events deletes them in id order, as the mail fan-out marks them.
+#[tokio::test]
+async fn forgetting_old_events_takes_them_in_the_mail_fan_outs_order() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let app = TestApp::spawn_with(|c| {
+        c.mail_poll_ms = 3_600_000;
+        c.webhooks_poll_ms = 3_600_000;
+    })
+    .await;
+    let (zed, _) = app.employee("zed", None).await;
+    let events = two_events_naming(&app, zed, Some(400)).await;
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    let forgotten = mark_mailed_beside(
+        &app,
+        events,
+        shoutout::models::webhooks::forget_older_than(&mut conn, 30),
+    )
+    .await;
+    assert_eq!(forgotten.expect("the old events are forgotten"), 2);
+    assert_eq!(app.count("outbox_events").await, 0);
+}
