@@ -285,7 +285,7 @@ def measure_as_of(cluster, admin, dates, size, requests, periods=None):
                      "p50_ms": alone["p50_ms"], "p99_ms": alone["p99_ms"],
                      "non_200": alone["non_200"]}
             if variant == "none":
-                naive = pgbench(cluster, naive_sql(board, period, cluster, None, end), 1,
+                naive = pgbench(cluster, naive_sql(board, period, None, end), 1,
                                 transactions=3 if size >= 1_000_000 else 10)
                 entry["naive_ms"] = naive["latency_avg_ms"]
                 entry["ours_over_naive"] = round(alone["p50_ms"] / naive["latency_avg_ms"], 3)
@@ -326,7 +326,7 @@ def measure_standings(cluster, admin, end, size, requests):
                 q += f"&from={end - dt.timedelta(days=89)}&to={end}"
             elif period != "all_time":
                 q += f"&at={end}"
-            naive = pgbench(cluster, naive_sql(board, period, cluster, None, end), 1,
+            naive = pgbench(cluster, naive_sql(board, period, None, end), 1,
                             transactions=3 if size >= 1_000_000 else 10)
             for place, subject in standing_subjects(cluster, board, period, end):
                 url = f"http://127.0.0.1:{PORT}/api/v1/leaderboards/{board}/{subject}?{q}"
@@ -355,7 +355,7 @@ def measure_campaign_alone(cluster, admin, size, requests):
         entry = {"board": board, "variant": variant, "p50_ms": alone["p50_ms"],
                  "p99_ms": alone["p99_ms"], "non_200": alone["non_200"]}
         if variant == "none":
-            naive = pgbench(cluster, naive_sql(board, period, cluster, days), 1,
+            naive = pgbench(cluster, naive_sql(board, period, days), 1,
                             transactions=3 if size >= 1_000_000 else 10)
             entry["naive_ms"] = naive["latency_avg_ms"]
             entry["ours_over_naive"] = round(alone["p50_ms"] / naive["latency_avg_ms"], 3)
@@ -380,7 +380,7 @@ def ensure_campaign(admin):
     return listing["items"][0]["id"]
 
 
-def naive_sql(board, period, cluster, campaign, end=None):
+def naive_sql(board, period, campaign, end=None):
     """What a naive implementation runs: GROUP BY over the raw rows of the period that ends on
     (or holds) `end` (today by default)."""
     where = naive_where(period, campaign, end)
@@ -556,7 +556,7 @@ def measure(size, args):
                      "p50_ms": fixed["p50_ms"], "p99_ms": fixed["p99_ms"],
                      "non_200": fixed["non_200"] + peak["non_200"], "max_rps": peak["rps"]}
             if variant == "none":
-                naive = pgbench(cluster, naive_sql(board, period, cluster, campaign_days), 1,
+                naive = pgbench(cluster, naive_sql(board, period, campaign_days), 1,
                                 transactions=2 if size > 1_000_000 else 5)
                 entry["naive_ms"] = naive["latency_avg_ms"]
                 entry["ours_over_naive"] = round(fixed["p50_ms"] / naive["latency_avg_ms"], 4)
