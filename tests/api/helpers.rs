@@ -401,6 +401,29 @@ impl TestApp {
             .get(0)
     }
 
+    /// Returns once a session of this test's database waits for a lock (a row another holds);
+    /// panics, naming `who`, if none does within ten seconds.
+    pub async fn until_someone_waits_for_a_lock(&self, who: &str) {
+        let db = self.db().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let waiting: i64 = db
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if waiting > 0 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{who} never waited");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn token(&self, sub: &str, roles: &[Role]) -> String {
         auth::mint_token(&self.config, sub, roles, chrono::Duration::hours(1)).unwrap()
     }

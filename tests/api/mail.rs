@@ -818,23 +818,7 @@ async fn marking_events_mailed_takes_them_in_the_webhook_fan_outs_order() {
         })
         .await
     });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let waiting: i64 = db
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if waiting > 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the mail fan-out never waited");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    app.until_someone_waits_for_a_lock("the mail fan-out").await;
     // ... and the webhook fan-out goes on to the last one, which must not be held.
     webhooks
         .execute(
@@ -925,7 +909,6 @@ async fn mark_mailed_beside<T>(
     other: impl std::future::Future<Output = T>,
 ) -> T {
     use diesel_async::{AsyncConnection, AsyncPgConnection};
-    let db = app.db().await;
     let (holding, held) = tokio::sync::oneshot::channel::<()>();
     let mut conn = AsyncPgConnection::establish(&app.database_url)
         .await
@@ -933,23 +916,7 @@ async fn mark_mailed_beside<T>(
     let marking = conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         shoutout::models::mail::mark_mailed(conn, &[first]).await?;
         holding.send(()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let waiting: i64 = db
-                .query_one(
-                    "SELECT count(*) FROM pg_stat_activity \
-                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                    &[],
-                )
-                .await
-                .unwrap()
-                .get(0);
-            if waiting > 0 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the other writer never waited");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        app.until_someone_waits_for_a_lock("the other writer").await;
         shoutout::models::mail::mark_mailed(conn, &[first, second]).await
     });
     let other = async {
