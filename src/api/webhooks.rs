@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{location, nullable};
+use super::{location, nullable, nullable_object, object_or_null};
 use crate::auth::Admin;
 use crate::domain::events::{EventType, WebhookFormat};
 use crate::domain::fields::{Description, WebhookUrl};
@@ -64,7 +64,7 @@ pub struct CreateWebhook {
     /// `standard` (the default): Standard Webhooks; `slack`, `teams`: a channel message.
     #[serde(default = "standard")]
     pub format: WebhookFormat,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_null")]
     pub filter: Option<WebhookFilter>,
     #[serde(default)]
     pub description: Option<Description>,
@@ -83,7 +83,7 @@ pub struct UpdateWebhook {
     #[schema(min_items = 1, max_items = 5)]
     pub events: Option<Vec<EventType>>,
     pub format: Option<WebhookFormat>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "nullable_object")]
     #[schema(value_type = Option<WebhookFilter>, nullable)]
     pub filter: Option<Option<WebhookFilter>>,
     #[serde(default, deserialize_with = "nullable")]

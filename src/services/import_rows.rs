@@ -40,6 +40,14 @@ fn parse_json_rows<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<Vec
         .into_iter()
         .enumerate()
         .map(|(index, value)| {
+            // serde reads a struct from a positional array too; a row is an object.
+            if !value.is_object() {
+                let refused = Refused {
+                    errors: vec![FieldError::new("body", "must be a JSON object")],
+                    as_sent: None,
+                };
+                return Err(at_index(index, refused));
+            }
             extract::from_json_value(value).map_err(|refused| at_index(index, refused))
         })
         .collect())

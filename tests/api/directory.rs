@@ -1530,6 +1530,26 @@ async fn a_bad_import_writes_nothing_and_reports_every_row() {
         "every bad row: {problem}"
     );
     assert_eq!(app.count("employees").await, 1);
+
+    // A row is an object: serde would read one from a positional array too, as if its
+    // members were named in order.
+    let rows = json!([
+        {"external_id": "ann", "display_name": "Ann", "email": "ann@example.com"},
+        ["ben", "Ben", "ben@example.com"],
+        "cat",
+    ]);
+    let problem = expect_problem(
+        import_json(&app, rows).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    )
+    .await;
+    assert_eq!(
+        field_names(&problem),
+        BTreeSet::from(["[1]".to_owned(), "[2]".to_owned()]),
+        "{problem}"
+    );
+    assert_eq!(app.count("employees").await, 1);
 }
 
 #[tokio::test]

@@ -817,6 +817,17 @@ async fn endpoints_are_checked_and_only_admins_manage_them() {
                 "filter": {"colour": "red"}}),
             "filter",
         ),
+        // serde would read a filter from a positional array, as if its members were named.
+        (
+            json!({"url": "https://hooks.example.com/", "events": ["shoutout.published"],
+                "filter": [null, ["helping_others"]]}),
+            "filter",
+        ),
+        (
+            json!({"url": "https://hooks.example.com/", "events": ["shoutout.published"],
+                "filter": {"values": ["kindness"]}}),
+            "filter.values[0]",
+        ),
     ] {
         let response = app.post("/api/v1/webhooks", &admin, &body).await;
         let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, None).await;
@@ -874,6 +885,21 @@ async fn endpoints_are_checked_and_only_admins_manage_them() {
     .await;
     assert_eq!(changed["description"], "Intranet");
     assert_eq!(changed["filter"]["sources"], json!(["customer"]));
+    // Found by the fuzzer: a filter sent as an array was taken, as a filter of nothing.
+    let response = app
+        .patch(
+            &format!("/api/v1/webhooks/{id}"),
+            &admin,
+            &json!({"filter": [null, null]}),
+        )
+        .await;
+    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("filter")).await;
+    let kept = expect_status(
+        app.get(&format!("/api/v1/webhooks/{id}"), &admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(kept["filter"]["sources"], json!(["customer"]), "unchanged");
     let missing = Uuid::now_v7();
     for response in [
         app.get(&format!("/api/v1/webhooks/{missing}"), &admin)
