@@ -798,6 +798,11 @@ async fn endpoints_are_checked_and_only_admins_manage_them() {
             json!({"url": "https://hooks.example.com/", "events": ["shoutout.deleted"]}),
             "events[0]",
         ),
+        // The document allows five (there are five kinds); the same one six times is not five.
+        (
+            json!({"url": "https://hooks.example.com/", "events": vec!["praise.pending"; 6]}),
+            "events",
+        ),
         (
             json!({"url": "https://hooks.example.com/", "events": ["shoutout.published"], "format": "email"}),
             "format",
@@ -885,21 +890,24 @@ async fn endpoints_are_checked_and_only_admins_manage_them() {
     .await;
     assert_eq!(changed["description"], "Intranet");
     assert_eq!(changed["filter"]["sources"], json!(["customer"]));
-    // Found by the fuzzer: a filter sent as an array was taken, as a filter of nothing.
-    let response = app
-        .patch(
-            &format!("/api/v1/webhooks/{id}"),
-            &admin,
-            &json!({"filter": [null, null]}),
-        )
-        .await;
-    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some("filter")).await;
+    // Found by the fuzzer: a filter sent as an array was taken, as a filter of nothing, and
+    // six events where the document allows five.
+    for (body, field) in [
+        (json!({"filter": [null, null]}), "filter"),
+        (json!({"events": vec!["praise.pending"; 6]}), "events"),
+    ] {
+        let response = app
+            .patch(&format!("/api/v1/webhooks/{id}"), &admin, &body)
+            .await;
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
     let kept = expect_status(
         app.get(&format!("/api/v1/webhooks/{id}"), &admin).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(kept["filter"]["sources"], json!(["customer"]), "unchanged");
+    assert_eq!(kept["events"], json!(["shoutout.published"]), "unchanged");
     let missing = Uuid::now_v7();
     for response in [
         app.get(&format!("/api/v1/webhooks/{missing}"), &admin)
