@@ -3,7 +3,8 @@
 -- schema from the same rows, once as it is and once with an int4 number per person and team,
 -- in the same order and with the same index options, and their sizes are compared. Both
 -- copies are built fresh (indexes packed as CREATE INDEX leaves them), so the ratio is like
--- for like; the set's own indexes, grown row by row, are larger than either.
+-- for like; the set's own indexes, grown row by row, are larger than either. The tallies are
+-- built a third time, numbered in name order and without the name (see below).
 --
 --   psql -h $BENCH_DIR/pg-SIZE/run -U postgres -d shoutout -f bench/narrow_keys.sql
 --
@@ -45,6 +46,35 @@ CREATE INDEX tallies_uuid_team ON tallies_uuid (board, bucket, source, team_id) 
 CREATE INDEX tallies_int_team ON tallies_int (board, bucket, source, team_no) WITH (fillfactor = 100) WHERE team_no IS NOT NULL;
 CREATE INDEX tallies_uuid_subject ON tallies_uuid (subject_id) WITH (fillfactor = 100);
 CREATE INDEX tallies_int_subject ON tallies_int (subject_no) WITH (fillfactor = 100);
+
+-- A third copy of the tallies, numbered in name order: each person's (and team's) int4 is
+-- their place in the boards' tie order (name, then id), so the number alone orders a tie and
+-- the rankings need no name. (Renaming someone, or hiring between two numbers with no gap
+-- left, would renumber them and their rows: what this saves decides whether that is worth
+-- designing.)
+CREATE TABLE person_ord AS
+    SELECT id, (row_number() OVER (ORDER BY display_name, id))::int4 AS ord FROM public.employees;
+CREATE UNIQUE INDEX ON person_ord (id) INCLUDE (ord);
+CREATE TABLE team_ord AS
+    SELECT id, (row_number() OVER (ORDER BY name, id))::int4 AS ord FROM public.teams;
+CREATE UNIQUE INDEX ON team_ord (id) INCLUDE (ord);
+CREATE TABLE tallies_ord (board int2, bucket int4, source int2, subject_ord int4, team_no int4,
+    total int4, helping_others int4, exceeding_expectations int4, achieving_goals int4,
+    responding_with_care int4, thriving_through_teamwork int4)
+    WITH (fillfactor = 100);
+INSERT INTO tallies_ord
+SELECT t.board, t.bucket, t.source,
+       CASE WHEN t.board = 3 THEN (SELECT ord FROM team_ord WHERE id = t.subject_id)
+            ELSE (SELECT ord FROM person_ord WHERE id = t.subject_id) END,
+       (SELECT no FROM team_no WHERE id = t.team_id), t.total, t.helping_others,
+       t.exceeding_expectations, t.achieving_goals, t.responding_with_care,
+       t.thriving_through_teamwork
+FROM public.tallies t ORDER BY board, bucket, source, subject_id;
+ALTER TABLE tallies_ord ADD CONSTRAINT tallies_ord_pkey PRIMARY KEY (board, bucket, source, subject_ord);
+CREATE INDEX tallies_ord_rank_total ON tallies_ord (board, bucket, source, total DESC, subject_ord) WITH (fillfactor = 100) WHERE total > 0;
+CREATE INDEX tallies_ord_rank_helping_others ON tallies_ord (board, bucket, source, helping_others DESC, subject_ord) WITH (fillfactor = 100) WHERE helping_others > 0;
+CREATE INDEX tallies_ord_team ON tallies_ord (board, bucket, source, team_no) WITH (fillfactor = 100) WHERE team_no IS NOT NULL;
+CREATE INDEX tallies_ord_subject ON tallies_ord (subject_ord) WITH (fillfactor = 100);
 
 -- The recipients' lines; the int copy also without the giver (which only the "not thanking
 -- oneself" check reads, and the shout-out holds).
@@ -99,20 +129,24 @@ FROM public.report_team_days d JOIN team_no tm ON tm.id = d.team_id ORDER BY 1, 
 ALTER TABLE team_days_uuid ADD CONSTRAINT team_days_uuid_pkey PRIMARY KEY (team_id, day, side);
 ALTER TABLE team_days_int ADD CONSTRAINT team_days_int_pkey PRIMARY KEY (team_no, day, side);
 
--- Each pair: bytes per shout-out as uuid, as int4, and the ratio.
+-- Each structure: bytes per shout-out as uuid, as int4 and (the tallies) numbered in name
+-- order, and the ratios to uuid.
 WITH sizes AS (
     SELECT c.relname, pg_relation_size(c.oid) AS bytes FROM pg_class c
     WHERE c.relnamespace = 'narrow_probe'::regnamespace AND c.relkind IN ('r', 'i')
       AND c.relname NOT LIKE 'person_no%' AND c.relname NOT LIKE 'team_no%'
+      AND c.relname NOT LIKE 'person_ord%' AND c.relname NOT LIKE 'team_ord%'
 ), n AS (SELECT count(*)::numeric AS n FROM public.shoutouts)
 SELECT replace(u.relname, '_uuid', '') AS structure,
        round(u.bytes / n.n, 1) AS uuid_b, round(i.bytes / n.n, 1) AS int_b,
-       round(i.bytes::numeric / u.bytes, 3) AS ratio
-FROM sizes u JOIN sizes i ON i.relname = replace(u.relname, '_uuid', '_int'), n
+       round(i.bytes::numeric / u.bytes, 3) AS int_ratio,
+       round(o.bytes / n.n, 1) AS name_ordered_b, round(o.bytes::numeric / u.bytes, 3) AS name_ordered_ratio
+FROM sizes u JOIN sizes i ON i.relname = replace(u.relname, '_uuid', '_int')
+LEFT JOIN sizes o ON o.relname = replace(u.relname, '_uuid', '_ord'), n
 WHERE u.relname LIKE '%\_uuid%'
 UNION ALL
 SELECT 'tallies_pkey at fillfactor 100', round(u.bytes / n.n, 1), round(i.bytes / n.n, 1),
-       round(i.bytes::numeric / u.bytes, 3)
+       round(i.bytes::numeric / u.bytes, 3), NULL, NULL
 FROM sizes u, sizes i, n WHERE u.relname = 'tallies_int_pkey' AND i.relname = 'tallies_int_pkey_ff100'
 ORDER BY 1;
 
