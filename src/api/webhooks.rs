@@ -60,7 +60,7 @@ pub struct CreateWebhook {
     /// What to deliver (at least one). A Slack or Teams channel takes only
     /// `shoutout.published` and `shoutout.cheered`.
     #[schema(min_items = 1, max_items = 5)]
-    #[validate(length(min = 1, max = 5, message = "name 1 to 5 events"))]
+    #[validate(length(max = 5, message = "name at most 5 events"))]
     pub events: Vec<EventType>,
     /// `standard` (the default): Standard Webhooks; `slack`, `teams`: a channel message.
     #[serde(default = "standard")]
@@ -82,7 +82,7 @@ fn standard() -> WebhookFormat {
 pub struct UpdateWebhook {
     pub url: Option<WebhookUrl>,
     #[schema(min_items = 1, max_items = 5)]
-    #[validate(length(min = 1, max = 5, message = "name 1 to 5 events"))]
+    #[validate(length(max = 5, message = "name at most 5 events"))]
     pub events: Option<Vec<EventType>>,
     pub format: Option<WebhookFormat>,
     #[serde(default, deserialize_with = "nullable_object")]
