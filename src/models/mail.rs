@@ -269,6 +269,12 @@ pub struct MailRow {
 /// Claims due mails for `lease`: first cancels those whose shout-out is no longer published
 /// (retracted before its mail went out), then takes the rest with `SKIP LOCKED`, so two
 /// instances never send one mail at once.
+///
+/// Every statement here that writes several mails locks them in id order first, as every other
+/// writer of the queue does (`release`, `cancel_for_shoutout`, erasure): in the order a scan
+/// meets them, a mail rewritten since it was queued (leased, retried) comes after later ones,
+/// and two writers each holding a row the other wants is a deadlock that PostgreSQL ends by
+/// failing one of them.
 pub async fn claim_due(
     conn: &mut AsyncPgConnection,
     owner: Uuid,
@@ -276,13 +282,14 @@ pub async fn claim_due(
     limit: i64,
 ) -> QueryResult<Vec<MailRow>> {
     diesel::sql_query(
-        "UPDATE mail_messages m SET status = 'cancelled', completed_at = now(), \
+        "UPDATE mail_messages SET status = 'cancelled', completed_at = now(), \
                 last_error = 'the shout-out is no longer published', \
-                to_address = CASE WHEN m.kind = 'customer_thanks' THEN NULL ELSE m.to_address END \
-         FROM shoutouts s \
-         WHERE m.status = 'pending' AND m.shoutout_id = s.id \
-           AND m.kind IN ('thanked', 'manager_copy', 'customer_thanks') \
-           AND s.status <> 'published' AND m.next_attempt_at <= now()",
+                to_address = CASE WHEN kind = 'customer_thanks' THEN NULL ELSE to_address END \
+         WHERE id IN (SELECT m.id FROM mail_messages m JOIN shoutouts s ON s.id = m.shoutout_id \
+                      WHERE m.status = 'pending' \
+                        AND m.kind IN ('thanked', 'manager_copy', 'customer_thanks') \
+                        AND s.status <> 'published' AND m.next_attempt_at <= now() \
+                      ORDER BY m.id FOR UPDATE OF m)",
     )
     .execute(conn)
     .await?;
@@ -363,8 +370,10 @@ pub async fn cancel_for_shoutout(conn: &mut AsyncPgConnection, id: Uuid) -> Quer
                 last_error = 'the shout-out is no longer published', leased_until = NULL, \
                 lease_owner = NULL, \
                 to_address = CASE WHEN kind = 'customer_thanks' THEN NULL ELSE to_address END \
-         WHERE shoutout_id = $1 AND status = 'pending' \
-           AND kind IN ('thanked', 'manager_copy', 'customer_thanks')",
+         WHERE id IN (SELECT id FROM mail_messages \
+                      WHERE shoutout_id = $1 AND status = 'pending' \
+                        AND kind IN ('thanked', 'manager_copy', 'customer_thanks') \
+                      ORDER BY id FOR UPDATE)",
     )
     .bind::<SqlUuid, _>(id)
     .execute(conn)
@@ -394,16 +403,16 @@ pub async fn still_due(conn: &mut AsyncPgConnection, id: i64, owner: Uuid) -> Qu
 }
 
 /// Gives back `owner`'s claims on mails it did not try, so the next turn takes them at once.
+/// Locks them in id order (see `claim_due`): a plain `id = ANY` is met in whatever order the
+/// plan reads the table.
 pub async fn release(conn: &mut AsyncPgConnection, ids: &[i64], owner: Uuid) -> QueryResult<()> {
-    diesel::update(
-        mail_messages::table
-            .filter(mail_messages::id.eq_any(ids))
-            .filter(mail_messages::lease_owner.eq(owner)),
+    diesel::sql_query(
+        "UPDATE mail_messages SET leased_until = NULL, lease_owner = NULL \
+         WHERE id IN (SELECT id FROM mail_messages WHERE id = ANY($1) AND lease_owner = $2 \
+                      ORDER BY id FOR UPDATE)",
     )
-    .set((
-        mail_messages::leased_until.eq(None::<DateTime<Utc>>),
-        mail_messages::lease_owner.eq(None::<Uuid>),
-    ))
+    .bind::<Array<BigInt>, _>(ids)
+    .bind::<SqlUuid, _>(owner)
     .execute(conn)
     .await
     .map(drop)

@@ -995,3 +995,244 @@ async fn forgetting_old_events_takes_them_in_the_mail_fan_outs_order() {
     assert_eq!(forgotten.expect("the old events are forgotten"), 2);
     assert_eq!(app.count("outbox_events").await, 0);
 }
+
+/// Two pending, due mails to `who` about shout-out `about` (retracted), leased by `owner`, of
+/// which the first (by id) is rewritten so that a scan of the table, or of an index by time or
+/// shout-out, meets it last.
+async fn two_mails_to(app: &TestApp, who: Uuid, about: Uuid, owner: Uuid) -> (i64, i64) {
+    let db = app.db().await;
+    let ids: Vec<i64> = db
+        .query(
+            "INSERT INTO mail_messages (kind, dedupe_key, employee_id, to_address, shoutout_id, \
+                                        subject, text_body, html_body, lease_owner, leased_until) \
+             SELECT 'thanked', 'lock-order-' || n, e.id, e.email, $2, 'You were thanked', \
+                    'Thanks', '<p>Thanks</p>', $3, now() - interval '1 minute' \
+             FROM employees e, generate_series(1, 2) n WHERE e.id = $1 \
+             RETURNING id",
+            &[&who, &about, &owner],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let (first, second) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
+    // Not a HOT update (an indexed column changes), so every index of the queue, and the table
+    // itself, now meets the first mail after the second.
+    db.execute(
+        "UPDATE mail_messages SET next_attempt_at = now() WHERE id = $1",
+        &[&first],
+    )
+    .await
+    .unwrap();
+    let scanned: Vec<i64> = db
+        .query(
+            "SELECT id FROM mail_messages WHERE id IN ($1, $2) ORDER BY ctid",
+            &[&first, &second],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(scanned, [second, first], "a scan meets the first mail last");
+    (first, second)
+}
+
+/// Runs `other` while a writer that keeps id order (as the mail workers do) holds the first of
+/// two mails; once `other` waits, that writer goes on to the second and commits. Without the
+/// same order in `other`, it would hold the second, and PostgreSQL would abort one of the two.
+async fn hold_first_mail_beside<T>(
+    app: &TestApp,
+    (first, second): (i64, i64),
+    other: impl std::future::Future<Output = T>,
+) -> T {
+    let (holding, held) = tokio::sync::oneshot::channel::<()>();
+    let worker = async {
+        let db = app.db().await;
+        db.batch_execute("BEGIN").await.unwrap();
+        db.execute(
+            "UPDATE mail_messages SET attempts = attempts WHERE id = $1",
+            &[&first],
+        )
+        .await
+        .unwrap();
+        holding.send(()).unwrap();
+        app.until_someone_waits_for_a_lock("the other writer").await;
+        db.execute(
+            "UPDATE mail_messages SET attempts = attempts WHERE id = $1",
+            &[&second],
+        )
+        .await
+        .expect("the worker takes the second mail: nobody holds it");
+        db.batch_execute("COMMIT").await.unwrap();
+    };
+    let other = async {
+        held.await.unwrap();
+        other.await
+    };
+    let ((), other) = tokio::join!(worker, other);
+    other
+}
+
+/// A test app with sleeping workers, a person with two mails waiting about a retracted
+/// shout-out (see `two_mails_to`), and the lease's owner.
+async fn two_mails_about_a_retracted_shoutout() -> (TestApp, Uuid, (i64, i64), Uuid) {
+    let app = TestApp::spawn_with(|c| {
+        c.mail_poll_ms = 3_600_000;
+        c.webhooks_poll_ms = 3_600_000;
+    })
+    .await;
+    let (zed, _) = app.employee("zed", None).await;
+    let (_, amy) = app.employee("amy", None).await;
+    let given = app
+        .shoutout(&amy, &[zed], "helping_others", "Thanks for the help")
+        .await;
+    let id = id_of(given);
+    let retracted = app.delete(&format!("/api/v1/shoutouts/{id}"), &amy).await;
+    assert!(retracted.status().is_success(), "{}", retracted.status());
+    let owner = Uuid::new_v4();
+    let mails = two_mails_to(&app, zed, id, owner).await;
+    (app, zed, mails, owner)
+}
+
+async fn statuses(app: &TestApp, (first, second): (i64, i64)) -> Vec<(String, Option<Uuid>)> {
+    app.db()
+        .await
+        .query(
+            "SELECT status, lease_owner FROM mail_messages WHERE id IN ($1, $2) ORDER BY id",
+            &[&first, &second],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+/// A worker giving back the mails it did not try locks them in id order.
+#[tokio::test]
+async fn releasing_mails_takes_them_in_id_order() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let (app, _, mails, owner) = two_mails_about_a_retracted_shoutout().await;
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    // A sequential scan is what a small queue gets; it meets the rows in the table's order.
+    conn.batch_execute("SET enable_indexscan = off; SET enable_bitmapscan = off")
+        .await
+        .unwrap();
+    let released = hold_first_mail_beside(
+        &app,
+        mails,
+        shoutout::models::mail::release(&mut conn, &[mails.0, mails.1], owner),
+    )
+    .await;
+    released.expect("both mails are given back");
+    assert_eq!(
+        statuses(&app, mails).await,
+        [("pending".to_string(), None), ("pending".to_string(), None)]
+    );
+}
+
+/// Claiming cancels the mails about shout-outs no longer published, in id order.
+#[tokio::test]
+async fn claiming_cancels_mails_in_id_order() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let (app, _, mails, _) = two_mails_about_a_retracted_shoutout().await;
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    let claimed = hold_first_mail_beside(
+        &app,
+        mails,
+        shoutout::models::mail::claim_due(
+            &mut conn,
+            Uuid::new_v4(),
+            std::time::Duration::from_secs(60),
+            10,
+        ),
+    )
+    .await;
+    assert!(claimed.expect("the claim goes through").is_empty());
+    let cancelled: Vec<String> = statuses(&app, mails)
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(cancelled, ["cancelled", "cancelled"]);
+}
+
+/// A retraction cancels the mails about it in id order.
+#[tokio::test]
+async fn cancelling_a_shoutouts_mails_takes_them_in_id_order() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let (app, _, mails, _) = two_mails_about_a_retracted_shoutout().await;
+    let about: Uuid = app
+        .db()
+        .await
+        .query_one(
+            "SELECT shoutout_id FROM mail_messages WHERE id = $1",
+            &[&mails.0],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    let cancelled = hold_first_mail_beside(
+        &app,
+        mails,
+        shoutout::models::mail::cancel_for_shoutout(&mut conn, about),
+    )
+    .await;
+    assert_eq!(cancelled.expect("the mails are cancelled"), 2);
+}
+
+/// An erasure deletes the person's mails, and rewrites others' that name them, in id order
+/// (migration `mail_lock_order`).
+#[tokio::test]
+async fn erasing_someone_takes_their_mails_in_id_order() {
+    let (app, zed, mails, _) = two_mails_about_a_retracted_shoutout().await;
+    // A manager's copy that names them is rewritten, not deleted; it is locked in the same
+    // pass, in id order, before the deletions.
+    let db = app.db().await;
+    db.execute(
+        "INSERT INTO mail_messages (kind, dedupe_key, to_address, subject, text_body, html_body) \
+         VALUES ('manager_copy', 'lock-order-copy', 'boss@example.com', \
+                 'zed Example was thanked', 'zed Example was thanked', '<p>zed Example</p>')",
+        &[],
+    )
+    .await
+    .unwrap();
+    let erased = hold_first_mail_beside(
+        &app,
+        mails,
+        app.post(
+            &format!("/api/v1/employees/{zed}/erase"),
+            &app.admin_token(),
+            &json!({}),
+        ),
+    )
+    .await;
+    expect_status(erased, StatusCode::OK).await;
+    let left: Vec<(String, String)> = db
+        .query(
+            "SELECT kind, subject FROM mail_messages \
+             WHERE dedupe_key LIKE 'lock-order-%' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        left,
+        [(
+            "manager_copy".to_string(),
+            "Erased person was thanked".to_string()
+        )]
+    );
+}
