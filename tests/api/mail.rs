@@ -883,15 +883,29 @@ async fn two_events_naming(
         .iter()
         .map(|r| r.get(0))
         .collect();
+    rewrite_the_first(&db, "outbox_events", "actor_id = gen_random_uuid()", &ids).await
+}
+
+/// Rewrites the first (by id) of two rows of `table` with `set`, so that a scan of the table
+/// meets it after the second, and checks that it does; the two ids in id order.
+async fn rewrite_the_first(
+    db: &tokio_postgres::Client,
+    table: &str,
+    set: &str,
+    ids: &[i64],
+) -> (i64, i64) {
     let (first, second) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
     db.execute(
-        "UPDATE outbox_events SET actor_id = gen_random_uuid() WHERE id = $1",
+        &format!("UPDATE {table} SET {set} WHERE id = $1"),
         &[&first],
     )
     .await
     .unwrap();
     let scanned: Vec<i64> = db
-        .query("SELECT id FROM outbox_events ORDER BY ctid", &[])
+        .query(
+            &format!("SELECT id FROM {table} WHERE id IN ($1, $2) ORDER BY ctid"),
+            &[&first, &second],
+        )
         .await
         .unwrap()
         .iter()
@@ -900,7 +914,7 @@ async fn two_events_naming(
     assert_eq!(
         scanned,
         [second, first],
-        "a scan meets the first event last"
+        "a scan of {table} meets the first row last"
     );
     (first, second)
 }
@@ -1016,27 +1030,9 @@ async fn two_mails_to(app: &TestApp, who: Uuid, about: Uuid, owner: Uuid) -> (i6
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let (first, second) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
     // Not a HOT update (an indexed column changes), so every index of the queue, and the table
     // itself, now meets the first mail after the second.
-    db.execute(
-        "UPDATE mail_messages SET next_attempt_at = now() WHERE id = $1",
-        &[&first],
-    )
-    .await
-    .unwrap();
-    let scanned: Vec<i64> = db
-        .query(
-            "SELECT id FROM mail_messages WHERE id IN ($1, $2) ORDER BY ctid",
-            &[&first, &second],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(scanned, [second, first], "a scan meets the first mail last");
-    (first, second)
+    rewrite_the_first(&db, "mail_messages", "next_attempt_at = now()", &ids).await
 }
 
 /// Runs `other` while a writer that keeps id order (as the mail workers do) holds the first of
