@@ -12,9 +12,10 @@ use rand::{Rng, SeedableRng};
 use uuid::{NoContext, Timestamp, Uuid};
 
 use crate::db::DbPool;
-use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus};
+use crate::domain::{HeartValue, ShoutoutSource, ShoutoutStatus, Visibility};
 use crate::models::campaigns::{self, NewCampaign};
 use crate::models::employees::{self, EmployeeChanges, EmployeeFilter, NewEmployee};
+use crate::models::praise::{self, NewPraise};
 use crate::models::shoutouts::{self, NewShoutout};
 use crate::models::teams::{self, NewTeam, TeamChanges};
 
@@ -157,6 +158,35 @@ const MESSAGES: &[(HeartValue, &[&str])] = &[
             "Great cross-team effort getting billing and support aligned.",
             "You kept everyone in the loop during the launch. Real teamwork.",
         ],
+    ),
+];
+
+/// Customer praise the demo leaves waiting for moderation: the customer's name and address (if
+/// they gave them; an address comes with their consent to one mail), value and message.
+type CustomerPraise = (
+    Option<&'static str>,
+    Option<&'static str>,
+    HeartValue,
+    &'static str,
+);
+const CUSTOMER_PRAISE: &[CustomerPraise] = &[
+    (
+        Some("Maria G."),
+        Some("maria.g@example.net"),
+        HeartValue::RespondingWithCare,
+        "Stayed on the phone until my order was sorted, and called back the next day to check.",
+    ),
+    (
+        Some("Tom from Northwind"),
+        None,
+        HeartValue::ExceedingExpectations,
+        "Had our replacement out the same afternoon. We did not expect that.",
+    ),
+    (
+        None,
+        None,
+        HeartValue::HelpingOthers,
+        "Patient and kind with my father, who does not like computers.",
     ),
 ];
 
@@ -332,6 +362,27 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
         // In bulk: a few statements rather than a thousand, so a demo loads in a blink.
         shoutouts::insert_many(conn, &new, &lines).await?;
         shoutouts::add_cheers(conn, &cheers).await?;
+        // Customer praise waiting for a moderator, so that the moderation queue (and whoever
+        // tries it, the API fuzzer among them) has something to approve, reject or strip of its
+        // address.
+        for (hours_ago, (name, email, value, message)) in (1i64..).zip(CUSTOMER_PRAISE) {
+            praise::insert(
+                conn,
+                &NewPraise {
+                    id: Uuid::now_v7(),
+                    employee_id: people[skewed(&mut rng, people.len() - 1)],
+                    message: (*message).to_owned(),
+                    value: *value,
+                    value_suggested: false,
+                    customer_name: name.map(str::to_owned),
+                    customer_email: email.map(str::to_owned),
+                    email_consent: email.is_some(),
+                    received_at: now - Duration::hours(hours_ago * 5),
+                    visibility: Visibility::Public,
+                },
+            )
+            .await?;
+        }
         // A campaign running now, so the demo page can show a campaign board.
         let today = now.with_timezone(&timezone).date_naive();
         campaigns::create(

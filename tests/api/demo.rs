@@ -1,7 +1,7 @@
 //! The demo data holds on any date: seeded as of the first moment of a week, a month, a quarter,
 //! a year and of 29 February, in time zones on both sides of UTC, every board the demo page shows
 //! (this month's people, this quarter's teams, the campaign's people, the wall's week, the feed)
-//! has lines.
+//! has lines, and customers' praise waits for a moderator.
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -50,6 +50,23 @@ async fn every_board_of_the_demo_page_has_lines_on_any_date() {
             .unwrap();
             shoutout::demo::seed_if_empty(&pool, now, tz).await.unwrap();
             let token = app.admin_token();
+            // Customers' praise waits for a moderator, on any date.
+            let queue = expect_status(
+                app.get("/api/v1/moderation/shoutouts?status=pending", &token)
+                    .await,
+                StatusCode::OK,
+            )
+            .await;
+            let waiting = queue["items"].as_array().unwrap();
+            assert_eq!(waiting.len(), 3, "{zone} {day}");
+            assert_eq!(
+                waiting
+                    .iter()
+                    .filter(|i| i["customer_email"].is_string())
+                    .count(),
+                1,
+                "one came with an address"
+            );
             // The page asks for the campaign running on its day: the campaign seeded around it.
             let campaigns =
                 expect_status(app.get("/api/v1/campaigns", &token).await, StatusCode::OK).await;
