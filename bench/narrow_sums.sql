@@ -17,7 +17,7 @@
 CREATE TEMP TABLE sums_uuid AS
 SELECT t.bucket, t.subject_id, t.total FROM tallies t
 WHERE t.board = :board AND t.source = 0
-  AND t.bucket IN (SELECT 3000000 + (m::date - DATE '1900-01-01')
+  AND t.bucket IN (SELECT tally_bucket(3, m::date)
                    FROM generate_series(:'first_month'::date,
                                         :'first_month'::date + (:months - 1) * interval '1 month',
                                         interval '1 month') AS m);

@@ -365,7 +365,9 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
         // Customer praise waiting for a moderator, so that the moderation queue (and whoever
         // tries it, the API fuzzer among them) has something to approve, reject or strip of its
         // address.
-        for (hours_ago, (name, email, value, message)) in (1i64..).zip(CUSTOMER_PRAISE) {
+        // Five hours apart, the newest five hours old; to anyone but the leaver (the last), whose
+        // praise could not be approved.
+        for (k, (name, email, value, message)) in (1i64..).zip(CUSTOMER_PRAISE) {
             praise::insert(
                 conn,
                 &NewPraise {
@@ -377,7 +379,7 @@ pub async fn seed_if_empty(pool: &DbPool, now: DateTime<Utc>, timezone: Tz) -> a
                     customer_name: name.map(str::to_owned),
                     customer_email: email.map(str::to_owned),
                     email_consent: email.is_some(),
-                    received_at: now - Duration::hours(hours_ago * 5),
+                    received_at: now - Duration::hours(5 * k),
                     visibility: Visibility::Public,
                 },
             )
