@@ -294,13 +294,14 @@ impl From<DieselError> for ApiError {
                     (DatabaseErrorKind::ClosedConnection, _) => {
                         ApiError::Unavailable("the database connection was lost".into())
                     }
-                    (DatabaseErrorKind::SerializationFailure, _) => {
-                        ApiError::Unavailable("the request collided with another; retry it".into())
-                    }
                     // Lock orders are kept (see `models::webhooks`); should two transactions
-                    // still meet head on, the one PostgreSQL picked may simply be retried.
+                    // still meet head on, the one PostgreSQL picked may simply be retried. The
+                    // log says which collision it was and, for a deadlock, who waited on whom.
+                    (DatabaseErrorKind::SerializationFailure, _) => {
+                        ApiError::Unavailable(collision(info.as_ref()))
+                    }
                     _ if info.message().contains("deadlock detected") => {
-                        ApiError::Unavailable("the request collided with another; retry it".into())
+                        ApiError::Unavailable(collision(info.as_ref()))
                     }
                     // Text with a NUL character that no extractor caught (a CSV cell, say):
                     // the client's input, not our bug.
@@ -328,6 +329,17 @@ impl From<DieselError> for ApiError {
             }
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
+    }
+}
+
+/// A 503's logged reason for two transactions that collided: the database's own words.
+fn collision(info: &dyn diesel::result::DatabaseErrorInformation) -> String {
+    match info.details() {
+        Some(details) => format!(
+            "collided with another request: {} ({details})",
+            info.message()
+        ),
+        None => format!("collided with another request: {}", info.message()),
     }
 }
 

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, expect_problem, expect_status, id_of};
+use crate::helpers::{BURST_DB_WAIT_MS, TestApp, expect_problem, expect_status, id_of};
 
 const MESSAGE: &str = "Thank you for the help with the queue today";
 
@@ -706,6 +706,7 @@ async fn tallies_always_equal_a_recount() {
     let app = TestApp::spawn_with(|c| {
         c.db_pool_size = 10;
         c.daily_limit = 1000;
+        c.db_wait_ms = BURST_DB_WAIT_MS;
     })
     .await;
     let team = app.team("Support", None).await;
@@ -1638,7 +1639,7 @@ async fn importing_the_same_history_twice_counts_it_once() {
 /// Identical imports sent at the same moment create each row once, and neither fails.
 #[tokio::test]
 async fn identical_imports_racing_create_each_row_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.db_wait_ms = BURST_DB_WAIT_MS).await;
     app.employee("gia", None).await;
     app.employee("ann", None).await;
     let admin = app.admin_token();

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use shoutout::auth::Role;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, expect_problem, expect_status};
+use crate::helpers::{BURST_DB_WAIT_MS, TestApp, expect_problem, expect_status};
 
 const RANGE: &str = "from=2026-11-01&to=2026-11-24";
 
@@ -626,6 +626,7 @@ async fn report_rollups_equal_a_recount_and_reports_over_months_agree_with_plain
     let app = TestApp::spawn_with(|c| {
         c.db_pool_size = 10;
         c.daily_limit = 1000;
+        c.db_wait_ms = BURST_DB_WAIT_MS;
     })
     .await;
     let company = app.team("Company", None).await;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use shoutout::auth::Role;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, expect_problem, expect_status, id_of};
+use crate::helpers::{BURST_DB_WAIT_MS, TestApp, expect_problem, expect_status, id_of};
 
 const MESSAGE: &str = "Thanks for covering my shift!";
 
@@ -479,6 +479,7 @@ async fn the_daily_limit_holds_under_concurrent_requests() {
     let app = TestApp::spawn_with(|c| {
         c.daily_limit = 5;
         c.db_pool_size = 10;
+        c.db_wait_ms = BURST_DB_WAIT_MS;
     })
     .await;
     let (_, giver) = app.employee("giver", None).await;
@@ -592,7 +593,11 @@ async fn an_idempotency_key_makes_a_retry_create_nothing() {
 /// Fifty retries that race each other: all get the same answer and exactly one row exists.
 #[tokio::test]
 async fn fifty_racing_retries_with_one_key_create_one_shoutout() {
-    let app = TestApp::spawn_with(|c| c.db_pool_size = 10).await;
+    let app = TestApp::spawn_with(|c| {
+        c.db_pool_size = 10;
+        c.db_wait_ms = BURST_DB_WAIT_MS;
+    })
+    .await;
     let (_, giver) = app.employee("giver", None).await;
     let (bob_id, _) = app.employee("bob", None).await;
     let body = json!({"recipient_ids": [bob_id], "value": "helping_others", "message": MESSAGE});
