@@ -159,21 +159,7 @@ async fn a_manager_opens_the_printable_team_report_from_a_signed_link() {
 /// `<shoutout-wall>` on both within a second; it is stored exactly once.
 #[tokio::test]
 async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
-    let home = TestApp::spawn_with(|config| config.demo = true).await;
-    let pool = shoutout::db::build_pool(
-        &home.database_url,
-        &shoutout::db::PoolSettings {
-            max_size: 2,
-            wait: std::time::Duration::from_secs(5),
-            statement_timeout: std::time::Duration::from_secs(30),
-            verify: false,
-            generic_plans: false,
-        },
-    )
-    .unwrap();
-    shoutout::demo::seed_if_empty(&pool, chrono::Utc::now(), home.config.timezone)
-        .await
-        .unwrap();
+    let home = demo_app(|_| {}).await;
     let tv = home.spawn_beside(|_| {}).await;
     let campaigns = expect_status(
         home.get("/api/v1/campaigns", &home.admin_token()).await,
@@ -197,6 +183,73 @@ async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
             "SELECT count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
              JOIN employees e ON e.id = r.recipient_id \
              WHERE s.message = $1 AND e.external_id = 'bob' AND s.value = 'helping_others'",
+            &[&message],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1);
+}
+
+/// The service with its demo page and demo data, its configuration changed by `adjust`.
+async fn demo_app(adjust: impl FnOnce(&mut shoutout::config::Config)) -> TestApp {
+    let app = TestApp::spawn_with(|config| {
+        config.demo = true;
+        adjust(config);
+    })
+    .await;
+    let pool = shoutout::db::build_pool(
+        &app.database_url,
+        &shoutout::db::PoolSettings {
+            max_size: 2,
+            wait: std::time::Duration::from_secs(5),
+            statement_timeout: std::time::Duration::from_secs(30),
+            verify: false,
+            generic_plans: false,
+        },
+    )
+    .unwrap();
+    shoutout::demo::seed_if_empty(&pool, chrono::Utc::now(), app.config.timezone)
+        .await
+        .unwrap();
+    app
+}
+
+/// A service too busy to take a shout-out in time (here: a lock the test holds, until the
+/// statement timeout answers 503) does not make the person press Send again: `<shoutout-give>`
+/// says it is sending again, does so with the same `Idempotency-Key` after `Retry-After`, and
+/// the thanks is stored once.
+#[tokio::test]
+async fn the_give_widget_sends_again_when_the_service_is_busy() {
+    let app = demo_app(|config| config.statement_timeout_ms = 1500).await;
+    let message = format!("Bob took the night call ({})", uuid::Uuid::new_v4());
+    let mut db = app.db().await;
+    let hold = db.transaction().await.unwrap();
+    // Writers of shout-outs wait; readers (the page's boards and feed) do not.
+    hold.batch_execute("LOCK TABLE shoutouts IN SHARE MODE")
+        .await
+        .unwrap();
+    let busy = async {
+        app.until_someone_waits_for_a_lock_within(
+            "the widget's first send",
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+        // The statement timeout ends the wait with a 503; only then is the lock let go, so
+        // that the second send finds the way clear.
+        app.until_nobody_waits_for_a_lock("the widget's first send")
+            .await;
+        hold.commit().await.unwrap();
+    };
+    let args = [app.base.as_str(), message.as_str()];
+    tokio::join!(run_e2e("give_retry.mjs", &args), busy);
+    let stored: i64 = app
+        .db()
+        .await
+        .query_one(
+            "SELECT count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
+             JOIN employees e ON e.id = r.recipient_id \
+             WHERE s.message = $1 AND e.external_id = 'bob'",
             &[&message],
         )
         .await

@@ -33,6 +33,11 @@
     rolling_365d: "in the last 365 days", campaign: "in the campaign",
   };
   const UNREACHABLE = "Shoutout can't be reached right now. Retrying…";
+  const BUSY = "Shoutout is busy. Sending again…";
+  // How often a shout-out is sent again before the person is asked to retry, and the longest
+  // pause between two sends (whatever `Retry-After` says).
+  const SEND_RETRIES = 3;
+  const LONGEST_PAUSE_S = 10;
   // The last write's position in the primary's log (`Shoutout-Consistency`), shared by every
   // widget on the page; null until this page writes.
   let readAfter = null;
@@ -125,10 +130,12 @@ button:disabled { opacity: .6; cursor: wait; }
       (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
 
   class ApiError extends Error {
-    constructor(status, problem) {
+    constructor(status, problem, retryAfter) {
       super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
       this.status = status;
       this.problem = problem || {};
+      // Seconds the service asked for before trying again (a 503's `Retry-After`), if any.
+      this.retryAfter = retryAfter || null;
     }
   }
 
@@ -165,7 +172,9 @@ button:disabled { opacity: .6; cursor: wait; }
       }
       if (writing && response.ok) readAfter = response.headers.get("Shoutout-Consistency") || readAfter;
       const body = await response.json().catch(() => null);
-      if (!response.ok) throw new ApiError(response.status, body);
+      if (!response.ok) {
+        throw new ApiError(response.status, body, Number(response.headers.get("Retry-After")));
+      }
       return body;
     }
     connectedCallback() {
@@ -382,11 +391,26 @@ button:disabled { opacity: .6; cursor: wait; }
       this._idempotency = this._idempotency || uuid();
       this._send.disabled = true;
       this.status("Sending…");
+      const send = () => this.call("/api/v1/shoutouts", {
+        method: "POST", user: true, cache: "no-store", body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json", "Idempotency-Key": this._idempotency },
+      });
       try {
-        const shoutout = await this.call("/api/v1/shoutouts", {
-          method: "POST", user: true, cache: "no-store", body: JSON.stringify(body),
-          headers: { "Content-Type": "application/json", "Idempotency-Key": this._idempotency },
-        });
+        let shoutout;
+        // A busy service (503: no connection free in time, two writers collided) or a lost
+        // answer is sent again by itself, after the pause the service asks for, rather than
+        // asking the person to press Send during a burst. The same key makes the service store
+        // it once, whichever send got through.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            shoutout = await send();
+            break;
+          } catch (e) {
+            if (attempt > SEND_RETRIES || (e.status !== 503 && e.status !== 0)) throw e;
+            this.status(e.status === 0 ? UNREACHABLE : BUSY);
+            await sleep(Math.min(e.retryAfter || attempt, LONGEST_PAUSE_S) * 1000);
+          }
+        }
         this._idempotency = null;
         this._chosen.clear();
         this.drawChips();
