@@ -176,19 +176,7 @@ async fn a_shoutout_given_in_a_widget_reaches_the_walls_of_both_instances() {
         &[&home.base, &tv.base, &message, &screenshots(), &campaign],
     )
     .await;
-    let stored: i64 = home
-        .db()
-        .await
-        .query_one(
-            "SELECT count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
-             JOIN employees e ON e.id = r.recipient_id \
-             WHERE s.message = $1 AND e.external_id = 'bob' AND s.value = 'helping_others'",
-            &[&message],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stored, 1);
+    assert_eq!(thanks_to_bob(&home, &message).await, 1);
 }
 
 /// The service with its demo page and demo data, its configuration changed by `adjust`.
@@ -213,6 +201,21 @@ async fn demo_app(adjust: impl FnOnce(&mut shoutout::config::Config)) -> TestApp
         .await
         .unwrap();
     app
+}
+
+/// How many shout-outs thank the demo's Bob for helping others with `message`.
+async fn thanks_to_bob(app: &TestApp, message: &str) -> i64 {
+    app.db()
+        .await
+        .query_one(
+            "SELECT count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
+             JOIN employees e ON e.id = r.recipient_id \
+             WHERE s.message = $1 AND e.external_id = 'bob' AND s.value = 'helping_others'",
+            &[&message],
+        )
+        .await
+        .unwrap()
+        .get(0)
 }
 
 /// A service too busy to take a shout-out in time (here: a lock the test holds, until the
@@ -243,19 +246,7 @@ async fn the_give_widget_sends_again_when_the_service_is_busy() {
     };
     let args = [app.base.as_str(), message.as_str()];
     tokio::join!(run_e2e("give_retry.mjs", &args), busy);
-    let stored: i64 = app
-        .db()
-        .await
-        .query_one(
-            "SELECT count(*) FROM shoutouts s JOIN shoutout_recipients r ON r.shoutout_id = s.id \
-             JOIN employees e ON e.id = r.recipient_id \
-             WHERE s.message = $1 AND e.external_id = 'bob'",
-            &[&message],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stored, 1);
+    assert_eq!(thanks_to_bob(&app, &message).await, 1);
 }
 
 /// The console in Chromium, signed in through a real OpenID provider: every page passes
