@@ -186,20 +186,23 @@ def token(sub, roles):
 
 
 class Server:
-    def __init__(self, cluster, env=None):
+    def __init__(self, cluster, env=None, port=None):
         self.cluster = cluster
         self.proc = None
         self.extra_env = env or {}
+        # Another instance on the same database gets a port (and a log) of its own.
+        self.port = port or PORT
 
     def start(self):
         env = dict(os.environ, DATABASE_URL=self.cluster.url(), SHOUTOUT_JWT_SECRET=SECRET,
-                   SHOUTOUT_BIND=f"127.0.0.1:{PORT}", SHOUTOUT_DB_POOL_SIZE="16",
+                   SHOUTOUT_BIND=f"127.0.0.1:{self.port}", SHOUTOUT_DB_POOL_SIZE="16",
                    SHOUTOUT_DAILY_LIMIT="10000", SHOUTOUT_LOG_FORMAT="json", **self.extra_env)
-        self.log = open(self.cluster.root / "server.log", "w")
+        name = "server.log" if self.port == PORT else f"server-{self.port}.log"
+        self.log = open(self.cluster.root / name, "w")
         self.proc = subprocess.Popen([str(BIN), "serve"], env=env, stdout=self.log, stderr=self.log)
         for _ in range(600):
             try:
-                run(["curl", "-sf", f"http://127.0.0.1:{PORT}/readyz"], capture_output=True)
+                run(["curl", "-sf", f"http://127.0.0.1:{self.port}/readyz"], capture_output=True)
                 return
             except subprocess.CalledProcessError:
                 time.sleep(0.2)
@@ -467,6 +470,12 @@ for line in io.lines(os.getenv("BENCH_PEOPLE")) do
 end
 local n = #ids
 math.randomseed(os.time())
+-- BENCH_DELAY_MS: each connection pauses this long before each request (a steady load, not
+-- the most the service takes).
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if pause > 0 then
+  delay = function() return pause end
+end
 request = function()
   local g = math.random(n)
   local r = (g + math.random(n - 1) - 1) % n + 1
@@ -482,7 +491,9 @@ end
 """
 
 
-def post_throughput(cluster, clients, seconds):
+def wrk_posts(cluster, clients, seconds, delay_ms=0):
+    """wrk giving shout-outs (among the first 2,000 active people) on `clients` connections for
+    `seconds`, each connection pausing `delay_ms` before each request; wrk's figures."""
     people = cluster.psql("SELECT id || ',' || external_id FROM bench_active WHERE n < 2000 ORDER BY n")
     rows = [line.split(",") for line in people.splitlines()]
     people_file = cluster.root / "people.txt"
@@ -491,10 +502,15 @@ def post_throughput(cluster, clients, seconds):
     lua.write_text(WRK_LUA)
     out = run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "-s", str(lua),
                f"http://127.0.0.1:{PORT}/api/v1/shoutouts"],
-              env=dict(os.environ, BENCH_PEOPLE=str(people_file)), capture_output=True).stdout
+              env=dict(os.environ, BENCH_PEOPLE=str(people_file), BENCH_DELAY_MS=str(delay_ms)),
+              capture_output=True).stdout
     stats = json.loads(out.split("WRKJSON ", 1)[1].splitlines()[0])
     stats["rps"] = round(stats["requests"] / (stats["duration_us"] / 1e6), 1)
-    ours = stats
+    return stats
+
+
+def post_throughput(cluster, clients, seconds):
+    ours = wrk_posts(cluster, clients, seconds)
     theirs = pgbench(cluster, POST_SQL, clients, seconds=seconds)
     return {"clients": clients, "seconds": seconds, "ours": ours, "pgbench": theirs,
             "ratio": round(ours["rps"] / theirs["tps"], 3)}
@@ -973,6 +989,163 @@ def webhooks_report(result, args):
     log("wrote", out)
 
 
+class StreamReader:
+    """Reads one instance's `/api/v1/stream` on a thread of its own and notes when each
+    `published` event arrived (time.monotonic(), by shout-out id)."""
+
+    def __init__(self, port, auth):
+        import http.client
+        import threading
+        self.arrived = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.conn.request("GET", "/api/v1/stream", headers={
+            "Authorization": f"Bearer {auth}", "Accept": "text/event-stream"})
+        self.response = self.conn.getresponse()
+        if self.response.status != 200:
+            raise SystemExit(f"the stream on port {port} answered {self.response.status}")
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        event = None
+        try:
+            for raw in self.response:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event == "published":
+                    self.arrived[json.loads(line[5:])["id"]] = time.monotonic()
+                elif not line:
+                    event = None
+        except (OSError, ValueError, AttributeError):
+            pass  # closed at the end of the run (http.client drops its socket: AttributeError)
+
+    def close(self):
+        self.conn.close()
+
+
+def give_and_time(port, people, count, pause_s, readers):
+    """`count` shout-outs, one at a time with `pause_s` between, each from and to people of
+    `people` ((id, bearer) pairs); for each, the milliseconds from its 201 to its event on
+    each reader's stream (None: never arrived)."""
+    import http.client
+    import itertools
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    sent = []
+    pairs = itertools.cycle(zip(people, people[1:] + people[:1]))
+    for i in range(count):
+        (_, auth), (rid, _) = next(pairs)
+        body = json.dumps({"recipient_ids": [rid], "value": "helping_others",
+                           "message": f"stream latency probe {i} {time.time()}"})
+        conn.request("POST", "/api/v1/shoutouts", body=body, headers={
+            "Authorization": f"Bearer {auth}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        answer = response.read()
+        answered = time.monotonic()
+        if response.status == 201:
+            sent.append((json.loads(answer)["id"], answered))
+        time.sleep(pause_s)
+    time.sleep(3)  # the stragglers
+    conn.close()
+    return sent, [[round((r.arrived[i] - at) * 1000, 2) if i in r.arrived else None
+                   for i, at in sent] for r in readers]
+
+
+def latency_summary(values):
+    arrived = sorted(v for v in values if v is not None)
+    if not arrived:
+        return {"arrived": 0, "missing": len(values)}
+    pick = lambda q: arrived[min(len(arrived) - 1, int(q * len(arrived)))]
+    return {"arrived": len(arrived), "missing": len(values) - len(arrived),
+            "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": arrived[-1]}
+
+
+def measure_stream(size, args):
+    """How long a shout-out takes from its 201 to the live stream of the instance that took it
+    and of another instance on the same database: alone, and under a write load."""
+    cluster = Cluster(f"pg-{size}")
+    cluster.ensure()
+    loaded = load(cluster, size)
+    other_port = free_port()
+    servers = [Server(cluster), Server(cluster, port=other_port)]
+    for server in servers:
+        server.start()
+    viewer = token("bench-admin", ["admin"])
+    people = [(pid, token(ext, ["employee"])) for pid, ext in (
+        line.split(",") for line in cluster.psql(
+            "SELECT id || ',' || external_id FROM bench_active WHERE n >= 2000 AND n < 2050 "
+            "ORDER BY n").splitlines())]
+    count = 60 if args.quick else 300
+    result = {"size": size, "load": loaded, "probes": count}
+    readers = [StreamReader(PORT, viewer), StreamReader(other_port, viewer)]
+    try:
+        time.sleep(1)
+        sent, latencies = give_and_time(PORT, people, count, 0.05, readers)
+        result["alone"] = {"given": len(sent), "same_instance": latency_summary(latencies[0]),
+                           "other_instance": latency_summary(latencies[1])}
+        # The same probes while wrk gives beside them (the people of `post_throughput`, another
+        # set): a steady load (4 connections, each pausing 50 ms between requests), then as
+        # much as the service takes (16 connections, no pause).
+        import threading
+        seconds = max(10, int(count * 0.06) + 6)
+        for key, clients, delay_ms in [("steady_load", 4, 50), ("saturated", 16, 0)]:
+            load_result = {}
+            writer = threading.Thread(target=lambda: load_result.update(
+                wrk_posts(cluster, clients, seconds, delay_ms)))
+            writer.start()
+            time.sleep(2)
+            sent, latencies = give_and_time(PORT, people, count, 0.05, readers)
+            writer.join()
+            result[key] = {"given": len(sent), "same_instance": latency_summary(latencies[0]),
+                           "other_instance": latency_summary(latencies[1]),
+                           "load_posts_per_s": load_result["rps"],
+                           "load_p50_ms": load_result["p50_ms"], "load_p99_ms": load_result["p99_ms"]}
+    finally:
+        for reader in readers:
+            reader.close()
+        for server in servers:
+            server.stop()
+        cluster.stop()
+    return result
+
+
+def stream_report(result, args):
+    today = dt.date.today().isoformat()
+    info = machine()
+    lines = [f"# Live stream latency, {today}", "",
+             f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
+             f"{info['postgres']}; {info['wrk']}. Commit {git_commit()}.", "",
+             f"Command: `bench/run --stream{' --quick' if args.quick else ''} --small "
+             f"{result['size']}` ({result['size']:,} shout-outs loaded). Two instances of the "
+             "release server on one database, each with a stream open (`GET /api/v1/stream`, "
+             f"an admin's token); {result['probes']} shout-outs given one at a time (50 ms "
+             "apart) to the first; for each, the time from reading its 201 to reading its "
+             "`published` event on each stream. Then the same while wrk gives beside them "
+             "(durable commits): a steady load (4 connections, each pausing 50 ms between "
+             "requests), and as much as the service takes (16 connections, no pause).", "",
+             "| | given | stream | arrived | missing | p50 ms | p99 ms | max ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    labels = [("alone", "alone"), ("steady_load", "a steady write load"),
+              ("saturated", "saturated with writes")]
+    for key, label in labels:
+        r = result[key]
+        for stream, name in [("same_instance", "the instance given to"),
+                             ("other_instance", "the other instance")]:
+            x = r[stream]
+            lines.append(f"| {label} | {r['given']} | {name} | {x['arrived']} | {x['missing']} | "
+                         f"{x.get('p50_ms', '')} | {x.get('p99_ms', '')} | {x.get('max_ms', '')} |")
+    lines.append("")
+    for key, label in labels[1:]:
+        r = result[key]
+        lines.append(f"- {label}: wrk's own POSTs at {r['load_posts_per_s']}/s, p50 "
+                     f"{r['load_p50_ms']} ms, p99 {r['load_p99_ms']} ms.")
+    lines.append("")
+    out = ROOT / "bench" / "results" / f"{today}-stream.md"
+    out.write_text("\n".join(lines))
+    (ROOT / "bench" / "results" / f"{today}-stream.json").write_text(json.dumps(result, indent=1))
+    log("wrote", out)
+
+
 def period_list(text):
     """`--periods`: known period names only, so a typo is an error rather than an empty run."""
     periods = [p for p in text.split(",") if p]
@@ -1006,6 +1179,9 @@ def main():
     parser.add_argument("--webhooks", action="store_true",
                         help="measure POST throughput with three webhook endpoints against none, "
                         "and the outbox's drain rate, on the small data set")
+    parser.add_argument("--stream", action="store_true",
+                        help="measure the live stream's latency (two instances, alone and under "
+                        "a write load) on the --small set")
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the last measurements kept in BENCH_DIR")
     args = parser.parse_args()
@@ -1018,6 +1194,9 @@ def main():
         return
     if args.webhooks:
         webhooks_report(measure_webhooks(args.small, args), args)
+        return
+    if args.stream:
+        stream_report(measure_stream(args.small, args), args)
         return
     results = [measure(args.small, args)]
     if args.large != args.small:
