@@ -250,6 +250,32 @@ async fn the_give_widget_sends_again_when_the_service_is_busy() {
     assert_eq!(thanks_to_bob(&app, &message).await, 1);
 }
 
+/// A busy service (here: the tallies locked until the statement timeout answers the boards'
+/// first reads 503) leaves the demo page's boards and wall showing the error only until they
+/// ask again after `Retry-After`, not until their next refresh a minute later.
+#[tokio::test]
+async fn boards_ask_a_busy_service_again_soon() {
+    let app = demo_app(|config| config.statement_timeout_ms = 1500).await;
+    let mut db = app.db().await;
+    let hold = db.transaction().await.unwrap();
+    // Readers of the boards wait; the feed does not read the tallies.
+    hold.batch_execute("LOCK TABLE tallies IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let busy = async {
+        app.until_someone_waits_for_a_lock_within(
+            "the boards' first reads",
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+        app.until_nobody_waits_for_a_lock("the boards' first reads")
+            .await;
+        hold.commit().await.unwrap();
+    };
+    let args = [app.base.as_str()];
+    tokio::join!(run_e2e("board_retry.mjs", &args), busy);
+}
+
 /// The console in Chromium, signed in through a real OpenID provider: every page passes
 /// axe-core and fits 390 px (screenshots at 1280 and 390 px in `target/e2e/`), praise is
 /// moderated by keyboard, an import is previewed and committed, a widget key's snippet works

@@ -37,6 +37,8 @@
   // How often a shout-out is sent again before the person is asked to retry, and the longest
   // pause between two sends (whatever `Retry-After` says).
   const SEND_RETRIES = 3;
+  // How often a board, feed or wall asks a busy service again before its next refresh.
+  const REFRESH_RETRIES = 4;
   const LONGEST_PAUSE_S = 10;
   // The last write's position in the primary's log (`Shoutout-Consistency`), shared by every
   // widget on the page; null until this page writes.
@@ -188,6 +190,7 @@ button:disabled { opacity: .6; cursor: wait; }
     }
     disconnectedCallback() {
       clearInterval(this._timer);
+      clearTimeout(this._again);
       document.removeEventListener("shoutout-sent", this._onSent);
       if (this._abort) this._abort.abort();
     }
@@ -199,6 +202,24 @@ button:disabled { opacity: .6; cursor: wait; }
     }
     failed(e) {
       this.status(e.status === 0 ? UNREACHABLE : `Shoutout answered: ${e.message}`, true);
+    }
+    /**
+     * A refresh that failed. A busy service (503) or a lost connection is asked again soon,
+     * after its `Retry-After` (else 1, 2, 4, 8 s), rather than at the next refresh a minute
+     * later; after four such tries in a row, or on any other error, the next refresh it is.
+     */
+    refreshFailed(e) {
+      this.failed(e);
+      if (e.status !== 503 && e.status !== 0) return;
+      this._misses = (this._misses || 0) + 1;
+      if (this._misses > REFRESH_RETRIES) return;
+      clearTimeout(this._again);
+      const pause = Math.min(e.retryAfter || 2 ** (this._misses - 1), LONGEST_PAUSE_S);
+      this._again = setTimeout(() => this.refresh(), pause * 1000);
+    }
+    /** A refresh that worked: the next failure may be retried soon again. */
+    refreshed() {
+      this._misses = 0;
     }
     render() {}
     refresh() {}
@@ -235,8 +256,9 @@ button:disabled { opacity: .6; cursor: wait; }
           h("span", { class: "name", text: e.employee ? e.employee.display_name : e.team.name }),
           h("span", { class: "count", text: e.count, "aria-label": `${e.count} shout-outs` }))));
         this.status(data.entries.length ? "" : "No shout-outs yet. Be the first!");
+        this.refreshed();
       } catch (e) {
-        this.failed(e);
+        this.refreshFailed(e);
       }
     }
   }
@@ -267,8 +289,9 @@ button:disabled { opacity: .6; cursor: wait; }
         const data = await this.call(`/api/v1/shoutouts?${query}`);
         this._list.replaceChildren(...data.items.map(shoutoutItem));
         this.status(data.items.length ? "" : "No shout-outs yet.");
+        this.refreshed();
       } catch (e) {
-        this.failed(e);
+        this.refreshFailed(e);
       }
     }
   }
@@ -503,6 +526,7 @@ button:disabled { opacity: .6; cursor: wait; }
       // This week's top people first: they are what the wall shows between shout-outs.
       const board = this.call("/api/v1/leaderboards/recipients?period=week&limit=5");
       const recent = this.call("/api/v1/shoutouts?limit=6");
+      recent.catch(() => {}); // awaited below, unless the board fails first
       try {
         this._board = await board;
         if (!this._showing) this.showBoard();
@@ -511,8 +535,11 @@ button:disabled { opacity: .6; cursor: wait; }
           this._recent = data.items;
           this.drawRecent();
         }
+        // While the stream is down, its own message stays.
+        if (this.hasAttribute("connected")) this.status("");
+        this.refreshed();
       } catch (e) {
-        this.failed(e);
+        this.refreshFailed(e);
       }
     }
     event(type, data) {
