@@ -219,6 +219,28 @@ async fn thanks_to_bob(app: &TestApp, message: &str) -> i64 {
         .get(0)
 }
 
+/// Runs `script` with `args` through a busy spell: `lock` (a `LOCK TABLE` statement) is held
+/// until `who` waits on it and that wait has ended (the app's statement timeout answered 503);
+/// only then is it let go, so that whatever is asked again finds the way clear.
+async fn run_e2e_through_a_busy_spell(
+    app: &TestApp,
+    lock: &str,
+    who: &str,
+    script: &str,
+    args: &[&str],
+) {
+    let mut db = app.db().await;
+    let hold = db.transaction().await.unwrap();
+    hold.batch_execute(lock).await.unwrap();
+    let busy = async {
+        app.until_someone_waits_for_a_lock_within(who, std::time::Duration::from_secs(60))
+            .await;
+        app.until_nobody_waits_for_a_lock(who).await;
+        hold.commit().await.unwrap();
+    };
+    tokio::join!(run_e2e(script, args), busy);
+}
+
 /// A service too busy to take a shout-out in time (here: a lock the test holds, until the
 /// statement timeout answers 503) does not make the person press Send again: `<shoutout-give>`
 /// says it is sending again, does so with the same `Idempotency-Key` after `Retry-After`, and
@@ -227,26 +249,15 @@ async fn thanks_to_bob(app: &TestApp, message: &str) -> i64 {
 async fn the_give_widget_sends_again_when_the_service_is_busy() {
     let app = demo_app(|config| config.statement_timeout_ms = 1500).await;
     let message = format!("Bob took the night call ({})", uuid::Uuid::new_v4());
-    let mut db = app.db().await;
-    let hold = db.transaction().await.unwrap();
     // Writers of shout-outs wait; readers (the page's boards and feed) do not.
-    hold.batch_execute("LOCK TABLE shoutouts IN SHARE MODE")
-        .await
-        .unwrap();
-    let busy = async {
-        app.until_someone_waits_for_a_lock_within(
-            "the widget's first send",
-            std::time::Duration::from_secs(60),
-        )
-        .await;
-        // The statement timeout ends the wait with a 503; only then is the lock let go, so
-        // that the second send finds the way clear.
-        app.until_nobody_waits_for_a_lock("the widget's first send")
-            .await;
-        hold.commit().await.unwrap();
-    };
-    let args = [app.base.as_str(), message.as_str()];
-    tokio::join!(run_e2e("give_retry.mjs", &args), busy);
+    run_e2e_through_a_busy_spell(
+        &app,
+        "LOCK TABLE shoutouts IN SHARE MODE",
+        "the widget's first send",
+        "give_retry.mjs",
+        &[&app.base, &message],
+    )
+    .await;
     assert_eq!(thanks_to_bob(&app, &message).await, 1);
 }
 
@@ -256,24 +267,15 @@ async fn the_give_widget_sends_again_when_the_service_is_busy() {
 #[tokio::test]
 async fn boards_ask_a_busy_service_again_soon() {
     let app = demo_app(|config| config.statement_timeout_ms = 1500).await;
-    let mut db = app.db().await;
-    let hold = db.transaction().await.unwrap();
     // Readers of the boards wait; the feed does not read the tallies.
-    hold.batch_execute("LOCK TABLE tallies IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
-    let busy = async {
-        app.until_someone_waits_for_a_lock_within(
-            "the boards' first reads",
-            std::time::Duration::from_secs(60),
-        )
-        .await;
-        app.until_nobody_waits_for_a_lock("the boards' first reads")
-            .await;
-        hold.commit().await.unwrap();
-    };
-    let args = [app.base.as_str()];
-    tokio::join!(run_e2e("board_retry.mjs", &args), busy);
+    run_e2e_through_a_busy_spell(
+        &app,
+        "LOCK TABLE tallies IN ACCESS EXCLUSIVE MODE",
+        "the boards' first reads",
+        "board_retry.mjs",
+        &[&app.base],
+    )
+    .await;
 }
 
 /// The console in Chromium, signed in through a real OpenID provider: every page passes
