@@ -34,11 +34,11 @@
   };
   const UNREACHABLE = "Shoutout can't be reached right now. Retrying…";
   const BUSY = "Shoutout is busy. Sending again…";
-  // How often a shout-out is sent again before the person is asked to retry, and the longest
-  // pause between two sends (whatever `Retry-After` says).
+  // How often a shout-out is sent again before the person is asked to retry.
   const SEND_RETRIES = 3;
   // How often a board, feed or wall asks a busy service again before its next refresh.
   const REFRESH_RETRIES = 4;
+  // The longest pause before asking again, whatever `Retry-After` says.
   const LONGEST_PAUSE_S = 10;
   // The last write's position in the primary's log (`Shoutout-Consistency`), shared by every
   // widget on the page; null until this page writes.
@@ -217,8 +217,10 @@ button:disabled { opacity: .6; cursor: wait; }
       const pause = Math.min(e.retryAfter || 2 ** (this._misses - 1), LONGEST_PAUSE_S);
       this._again = setTimeout(() => this.refresh(), pause * 1000);
     }
-    /** A refresh that worked: the next failure may be retried soon again. */
+    /** A refresh that worked (a retry's or the periodic one): no retry is left waiting, and
+     * the next failure may be retried soon again. */
     refreshed() {
+      clearTimeout(this._again);
       this._misses = 0;
     }
     render() {}
