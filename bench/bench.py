@@ -635,11 +635,21 @@ def git_commit():
     return head + ("-dirty" if dirty else "")
 
 
+RESULTS = ROOT / "bench" / "results"
+
+
+def write_results(name, lines, data):
+    """The report `lines` as bench/results/NAME.md, and the raw `data` beside it as NAME.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    log("wrote", RESULTS / f"{name}.md")
+
+
 def as_of_report(results, args):
     """With --as-of: each board alone as of each date, beside the naive GROUP BY."""
     today = dt.date.today().isoformat()
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     commit = git_commit()
     # Named by the commit and the periods too: a second run on the same day (another commit,
     # or other periods) must not overwrite the first.
@@ -647,7 +657,8 @@ def as_of_report(results, args):
     data = {"date": today, "commit": commit, "machine": machine(),
             "postgres_settings": PG_SETTINGS,
             "command": "bench/run " + " ".join(sys.argv[1:]), "runs": results}
-    (out_dir / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    # The raw numbers first: a report that fails to format loses nothing measured.
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
     lines = [f"# Leaderboards as of several dates, {today} (commit {commit})", "",
              f"Command: `{data['command']}` (see bench/README.md). Raw numbers: "
              f"`{name}.json`.", "", "## Machine", ""]
@@ -703,8 +714,7 @@ def as_of_report(results, args):
                       f"{e['p99_ms']} | {e['naive_ms']} | {e['ours_over_naive']} |"
                       for e in r["standings"]]
             lines.append("")
-    (out_dir / f"{name}.md").write_text("\n".join(lines) + "\n")
-    log("wrote", out_dir / f"{name}.md")
+    write_results(name, lines, data)
 
 
 REPORT_TEAMS = [("Department 3.4", "a department"), ("Division 3", "a division")]
@@ -749,12 +759,12 @@ def machine():
 
 def report(results, args):
     today = dt.date.today().isoformat()
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     data = {"date": today, "machine": machine(), "postgres_settings": PG_SETTINGS,
             "fixed_rate_rps": args.rate, "command": "bench/run " + " ".join(sys.argv[1:]),
             "runs": results}
-    (out_dir / f"{today}-leaderboards.json").write_text(json.dumps(data, indent=2) + "\n")
+    # The raw numbers first: a report that fails to format loses nothing measured.
+    (RESULTS / f"{today}-leaderboards.json").write_text(json.dumps(data, indent=2) + "\n")
     small = {(b["board"], b["period"], b["variant"]): b for b in results[0]["boards"]}
     large_run = results[-1]
     lines = [f"# Leaderboard benchmark, {today}", "",
@@ -817,15 +827,12 @@ def report(results, args):
         lines.append("Missed on: " + ", ".join(verdicts))
     else:
         lines.append("Every board meets its latency and throughput target.")
-    (out_dir / f"{today}-leaderboards.md").write_text("\n".join(lines) + "\n")
-    (out_dir / f"{today}-leaderboards.json").write_text(json.dumps(data, indent=2) + "\n")
-    log("wrote", out_dir / f"{today}-leaderboards.md")
+    write_results(f"{today}-leaderboards", lines, data)
 
 
 def reports_report(results, args):
     """With --reports-only: the manager reports alone, in a file of their own."""
     today = dt.date.today().isoformat()
-    out_dir = ROOT / "bench" / "results"
     data = {"date": today, "machine": machine(), "postgres_settings": PG_SETTINGS,
             "command": "bench/run " + " ".join(sys.argv[1:]),
             "runs": [{"size": r["size"], "reports": r["reports"],
@@ -860,9 +867,7 @@ def reports_report(results, args):
                          f"{w['pgbench']['tps']} | {w['ratio']} |")
     lines += ["", "Data sets (load timings in seconds, rows):", ""]
     lines += [f"- {r['size']:,}: {r['load']}" for r in data["runs"]]
-    (out_dir / f"{today}-reports.md").write_text("\n".join(lines) + "\n")
-    (out_dir / f"{today}-reports.json").write_text(json.dumps(data, indent=2) + "\n")
-    log("wrote", out_dir / f"{today}-reports.md")
+    write_results(f"{today}-reports", lines, data)
 
 
 # A webhook receiver for the benchmark: answers every POST with 204 at once, or after 3 s on a
@@ -983,10 +988,7 @@ def webhooks_report(result, args):
               "stopped (succeeded / queued): " + ", ".join(
                   f"{name} {v['succeeded']:,} / {v['queued']:,}"
                   for name, v in result["one_slow_delivered"].items()) + ".", ""]
-    out = ROOT / "bench" / "results" / f"{today}-webhooks.md"
-    out.write_text("\n".join(lines))
-    (ROOT / "bench" / "results" / f"{today}-webhooks.json").write_text(json.dumps(result, indent=1))
-    log("wrote", out)
+    write_results(f"{today}-webhooks", lines, result)
 
 
 class StreamReader:
@@ -1140,10 +1142,7 @@ def stream_report(result, args):
         lines.append(f"- {label}: wrk's own POSTs at {r['load_posts_per_s']}/s, p50 "
                      f"{r['load_p50_ms']} ms, p99 {r['load_p99_ms']} ms.")
     lines.append("")
-    out = ROOT / "bench" / "results" / f"{today}-stream.md"
-    out.write_text("\n".join(lines))
-    (ROOT / "bench" / "results" / f"{today}-stream.json").write_text(json.dumps(result, indent=1))
-    log("wrote", out)
+    write_results(f"{today}-stream", lines, result)
 
 
 def period_list(text):

@@ -297,10 +297,10 @@ impl From<DieselError> for ApiError {
                     // Lock orders are kept (see `models::webhooks`); should two transactions
                     // still meet head on, the one PostgreSQL picked may simply be retried. The
                     // log says which collision it was and, for a deadlock, who waited on whom.
-                    (DatabaseErrorKind::SerializationFailure, _) => {
-                        ApiError::Unavailable(collision(info.as_ref()))
-                    }
-                    _ if info.message().contains("deadlock detected") => {
+                    (kind, _)
+                        if matches!(kind, DatabaseErrorKind::SerializationFailure)
+                            || info.message().contains("deadlock detected") =>
+                    {
                         ApiError::Unavailable(collision(info.as_ref()))
                     }
                     // Text with a NUL character that no extractor caught (a CSV cell, say):
