@@ -241,6 +241,63 @@ async fn run_e2e_through_a_busy_spell(
     tokio::join!(run_e2e(script, args), busy);
 }
 
+/// What a script prints when the test should let go of the lock it holds for it (see
+/// [`run_e2e_holding`]).
+const RELEASE: &str = "release the lock";
+
+/// Runs `script` with `args` while `lock` (a `LOCK TABLE` statement) is held, and lets go when
+/// the script prints [`RELEASE`] on a line of its own: for a script that must see a service stay
+/// busy through several tries before it is clear again. Panics with the script's output if it
+/// fails, or if it ends without asking for the release.
+async fn run_e2e_holding(app: &TestApp, lock: &str, script: &str, args: &[&str]) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `bash scripts/test` (it runs `npm ci` in tests/e2e)"
+    );
+    let mut db = app.db().await;
+    let hold = db.transaction().await.unwrap();
+    hold.batch_execute(lock).await.unwrap();
+    let mut child = tokio::process::Command::new("node")
+        .arg(e2e.join(script))
+        .args(args)
+        .current_dir(&e2e)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs (Node.js is needed for the browser tests)");
+    let mut stderr = child.stderr.take().unwrap();
+    // Read standard error alongside, so that a chatty script never blocks on a full pipe.
+    let errors = tokio::spawn(async move {
+        let mut text = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text)
+            .await
+            .ok();
+        text
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut output = String::new();
+    let mut hold = Some(hold);
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line == RELEASE
+            && let Some(hold) = hold.take()
+        {
+            hold.commit().await.unwrap();
+        }
+        output.push_str(&line);
+        output.push('\n');
+    }
+    let status = child.wait().await.unwrap();
+    let errors = errors.await.unwrap();
+    assert!(status.success(), "{script} failed:\n{output}\n{errors}");
+    assert!(
+        hold.is_none(),
+        "{script} never asked for the lock to be let go:\n{output}\n{errors}"
+    );
+}
+
 /// A service too busy to take a shout-out in time (here: a lock the test holds, until the
 /// statement timeout answers 503) does not make the person press Send again: `<shoutout-give>`
 /// says it is sending again, does so with the same `Idempotency-Key` after `Retry-After`, and
@@ -273,6 +330,37 @@ async fn boards_ask_a_busy_service_again_soon() {
         "LOCK TABLE tallies IN ACCESS EXCLUSIVE MODE",
         "the boards' first reads",
         "board_retry.mjs",
+        &[&app.base],
+    )
+    .await;
+}
+
+/// A service that stays busy is not asked forever: `<shoutout-give>` sends four times in all,
+/// then shows the service's error with the form kept, and Send (once the service is clear)
+/// sends the same thanks with the same `Idempotency-Key`, stored once.
+#[tokio::test]
+async fn the_give_widget_stops_sending_again_after_three_more_tries() {
+    let app = demo_app(|config| config.statement_timeout_ms = 1500).await;
+    let message = format!("Bob covered the late shift ({})", uuid::Uuid::new_v4());
+    run_e2e_holding(
+        &app,
+        "LOCK TABLE shoutouts IN SHARE MODE",
+        "give_gives_up.mjs",
+        &[&app.base, &message],
+    )
+    .await;
+    assert_eq!(thanks_to_bob(&app, &message).await, 1);
+}
+
+/// Boards and the wall ask a busy service again four times at most, then wait for their next
+/// refresh: a long outage is not met with ever more reads.
+#[tokio::test]
+async fn boards_stop_asking_a_busy_service_after_four_more_tries() {
+    let app = demo_app(|config| config.statement_timeout_ms = 1500).await;
+    run_e2e_holding(
+        &app,
+        "LOCK TABLE tallies IN ACCESS EXCLUSIVE MODE",
+        "board_gives_up.mjs",
         &[&app.base],
     )
     .await;
