@@ -76,6 +76,33 @@ CREATE INDEX tallies_ord_rank_helping_others ON tallies_ord (board, bucket, sour
 CREATE INDEX tallies_ord_team ON tallies_ord (board, bucket, source, team_no) WITH (fillfactor = 100) WHERE team_no IS NOT NULL;
 CREATE INDEX tallies_ord_subject ON tallies_ord (subject_ord) WITH (fillfactor = 100);
 
+-- A fourth copy: the keys stay uuids (so the raw lines, which the boards add to the tallies at
+-- a span's edges, need no translation) and only the name gives way to its place in name order
+-- (`name_no`; people of one name share it, and the uuid still breaks their tie). Columns in the
+-- order a new table would have them (uuids, then int4s, then int2s), which wastes no padding.
+CREATE TABLE tallies_named (subject_id uuid, team_id uuid, bucket int4, name_no int4,
+    total int4, helping_others int4, exceeding_expectations int4, achieving_goals int4,
+    responding_with_care int4, thriving_through_teamwork int4, board int2, source int2)
+    WITH (fillfactor = 100);
+CREATE TABLE person_name_no AS
+    SELECT id, (dense_rank() OVER (ORDER BY display_name))::int4 AS no FROM public.employees;
+CREATE UNIQUE INDEX ON person_name_no (id) INCLUDE (no);
+CREATE TABLE team_name_no AS
+    SELECT id, (dense_rank() OVER (ORDER BY name))::int4 AS no FROM public.teams;
+CREATE UNIQUE INDEX ON team_name_no (id) INCLUDE (no);
+INSERT INTO tallies_named
+SELECT t.subject_id, t.team_id, t.bucket,
+       CASE WHEN t.board = 3 THEN (SELECT no FROM team_name_no WHERE id = t.subject_id)
+            ELSE (SELECT no FROM person_name_no WHERE id = t.subject_id) END,
+       t.total, t.helping_others, t.exceeding_expectations, t.achieving_goals,
+       t.responding_with_care, t.thriving_through_teamwork, t.board, t.source
+FROM public.tallies t ORDER BY board, bucket, source, subject_id;
+ALTER TABLE tallies_named ADD CONSTRAINT tallies_named_pkey PRIMARY KEY (board, bucket, source, subject_id);
+CREATE INDEX tallies_named_rank_total ON tallies_named (board, bucket, source, total DESC, name_no, subject_id) WITH (fillfactor = 100) WHERE total > 0;
+CREATE INDEX tallies_named_rank_helping_others ON tallies_named (board, bucket, source, helping_others DESC, name_no, subject_id) WITH (fillfactor = 100) WHERE helping_others > 0;
+CREATE INDEX tallies_named_team ON tallies_named (board, bucket, source, team_id) WITH (fillfactor = 100) WHERE team_id IS NOT NULL;
+CREATE INDEX tallies_named_subject ON tallies_named (subject_id) WITH (fillfactor = 100);
+
 -- The recipients' lines; the int copy also without the giver (which only the "not thanking
 -- oneself" check reads, and the shout-out holds).
 CREATE TABLE recipients_uuid AS SELECT * FROM public.shoutout_recipients ORDER BY created_at;
@@ -136,17 +163,20 @@ WITH sizes AS (
     WHERE c.relnamespace = 'narrow_probe'::regnamespace AND c.relkind IN ('r', 'i')
       AND c.relname NOT LIKE 'person_no%' AND c.relname NOT LIKE 'team_no%'
       AND c.relname NOT LIKE 'person_ord%' AND c.relname NOT LIKE 'team_ord%'
+      AND c.relname NOT LIKE 'person_name_no%' AND c.relname NOT LIKE 'team_name_no%'
 ), n AS (SELECT count(*)::numeric AS n FROM public.shoutouts)
 SELECT replace(u.relname, '_uuid', '') AS structure,
        round(u.bytes / n.n, 1) AS uuid_b, round(i.bytes / n.n, 1) AS int_b,
        round(i.bytes::numeric / u.bytes, 3) AS int_ratio,
-       round(o.bytes / n.n, 1) AS name_ordered_b, round(o.bytes::numeric / u.bytes, 3) AS name_ordered_ratio
+       round(o.bytes / n.n, 1) AS name_ordered_b, round(o.bytes::numeric / u.bytes, 3) AS name_ordered_ratio,
+       round(m.bytes / n.n, 1) AS name_no_b, round(m.bytes::numeric / u.bytes, 3) AS name_no_ratio
 FROM sizes u JOIN sizes i ON i.relname = replace(u.relname, '_uuid', '_int')
-LEFT JOIN sizes o ON o.relname = replace(u.relname, '_uuid', '_ord'), n
+LEFT JOIN sizes o ON o.relname = replace(u.relname, '_uuid', '_ord')
+LEFT JOIN sizes m ON m.relname = replace(u.relname, '_uuid', '_named'), n
 WHERE u.relname LIKE '%\_uuid%'
 UNION ALL
 SELECT 'tallies_pkey at fillfactor 100', round(u.bytes / n.n, 1), round(i.bytes / n.n, 1),
-       round(i.bytes::numeric / u.bytes, 3), NULL, NULL
+       round(i.bytes::numeric / u.bytes, 3), NULL, NULL, NULL, NULL
 FROM sizes u, sizes i, n WHERE u.relname = 'tallies_int_pkey' AND i.relname = 'tallies_int_pkey_ff100'
 ORDER BY 1;
 
