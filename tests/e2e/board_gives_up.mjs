@@ -6,20 +6,13 @@
 // showing the service's error meanwhile: a long outage is not met with more and more reads.
 //
 // Usage: node board_gives_up.mjs BASE
-import { check, launch } from "./lib.mjs";
+import { check, launch, openDemo, recordBoardReads } from "./lib.mjs";
 
 const [base] = process.argv.slice(2);
 const browser = await launch();
 try {
-  const errors = [];
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on("pageerror", (e) => errors.push(e.message));
-  const reads = [];
-  page.on("response", (r) => {
-    if (r.url().includes("/api/v1/leaderboards/")) reads.push({ url: r.url(), status: r.status(), at: Date.now() });
-  });
-  const response = await page.goto(`${base}/demo`);
-  check(response.status() === 200, `/demo answered ${response.status()}`);
+  let reads;
+  const { page, errors } = await openDemo(browser, base, (p) => { reads = recordBoardReads(p); });
 
   const boards = page.locator("shoutout-leaderboard");
   const count = await boards.count();

@@ -5,20 +5,13 @@
 // a minute later, and no error may be left on the page.
 //
 // Usage: node board_retry.mjs BASE
-import { check, launch } from "./lib.mjs";
+import { check, launch, openDemo, recordBoardReads } from "./lib.mjs";
 
 const [base] = process.argv.slice(2);
 const browser = await launch();
 try {
-  const errors = [];
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on("pageerror", (e) => errors.push(e.message));
-  const reads = [];
-  page.on("response", (r) => {
-    if (r.url().includes("/api/v1/leaderboards/")) reads.push({ url: r.url(), status: r.status(), at: Date.now() });
-  });
-  const response = await page.goto(`${base}/demo`);
-  check(response.status() === 200, `/demo answered ${response.status()}`);
+  let reads;
+  const { page, errors } = await openDemo(browser, base, (p) => { reads = recordBoardReads(p); });
   const opened = Date.now();
 
   // The first reads meet the lock and are answered 503; the boards say so.

@@ -6,29 +6,16 @@
 // clear sends the same key again, and the thanks is stored once.
 //
 // Usage: node give_gives_up.mjs BASE MESSAGE
-import { check, launch } from "./lib.mjs";
+import { check, launch, openDemo, recordSends, thankBob } from "./lib.mjs";
 
 const [base, message] = process.argv.slice(2);
 const browser = await launch();
 try {
-  const errors = [];
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on("pageerror", (e) => errors.push(e.message));
-  const sends = [];
-  page.on("response", (r) => {
-    if (r.url().endsWith("/api/v1/shoutouts") && r.request().method() === "POST") {
-      sends.push({ status: r.status(), key: r.request().headers()["idempotency-key"] });
-    }
-  });
-  const response = await page.goto(`${base}/demo`);
-  check(response.status() === 200, `/demo answered ${response.status()}`);
+  let sends;
+  const { page, errors } = await openDemo(browser, base, (p) => { sends = recordSends(p); });
 
   const give = page.locator("shoutout-give");
-  await give.locator("#who").fill("Bob");
-  await give.getByRole("button", { name: /Bob Okafor/ }).click();
-  await give.getByRole("button", { name: "Remove Bob Okafor" }).waitFor();
-  await give.getByLabel("Helping others").check();
-  await give.locator("#message").fill(message);
+  await thankBob(give, message);
   const send = give.getByRole("button", { name: "Send thanks" });
   await send.click();
 
